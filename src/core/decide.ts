@@ -1,0 +1,177 @@
+// The decision: which version a client gets, whether now, and why not.
+// The server's check-in and the policy preview both call decide(), so a preview is exactly what will happen.
+import type { Decision, FleetFacts, Policy, Release } from './types';
+import { isInWindow, nextWindowStart } from './policy';
+import { rollbackTargetFor } from './rollback';
+import { compareVersions, isPrerelease, isValidVersion } from './version';
+
+export interface DecisionClient {
+  id: string;
+  version: string;
+  /** "Remind me in N days" (seed 000): no offer before this time unless the update is forced. */
+  deferredUntil?: string | null;
+}
+
+/** A rollout is not halted on the first few failures: the failure rate needs this many outcomes to mean something. */
+export const MIN_OUTCOMES_FOR_HALT = 5;
+
+/** 32-bit FNV-1a: a stable hash, so the same client gets the same rollout answer every time and on every server. */
+export function stableHash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** Whether a client is in the first `percent` of a release's rollout. */
+export function inRollout(clientId: string, releaseId: string, percent: number): boolean {
+  if (percent >= 100) return true;
+  if (percent <= 0) return false;
+  return stableHash(`${releaseId}:${clientId}`) % 10_000 < Math.round(percent * 100);
+}
+
+export function takesChannel(policy: Policy, release: Release): boolean {
+  const beta = release.channel === 'beta' || isPrerelease(release.version);
+  return !beta || policy.channel === 'beta';
+}
+
+export type TargetResult =
+  | { ok: true; release: Release }
+  | { ok: false; reason: 'policy-no-upgrade' | 'no-approved-release' | 'pinned-version-not-approved'; message: string };
+
+/** The version a policy points its clients at, before looking at any one client. */
+export function targetFor(policy: Policy, releases: readonly Release[]): TargetResult {
+  if (policy.mode === 'none') {
+    return { ok: false, reason: 'policy-no-upgrade', message: 'The group\'s policy is "No Upgrade".' };
+  }
+  if (policy.mode === 'pinned') {
+    const pin = policy.pinnedVersion ?? '';
+    const rel = isValidVersion(pin) ? releases.find((r) => compareVersions(r.version, pin) === 0) : undefined;
+    if (!rel || rel.state !== 'approved') {
+      const state = rel ? ` (it is ${rel.state})` : ' (no such release)';
+      return { ok: false, reason: 'pinned-version-not-approved', message: `The policy is "Only upgrade to ${pin}", but ${pin} is not approved${state}.` };
+    }
+    if (!takesChannel(policy, rel)) {
+      return { ok: false, reason: 'pinned-version-not-approved', message: `${pin} is a beta release and this group does not take the beta channel.` };
+    }
+    return { ok: true, release: rel };
+  }
+  let best: Release | undefined;
+  for (const r of releases) {
+    if (r.state !== 'approved' || !takesChannel(policy, r)) continue;
+    if (!best || compareVersions(r.version, best.version) > 0) best = r;
+  }
+  if (!best) {
+    return {
+      ok: false,
+      reason: 'no-approved-release',
+      message: policy.channel === 'beta' ? 'No release is approved yet.' : 'No stable release is approved yet.',
+    };
+  }
+  return { ok: true, release: best };
+}
+
+function rolloutHalted(release: Release, policy: Policy, facts: FleetFacts): { halted: boolean; rate: number } {
+  const o = facts.outcomesByRelease[release.id];
+  if (!o || o.attempted < MIN_OUTCOMES_FOR_HALT) return { halted: false, rate: 0 };
+  const rate = (o.failed / o.attempted) * 100;
+  return { halted: rate > policy.failureThresholdPercent, rate };
+}
+
+export function decide(client: DecisionClient, policy: Policy, releases: readonly Release[], now: Date, facts: FleetFacts): Decision {
+  if (!isValidVersion(client.version)) {
+    return { action: 'none', reason: 'invalid-client-version', message: `The client reported "${client.version}", which is not a version this server understands.` };
+  }
+  const target = targetFor(policy, releases);
+
+  // Clients on a revoked release go back to the highest approved version below it, whatever the
+  // downgrade setting says (seed 000) — unless the policy already points them at a newer approved release.
+  const current = releases.find((r) => compareVersions(r.version, client.version) === 0);
+  if (current?.state === 'revoked' && !(target.ok && compareVersions(target.release.version, client.version) > 0)) {
+    const back = rollbackTargetFor(current, releases);
+    if (!back) {
+      return { action: 'none', reason: 'rollback-target-not-approved', message: `${current.version} was revoked, but no older version is approved to roll back to.` };
+    }
+    return { action: 'downgrade', release: back, reason: 'rollback', message: `${current.version} was rolled back; go back to ${back.version}.` };
+  }
+
+  if (!target.ok) return { action: 'none', reason: target.reason, message: target.message };
+  const release = target.release;
+  const cmp = compareVersions(client.version, release.version);
+  if (cmp === 0) {
+    return { action: 'none', release, reason: 'up-to-date', message: `Already on ${release.version}.` };
+  }
+
+  let action: Decision['action'];
+  let reason: Decision['reason'];
+  let message: string;
+  if (cmp > 0) {
+    if (!policy.allowDowngrade) {
+      return { action: 'none', release, reason: 'downgrade-not-allowed', message: `${client.version} is newer than ${release.version} and the policy does not allow downgrades; the client stays as it is.` };
+    }
+    action = 'downgrade';
+    reason = 'downgrade-allowed';
+    message = `The policy allows downgrades: go from ${client.version} to ${release.version}.`;
+  } else {
+    const min = policy.minimumAutoUpgradeVersion;
+    if (min && isValidVersion(min) && compareVersions(client.version, min) < 0) {
+      return {
+        action: 'manual',
+        release,
+        reason: 'manual-install-required',
+        message: `${client.version} cannot upgrade itself (auto-upgrade needs ${min} or later); install ${release.version} by hand.`,
+      };
+    }
+    const halt = rolloutHalted(release, policy, facts);
+    if (halt.halted) {
+      return {
+        action: 'none',
+        release,
+        reason: 'rollout-halted',
+        message: `The rollout of ${release.version} is halted: ${halt.rate.toFixed(1)}% of clients failed, above the ${policy.failureThresholdPercent}% threshold.`,
+      };
+    }
+    if (!inRollout(client.id, release.id, policy.rolloutPercent)) {
+      return { action: 'none', release, reason: 'not-in-rollout', message: `${release.version} is rolling out to ${policy.rolloutPercent}% of the group; this client is not in it yet.` };
+    }
+    if (release.mandatory) {
+      action = 'force';
+      reason = 'mandatory-release';
+      message = `${release.version} is mandatory.`;
+    } else if (policy.delivery === 'forced') {
+      action = 'force';
+      reason = 'forced-by-policy';
+      message = `The policy forces upgrades: install ${release.version}.`;
+    } else {
+      action = 'offer';
+      reason = policy.mode === 'pinned' ? 'pinned-version' : 'upgrade-available';
+      message = `${release.version} is available; install now or be reminded later.`;
+    }
+  }
+
+  if (!isInWindow(policy.window, now)) {
+    const next = nextWindowStart(policy.window!, now);
+    return {
+      action: 'none',
+      release,
+      reason: 'outside-window',
+      message: `${release.version} waits for the distribution window ${policy.window!.start}–${policy.window!.end} (${policy.window!.timeZone}).`,
+      notBefore: next.toISOString(),
+    };
+  }
+  if (action === 'offer' && client.deferredUntil) {
+    const until = Date.parse(client.deferredUntil);
+    if (Number.isFinite(until) && until > now.getTime()) {
+      return {
+        action: 'none',
+        release,
+        reason: 'deferred-until',
+        message: `The user asked to be reminded later; ${release.version} is offered again after ${new Date(until).toISOString()}.`,
+        notBefore: new Date(until).toISOString(),
+      };
+    }
+  }
+  return { action, release, reason, message };
+}

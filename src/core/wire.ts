@@ -1,0 +1,173 @@
+// Wire contract v1: the JSON shapes the server, the agent and the extension exchange.
+// The server validates them with JSON schema; these are the TypeScript views of the same shapes.
+import type {
+  AuditEntry, Channel, Client, ClientHistoryEntry, ClientState, DecisionAction, Group, HealthSummary,
+  Policy, ReasonCode, Release,
+} from './types';
+
+export const API_PREFIX = '/api/v1';
+export const AGENT_PREFIX = '/agent/v1';
+
+export type Role = 'viewer' | 'operator' | 'admin';
+export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
+
+/** Every error body: a stable code and a sentence a person can act on. */
+export interface ApiErrorBody {
+  error: { code: string; message: string };
+}
+
+// ---- agent API --------------------------------------------------------------------------------
+
+export interface CheckinRequest {
+  clientId: string;
+  name: string;
+  computer: string;
+  ip: string;
+  user: string;
+  version: string;
+  /** Optional: the agent's own view of its state (e.g. staged, deferred). */
+  state?: ClientState;
+  /** When the user chose "remind me in N days": until when (ISO-8601). */
+  deferredUntil?: string | null;
+}
+
+export interface CheckinResponse {
+  action: DecisionAction;
+  version?: string;
+  url?: string;
+  sha256?: string;
+  size?: number;
+  signature?: string;
+  mandatory?: boolean;
+  delivery?: 'forced' | 'on-demand';
+  remindOptionsDays?: number[];
+  reason: ReasonCode;
+  message: string;
+  /** ISO-8601: next window start, or end of a deferral. */
+  notBefore?: string;
+  nextCheckSeconds: number;
+  startupDelaySeconds: number;
+}
+
+export interface ReportRequest {
+  clientId: string;
+  state: ClientState;
+  /** The version now installed. */
+  version?: string;
+  /** The version the update was about. */
+  targetVersion?: string | null;
+  /** Failure reason or decline, in words. */
+  reason?: string | null;
+  deferredUntil?: string | null;
+  /** Download progress 0..100 (informational). */
+  progress?: number;
+}
+
+export interface ReportResponse {
+  ok: true;
+}
+
+// ---- admin API --------------------------------------------------------------------------------
+
+export interface HealthResponse {
+  status: 'ok';
+  version: string;
+  store: 'sqlite' | 'postgres';
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Opaque; pass back as ?cursor= for the next page. Absent on the last page. */
+  nextCursor?: string;
+  /** Total matching rows, when the server can count them cheaply. */
+  total?: number;
+}
+
+export interface ReleaseView extends Release {
+  /** How many clients run this version now. */
+  clientCount: number;
+}
+
+export interface RegisterReleaseRequest {
+  version: string;
+  channel?: Channel;
+  notes?: string;
+  mandatory?: boolean;
+  url?: string;
+  sha256?: string;
+  size?: number;
+  signature?: string;
+}
+
+export interface LifecycleRequest {
+  note?: string;
+}
+
+export interface RollbackRequest {
+  /** Approve the target version as part of the rollback when it is not approved yet. */
+  approveTarget?: boolean;
+  /** Only compute the plan, change nothing. */
+  dryRun?: boolean;
+  note?: string;
+}
+
+export interface RollbackPlanView {
+  release: string;
+  /** The version clients on the release move to. */
+  targetVersion: string | null;
+  targetReleaseId: string | null;
+  /** When the target is not approved: the version that must be approved first (seed 000). */
+  mustApproveVersion: string | null;
+  affectedClients: number;
+  carriedOut: boolean;
+}
+
+export interface GroupView extends Group {
+  clientCount: number;
+}
+
+export interface CreateGroupRequest {
+  name: string;
+  description?: string;
+  policy?: Partial<Policy>;
+}
+
+export interface PreviewClientRow {
+  client: Client;
+  action: DecisionAction;
+  targetVersion: string | null;
+  reason: ReasonCode;
+  message: string;
+}
+
+export interface PolicyPreviewResponse {
+  counts: Record<DecisionAction, number>;
+  total: number;
+  clients: PreviewClientRow[];
+}
+
+export interface ClientDetail extends Client {
+  groupName: string;
+  history: ClientHistoryEntry[];
+}
+
+export interface MoveClientRequest {
+  groupId: string;
+}
+
+export interface SummaryResponse {
+  overall: HealthSummary;
+  byGroup: Record<string, HealthSummary>;
+  /** The newest approved stable release, if any. */
+  latestApproved: string | null;
+}
+
+export type AuditPage = Page<AuditEntry>;
+
+/** Server-sent events on /api/v1/events. `event:` is the type, `data:` the JSON payload. */
+export type ServerEvent =
+  | { type: 'release'; releaseId: string; version: string; state: Release['state'] }
+  | { type: 'policy'; groupId: string }
+  | { type: 'group'; groupId: string }
+  | { type: 'clients'; changed: number; groupIds: string[] }
+  | { type: 'summary'; summary: HealthSummary };
