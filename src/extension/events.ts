@@ -1,0 +1,130 @@
+// The live feed: reads /api/v1/events (SSE, bearer header) over an axios stream, reconnects with backoff, and
+// coalesces bursts so a busy fleet causes at most one refresh per interval.
+import axios from 'axios';
+import type { Readable } from 'node:stream';
+import * as vscode from 'vscode';
+import type { Connection } from './connection';
+import type { Log } from './log';
+import { backoffMs, ChangeAccumulator, type ChangeSet, SseParser, toServerEvent } from './sse';
+
+export class FleetEvents implements vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<ChangeSet>();
+  /** Fires at most once per `throttleMs` with everything that changed since the last time. */
+  readonly onDidChange = this.emitter.event;
+  private readonly acc = new ChangeAccumulator();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private abort: AbortController | undefined;
+  private attempt = 0;
+  private generation = 0;
+  private readonly subscription: vscode.Disposable;
+  /** True while the stream is open. */
+  live = false;
+
+  constructor(private readonly connection: Connection, private readonly log: Log, private readonly throttleMs = 750) {
+    this.subscription = connection.onDidChange(() => this.restart());
+  }
+
+  /** Ask everyone to reload now (manual Refresh, sign-in). */
+  refreshAll(): void {
+    this.acc.add('all');
+    this.flushSoon(0);
+  }
+
+  private flushSoon(delay = this.throttleMs): void {
+    if (this.flushTimer) {
+      if (delay > 0) return; // already scheduled: this change rides along
+      clearTimeout(this.flushTimer);
+    }
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      const c = this.acc.take();
+      if (c) this.emitter.fire(c);
+    }, delay);
+  }
+
+  private streamFor: unknown;
+
+  private restart(): void {
+    const client = this.connection.client;
+    if (client === this.streamFor && (client === undefined || this.abort !== undefined || this.retryTimer !== undefined)) return;
+    this.stop();
+    this.streamFor = client;
+    if (!client) return;
+    this.attempt = 0;
+    this.open(++this.generation);
+    this.refreshAll();
+  }
+
+  private stop(): void {
+    this.generation++;
+    this.abort?.abort();
+    this.abort = undefined;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    this.live = false;
+  }
+
+  private open(gen: number): void {
+    const client = this.connection.client;
+    if (!client || gen !== this.generation) return;
+    const { url, headers } = client.eventsRequest();
+    const abort = new AbortController();
+    this.abort = abort;
+    const parser = new SseParser();
+    axios
+      .get<Readable>(url, { headers, responseType: 'stream', timeout: 0, signal: abort.signal, adapter: 'http', proxy: false })
+      .then((res) => {
+        if (gen !== this.generation) {
+          res.data.destroy();
+          return;
+        }
+        this.live = true;
+        if (this.attempt > 0) {
+          this.log.info('Event stream reconnected.');
+          this.refreshAll(); // we may have missed events while away
+        }
+        this.attempt = 0;
+        res.data.setEncoding('utf8');
+        res.data.on('data', (chunk: string) => {
+          for (const m of parser.push(chunk)) {
+            const e = toServerEvent(m);
+            if (!e) continue;
+            this.acc.add(e);
+            this.flushSoon();
+          }
+        });
+        const ended = (why: string) => {
+          if (gen !== this.generation) return;
+          this.live = false;
+          this.log.warn(`Event stream ended (${why}); reconnecting.`);
+          this.scheduleReconnect(gen);
+        };
+        res.data.on('end', () => ended('closed by server'));
+        res.data.on('error', (err: Error) => ended(err.message));
+      })
+      .catch((err: unknown) => {
+        if (gen !== this.generation || abort.signal.aborted) return;
+        const status = (err as { response?: { status?: number } }).response?.status;
+        this.log.warn(`Event stream failed${status ? ` (HTTP ${status})` : ''}: ${(err as Error).message}`);
+        if (status === 401 || status === 403) {
+          void this.connection.refresh();
+          return;
+        }
+        this.scheduleReconnect(gen);
+      });
+  }
+
+  private scheduleReconnect(gen: number): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const delay = backoffMs(this.attempt++);
+    this.retryTimer = setTimeout(() => this.open(gen), delay);
+  }
+
+  dispose(): void {
+    this.stop();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.subscription.dispose();
+    this.emitter.dispose();
+  }
+}

@@ -1,0 +1,174 @@
+// The admin API of the fleet server over axios. Every failure becomes a FleetApiError carrying the server's own
+// sentence ({error:{code,message}}), so commands can show it as it is.
+import axios, { AxiosError, type AxiosInstance, type AxiosRequestConfig } from 'axios';
+import type { Readable } from 'node:stream';
+import type { AuditEntry, ClientState, Policy } from '../core/types';
+import {
+  API_PREFIX,
+  type ApiErrorBody, type ClientDetail, type GroupView, type HealthResponse, type Page, type PolicyPreviewResponse,
+  type ReleaseView, type RollbackPlanView, type RollbackRequest, type SummaryResponse,
+} from '../core/wire';
+import type { Client } from '../core/types';
+
+export class FleetApiError extends Error {
+  constructor(
+    /** HTTP status; 0 when the server could not be reached. */
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** The parsed error body's extra fields (e.g. the rollback plan on a 409). */
+    readonly body?: unknown,
+  ) {
+    super(message);
+    this.name = 'FleetApiError';
+  }
+}
+
+export interface ClientQuery {
+  q?: string;
+  group?: string;
+  state?: ClientState | '';
+  version?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+function isErrorBody(x: unknown): x is ApiErrorBody {
+  return typeof x === 'object' && x !== null && typeof (x as ApiErrorBody).error?.message === 'string';
+}
+
+async function readStream(s: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of s) chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c as string));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Turn whatever axios threw into a FleetApiError with a message a person can act on. */
+export async function toFleetError(err: unknown, baseUrl: string): Promise<FleetApiError> {
+  if (err instanceof FleetApiError) return err;
+  if (err instanceof AxiosError) {
+    const res = err.response;
+    if (!res) {
+      const why = err.code === 'ECONNREFUSED' ? 'connection refused' : err.code === 'ECONNABORTED' ? 'timed out' : err.message;
+      return new FleetApiError(0, 'unreachable', `Cannot reach the fleet server at ${baseUrl} (${why}).`);
+    }
+    let data: unknown = res.data;
+    if (data && typeof (data as Readable).pipe === 'function') {
+      const text = await readStream(data as Readable).catch(() => '');
+      try { data = JSON.parse(text); } catch { data = text; }
+    } else if (typeof data === 'string') {
+      try { data = JSON.parse(data); } catch { /* keep text */ }
+    }
+    if (isErrorBody(data)) return new FleetApiError(res.status, data.error.code, data.error.message, data);
+    if (res.status === 401) return new FleetApiError(401, 'unauthorized', 'The fleet server did not accept the token: sign in again.');
+    if (res.status === 403) return new FleetApiError(403, 'forbidden', 'Your token does not allow this action.');
+    return new FleetApiError(res.status, 'http-' + res.status, `The fleet server answered ${res.status} ${res.statusText ?? ''}`.trim());
+  }
+  return new FleetApiError(0, 'error', err instanceof Error ? err.message : String(err));
+}
+
+export class FleetClient {
+  private readonly http: AxiosInstance;
+
+  constructor(readonly baseUrl: string, private readonly token: string | undefined, timeoutMs = 15_000) {
+    this.http = axios.create({
+      baseURL: baseUrl.replace(/\/+$/, '') + API_PREFIX,
+      timeout: timeoutMs,
+      headers: token ? { Authorization: `Bearer ${token}` } : {},
+      // Node's http adapter: the extension host is Node.
+      adapter: 'http',
+      proxy: false,
+    });
+  }
+
+  get signedIn(): boolean {
+    return !!this.token;
+  }
+
+  /** For the SSE reader: the same base URL and header. */
+  eventsRequest(): { url: string; headers: Record<string, string> } {
+    return {
+      url: this.baseUrl.replace(/\/+$/, '') + API_PREFIX + '/events',
+      headers: { Accept: 'text/event-stream', ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}) },
+    };
+  }
+
+  private async call<T>(config: AxiosRequestConfig): Promise<T> {
+    try {
+      const res = await this.http.request<T>(config);
+      return res.data;
+    } catch (err) {
+      throw await toFleetError(err, this.baseUrl);
+    }
+  }
+
+  health(): Promise<HealthResponse> { return this.call({ method: 'GET', url: '/health' }); }
+  summary(): Promise<SummaryResponse> { return this.call({ method: 'GET', url: '/summary' }); }
+
+  async releases(): Promise<ReleaseView[]> {
+    const r = await this.call<ReleaseView[] | Page<ReleaseView>>({ method: 'GET', url: '/releases' });
+    return Array.isArray(r) ? r : r.items;
+  }
+  release(id: string): Promise<ReleaseView> { return this.call({ method: 'GET', url: `/releases/${encodeURIComponent(id)}` }); }
+  approve(id: string, note?: string): Promise<ReleaseView> { return this.lifecycle(id, 'approve', note); }
+  revoke(id: string, note?: string): Promise<ReleaseView> { return this.lifecycle(id, 'revoke', note); }
+  retire(id: string, note?: string): Promise<ReleaseView> { return this.lifecycle(id, 'retire', note); }
+  private lifecycle(id: string, action: 'approve' | 'revoke' | 'retire', note?: string): Promise<ReleaseView> {
+    return this.call({ method: 'POST', url: `/releases/${encodeURIComponent(id)}/${action}`, data: note ? { note } : {} });
+  }
+
+  /** The plan (dryRun) or the rollback itself. A 409 with the plan means the target must be approved first. */
+  rollback(id: string, req: RollbackRequest): Promise<RollbackPlanView> {
+    return this.call({ method: 'POST', url: `/releases/${encodeURIComponent(id)}/rollback`, data: req });
+  }
+
+  /** The package bytes, as a stream, to test before approving. */
+  async downloadArtifact(id: string): Promise<{ stream: Readable; size?: number; fileName?: string }> {
+    try {
+      const res = await this.http.request<Readable>({ method: 'GET', url: `/releases/${encodeURIComponent(id)}/artifact`, responseType: 'stream', timeout: 0 });
+      const len = Number(res.headers['content-length']);
+      const disp = String(res.headers['content-disposition'] ?? '');
+      const m = /filename="?([^";]+)"?/.exec(disp);
+      return { stream: res.data, size: Number.isFinite(len) && len > 0 ? len : undefined, fileName: m?.[1] };
+    } catch (err) {
+      throw await toFleetError(err, this.baseUrl);
+    }
+  }
+
+  async groups(): Promise<GroupView[]> {
+    const r = await this.call<GroupView[] | Page<GroupView>>({ method: 'GET', url: '/groups' });
+    return Array.isArray(r) ? r : r.items;
+  }
+  policy(groupId: string): Promise<Policy> { return this.call({ method: 'GET', url: `/groups/${encodeURIComponent(groupId)}/policy` }); }
+  putPolicy(groupId: string, policy: Policy): Promise<Policy> {
+    return this.call({ method: 'PUT', url: `/groups/${encodeURIComponent(groupId)}/policy`, data: policy });
+  }
+  previewPolicy(groupId: string, policy: Policy): Promise<PolicyPreviewResponse> {
+    return this.call({ method: 'POST', url: `/groups/${encodeURIComponent(groupId)}/policy/preview`, data: policy });
+  }
+
+  clients(query: ClientQuery): Promise<Page<Client>> {
+    const params: Record<string, string | number> = {};
+    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') params[k] = v as string | number;
+    return this.call({ method: 'GET', url: '/clients', params });
+  }
+  client(id: string): Promise<ClientDetail> { return this.call({ method: 'GET', url: `/clients/${encodeURIComponent(id)}` }); }
+  moveClient(id: string, groupId: string): Promise<Client> {
+    return this.call({ method: 'PATCH', url: `/clients/${encodeURIComponent(id)}`, data: { groupId } });
+  }
+
+  /** The CSV report as a stream (all clients, or one state such as failed, with reasons). */
+  async clientsCsv(state?: ClientState): Promise<Readable> {
+    try {
+      const res = await this.http.request<Readable>({ method: 'GET', url: '/reports/clients.csv', params: state ? { state } : {}, responseType: 'stream', timeout: 0 });
+      return res.data;
+    } catch (err) {
+      throw await toFleetError(err, this.baseUrl);
+    }
+  }
+
+  async audit(limit = 50): Promise<AuditEntry[]> {
+    const r = await this.call<AuditEntry[] | Page<AuditEntry>>({ method: 'GET', url: '/audit', params: { limit } });
+    return Array.isArray(r) ? r : r.items;
+  }
+}

@@ -1,0 +1,122 @@
+// How fleet things look: labels, icon ids and theme colours, the status-bar line. No vscode import, so the
+// words can be unit-tested (test/unit/extension-presentation.test.ts) and shared with the webviews.
+import { compareVersions } from '../core/version';
+import { healthLine } from '../core/summary';
+import type { ClientState, HealthSummary, PolicyMode, ReleaseState } from '../core/types';
+
+export interface IconSpec {
+  id: string;
+  color?: string;
+}
+
+export const RELEASE_STATE_LABEL: Record<ReleaseState, string> = {
+  pending: 'Download, test, and then approve',
+  approved: 'Approved',
+  retired: 'No longer supported',
+  revoked: 'Revoked',
+};
+
+export const RELEASE_ICON: Record<ReleaseState, IconSpec> = {
+  pending: { id: 'clock', color: 'charts.yellow' },
+  approved: { id: 'pass-filled', color: 'testing.iconPassed' },
+  retired: { id: 'archive', color: 'disabledForeground' },
+  revoked: { id: 'error', color: 'testing.iconFailed' },
+};
+
+export const CLIENT_STATE_LABEL: Record<ClientState, string> = {
+  'up-to-date': 'Up to date',
+  available: 'Update available',
+  downloading: 'Downloading',
+  staged: 'Staged',
+  'installed-pending-restart': 'Installed, restart pending',
+  deferred: 'Deferred',
+  declined: 'Declined',
+  failed: 'Failed',
+  'manual-required': 'Manual install required',
+  unknown: 'Unknown',
+};
+
+export const CLIENT_ICON: Record<ClientState, IconSpec> = {
+  'up-to-date': { id: 'pass', color: 'testing.iconPassed' },
+  available: { id: 'arrow-circle-up', color: 'charts.blue' },
+  downloading: { id: 'cloud-download', color: 'charts.blue' },
+  staged: { id: 'package', color: 'charts.blue' },
+  'installed-pending-restart': { id: 'debug-restart', color: 'charts.yellow' },
+  deferred: { id: 'clock', color: 'charts.yellow' },
+  declined: { id: 'circle-slash', color: 'charts.orange' },
+  failed: { id: 'error', color: 'testing.iconFailed' },
+  'manual-required': { id: 'tools', color: 'charts.orange' },
+  unknown: { id: 'question' },
+};
+
+export const POLICY_MODE_LABEL: Record<PolicyMode, string> = {
+  none: 'No Upgrade',
+  auto: 'Auto Upgrade',
+  pinned: 'Only upgrade to',
+};
+
+export function plural(n: number, one: string, many = one + 's'): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+}
+
+/** "beta · 120 clients" — the tree description of a release. */
+export function releaseDescription(r: { channel: string; clientCount: number; state: ReleaseState }): string {
+  const parts: string[] = [];
+  if (r.channel === 'beta') parts.push('beta');
+  parts.push(plural(r.clientCount ?? 0, 'client'));
+  parts.push(RELEASE_STATE_LABEL[r.state]);
+  return parts.join(' · ');
+}
+
+/** Newest first; ties (should not happen) keep server order. */
+export function sortReleasesNewestFirst<T extends { version: string }>(releases: readonly T[]): T[] {
+  return [...releases].sort((a, b) => {
+    try {
+      return compareVersions(b.version, a.version);
+    } catch {
+      return b.version.localeCompare(a.version);
+    }
+  });
+}
+
+/** "3 minutes ago", "2 days ago". */
+export function relativeTime(iso: string, now: Date = new Date()): string {
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) return iso;
+  const s = Math.round((now.getTime() - t) / 1000);
+  if (s < 0) return 'just now';
+  if (s < 45) return 'just now';
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m} minute${m === 1 ? '' : 's'} ago`;
+  const h = Math.round(m / 60);
+  if (h < 24) return `${h} hour${h === 1 ? '' : 's'} ago`;
+  const d = Math.round(h / 24);
+  return `${d} day${d === 1 ? '' : 's'} ago`;
+}
+
+export interface StatusBarView {
+  text: string;
+  warning: boolean;
+  tooltip: string;
+}
+
+/** The status-bar item: `$(pulse) 97% up to date · 3 failed`, a warning above the failure threshold. */
+export function statusBarView(s: HealthSummary | undefined, failureThresholdPercent: number): StatusBarView {
+  if (!s) return { text: '$(pulse) Update Fleet', warning: false, tooltip: 'Update Fleet: no data yet' };
+  const warning = s.total > 0 && s.percentFailed > failureThresholdPercent;
+  const lines = [`Update Fleet: ${plural(s.total, 'client')}`, ''];
+  for (const [state, label] of Object.entries(CLIENT_STATE_LABEL) as [ClientState, string][]) {
+    const n = s.byState[state];
+    if (n) lines.push(`${label}: ${n.toLocaleString('en-US')}`);
+  }
+  lines.push('');
+  lines.push(`${s.percentFailed}% failed (warning above ${failureThresholdPercent}%)`);
+  lines.push('Click to show the clients that failed to upgrade.');
+  return { text: `$(pulse) ${healthLine(s)}`, warning, tooltip: lines.join('\n') };
+}
+
+/** clients-2025-03-04.csv, failed-upgrades-2025-03-04.csv */
+export function defaultReportName(state: ClientState | '' | undefined, now = new Date()): string {
+  const day = now.toISOString().slice(0, 10);
+  return state === 'failed' ? `failed-upgrades-${day}.csv` : state ? `clients-${state}-${day}.csv` : `clients-${day}.csv`;
+}

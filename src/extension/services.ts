@@ -1,0 +1,31 @@
+// What commands and panels need, in one object (built in activate, handed around; tests reach it through the
+// extension's exports and swap `ui` for scripted answers).
+import type * as vscode from 'vscode';
+import type { Connection } from './connection';
+import type { FleetEvents } from './events';
+import { FleetApiError, type FleetClient } from './fleetClient';
+import type { GroupsTreeProvider } from './groupsTree';
+import type { FleetModel } from './model';
+import type { FleetStatusBar } from './statusBar';
+import type { FleetUi } from './ui';
+
+export interface FleetServices {
+  readonly extensionUri: vscode.Uri;
+  readonly connection: Connection;
+  readonly model: FleetModel;
+  readonly events: FleetEvents;
+  readonly groupsTree: GroupsTreeProvider;
+  readonly statusBar: FleetStatusBar;
+  readonly log: vscode.LogOutputChannel;
+  ui: FleetUi;
+}
+
+/** The signed-in API client, or a clear error that says what to do. */
+export function requireClient(svc: FleetServices): FleetClient {
+  const c = svc.connection.client;
+  if (c) return c;
+  const s = svc.connection.state;
+  if (s.kind === 'no-server') throw new FleetApiError(0, 'no-server', 'Connect to a fleet server first (Update Fleet: Connect to Server…).');
+  if (s.kind === 'unreachable') throw new FleetApiError(0, 'unreachable', `Cannot reach the fleet server at ${s.url}: ${s.message}`);
+  throw new FleetApiError(401, 'not-signed-in', 'Sign in to the fleet server first (Update Fleet: Sign In…).');
+}

@@ -1,0 +1,47 @@
+// Fleet health at a glance: `$(pulse) 97% up to date · 3 failed`; warning background above the threshold;
+// click → Client Status filtered to failures.
+import * as vscode from 'vscode';
+import type { Connection } from './connection';
+import type { FleetModel } from './model';
+import { statusBarView } from './presentation';
+
+export class FleetStatusBar implements vscode.Disposable {
+  readonly item: vscode.StatusBarItem;
+  private readonly disposables: vscode.Disposable[];
+
+  constructor(private readonly model: FleetModel, private readonly connection: Connection) {
+    this.item = vscode.window.createStatusBarItem('updateFleet.health', vscode.StatusBarAlignment.Left, 50);
+    this.item.name = 'Update Fleet Health';
+    this.item.command = { command: 'updateFleet.showClientStatus', title: 'Show failed clients', arguments: [{ state: 'failed' }] };
+    this.disposables = [
+      this.item,
+      model.onDidChangeSummary(() => this.update()),
+      connection.onDidChange(() => this.update()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration('updateFleet.failureThresholdPercent')) this.update();
+      }),
+    ];
+    this.update();
+  }
+
+  threshold(): number {
+    return vscode.workspace.getConfiguration('updateFleet').get<number>('failureThresholdPercent') ?? 5;
+  }
+
+  update(): void {
+    if (this.connection.state.kind !== 'signed-in' || !this.model.summary) {
+      this.item.hide();
+      return;
+    }
+    const view = statusBarView(this.model.summary.overall, this.threshold());
+    this.item.text = view.text;
+    this.item.tooltip = view.tooltip;
+    this.item.backgroundColor = view.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;
+    this.item.accessibilityInformation = { label: `Update Fleet: ${view.text.replace(/\$\([^)]*\)\s*/, '')}` };
+    this.item.show();
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { FleetExtensionApi } from '../../src/extension/extension';
+import type { FleetUi } from '../../src/extension/ui';
+import { eventually, ScriptedUi, serverEnv, signedInApi } from './helpers';
+
+describe('panels (hosts; the webview side is driven by the e2e suite)', function () {
+  let api: FleetExtensionApi;
+  let previousUi: FleetUi;
+  let ui: ScriptedUi;
+
+  before(async function () {
+    if (!serverEnv()) this.skip();
+    api = await signedInApi();
+  });
+  beforeEach(() => {
+    ui = new ScriptedUi();
+    previousUi = api?.setUi(ui);
+  });
+  afterEach(() => {
+    if (previousUi) api.setUi(previousUi);
+  });
+  after(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  it('Edit Policy… from the palette opens "Policy — <group>"', async () => {
+    const group = api.services.model.groups[0];
+    assert.ok(group, 'the fleet has a group');
+    ui.pickLabel(group.name);
+    await vscode.commands.executeCommand('updateFleet.editPolicy');
+    assert.deepEqual(ui.errors, []);
+    const panel = await eventually(() => api.panels().policy.find((p) => p.groupId === group.id), 'the policy panel');
+    assert.equal(panel.panel.title, `Policy — ${group.name}`);
+    assert.equal(panel.panel.viewType, 'updateFleet.policy');
+    assert.match(panel.panel.webview.html, /Content-Security-Policy/);
+    assert.match(panel.panel.webview.html, /script-src 'nonce-[A-Za-z0-9]+'/);
+    assert.doesNotMatch(panel.panel.webview.html, /<script(?![^>]*nonce)/, 'every script has the nonce');
+    assert.doesNotMatch(panel.panel.webview.html, /style="/, 'no inline styles');
+    for (const id of ['policy-mode', 'preview-button', 'save-button']) assert.match(panel.panel.webview.html, new RegExp(`id="${id}"`));
+    // the same group again focuses the same panel
+    await vscode.commands.executeCommand('updateFleet.editPolicy', { group });
+    assert.equal(api.panels().policy.filter((p) => p.groupId === group.id).length, 1);
+  });
+
+  it('Show Client Status (from the status bar: failures) opens one Client Status panel', async () => {
+    await vscode.commands.executeCommand('updateFleet.showClientStatus', { state: 'failed' });
+    const p = await eventually(() => api.panels().clientStatus, 'the client status panel');
+    assert.equal(p.panel.title, 'Client Status');
+    for (const id of ['search-input', 'clients-table', 'version-chart', 'export-button', 'client-history']) {
+      assert.match(p.panel.webview.html, new RegExp(`id="${id}"`));
+    }
+    await vscode.commands.executeCommand('updateFleet.showClientStatus');
+    assert.equal(api.panels().clientStatus, p, 'reused, not duplicated');
+  });
+});

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import { compareVersions } from '../../src/core/version';
+import type { FleetExtensionApi } from '../../src/extension/extension';
+import { eventually, http, registerRelease, serverEnv, signedInApi, uniqueVersion } from './helpers';
+
+type Item = vscode.TreeItem & { release?: { id: string; version: string }; group?: { id: string; clientCount: number }; client?: { id: string } };
+
+describe('trees (against a real fleet server)', function () {
+  let api: FleetExtensionApi;
+
+  before(async function () {
+    if (!serverEnv()) this.skip();
+    api = await signedInApi();
+  });
+
+  it('Releases: versions with approval-state icons, beta tag and client counts', async () => {
+    const beta = await registerRelease({ version: uniqueVersion(), channel: 'beta' });
+    await api.services.model.reload();
+    const items = (await api.releasesTree.getChildren()) as Item[];
+    assert.ok(items.length > 0, 'releases are listed');
+    for (const i of items) {
+      assert.match(String(i.contextValue), /^release\.(pending|approved|retired|revoked)$/);
+      assert.ok(i.iconPath instanceof vscode.ThemeIcon, 'a ThemeIcon per state');
+      assert.match(String(i.description), /clients?/);
+    }
+    const mine = items.find((i) => i.label === beta.version)!;
+    assert.ok(mine, 'the new release appears');
+    assert.equal(mine.contextValue, 'release.pending');
+    assert.match(String(mine.description), /^beta · 0 clients · Download, test, and then approve$/);
+    for (let i = 1; i < items.length; i++) {
+      assert.ok(compareVersions(String(items[i - 1].label), String(items[i].label)) >= 0, `newest first: ${items[i - 1].label} before ${items[i].label}`);
+    }
+  });
+
+  it('Approvals: what waits and what was recently decided', async () => {
+    const sections = (await api.approvalsTree.getChildren()) as Item[];
+    assert.deepEqual(sections.map((s) => s.label), ['Waiting for approval', 'Recently decided']);
+    const pending = (await api.approvalsTree.getChildren(sections[0] as never)) as Item[];
+    assert.ok(pending.some((p) => p.contextValue === 'release.pending'), 'pending releases are listed');
+  });
+
+  it('Client Groups: groups with counts, clients with state icons, Load more… pages', async () => {
+    const groups = (await api.groupsTree.getChildren()) as Item[];
+    assert.ok(groups.length > 0, 'groups are listed');
+    for (const g of groups) assert.equal(g.contextValue, 'group');
+    const big = groups.filter((g) => (g.group?.clientCount ?? 0) > 10).sort((a, b) => b.group!.clientCount - a.group!.clientCount)[0];
+    if (!big) return; // the fleet is too small to page
+    await vscode.workspace.getConfiguration('updateFleet').update('pageSize', 10, vscode.ConfigurationTarget.Global);
+    try {
+      api.groupsTree.reset();
+      const first = (await api.groupsTree.getChildren(big as never)) as Item[];
+      const clients = first.filter((c) => String(c.contextValue).startsWith('client.'));
+      assert.equal(clients.length, 10, 'one page of 10');
+      const more = first[first.length - 1];
+      assert.equal(more.label, 'Load more…');
+      assert.equal(more.command?.command, 'updateFleet.loadMoreClients');
+      await vscode.commands.executeCommand(more.command!.command, ...(more.command!.arguments ?? []));
+      const second = (await api.groupsTree.getChildren(big as never)) as Item[];
+      const clients2 = second.filter((c) => String(c.contextValue).startsWith('client.'));
+      assert.equal(clients2.length, 20, 'Load more… appends the next page');
+      assert.equal(new Set(clients2.map((c) => c.client!.id)).size, 20, 'no duplicates');
+    } finally {
+      await vscode.workspace.getConfiguration('updateFleet').update('pageSize', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
+
+  it('the status bar shows fleet health', async () => {
+    const item = api.services.statusBar.item;
+    await eventually(() => /^\$\(pulse\) [\d.]+% up to date/.test(item.text), `status bar text (was "${item.text}")`);
+    const summary = (await http().get('/summary')).data as { overall: { failed: number } };
+    if (summary.overall.failed > 0) assert.match(item.text, new RegExp(`· ${summary.overall.failed} failed$`));
+    assert.deepEqual(item.command && typeof item.command === 'object' ? item.command.arguments : undefined, [{ state: 'failed' }]);
+  });
+
+  it('trees update live from the event stream', async () => {
+    const v = uniqueVersion();
+    await registerRelease({ version: v }); // registered by someone else: only the event stream tells us
+    await eventually(async () => ((await api.releasesTree.getChildren()) as Item[]).some((i) => i.label === v), 'the new release to appear via SSE');
+  });
+});
