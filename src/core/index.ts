@@ -10,3 +10,4 @@ export * from './checkin';
 export * from './legacy';
 export * from './versionInfoXml';
 export * from './csvSafe';
+export * from './clientState';

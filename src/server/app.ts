@@ -1,0 +1,170 @@
+// Builds and starts the fleet server: store, tokens, use cases, routes. `startServer` is what the CLI, the demo
+// launcher and the tests call, so all three run the very same server.
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import { ArtifactStore } from './artifacts';
+import { TokenService } from './auth';
+import { installErrorHandler } from './errors';
+import { EventHub } from './events';
+import { Fleet } from './fleet';
+import { seedDemoFleet } from './demo';
+import { agentRoutes } from './routes/agent';
+import { clientRoutes } from './routes/clients';
+import { groupRoutes } from './routes/groups';
+import { miscRoutes } from './routes/misc';
+import { releaseRoutes } from './routes/releases';
+import { reportRoutes } from './routes/reports';
+import { FleetStore } from './store/store';
+
+export const SERVER_VERSION = '0.1.0';
+
+export interface ServerOptions {
+  /** Holds fleet.db, artifacts/ and the token files. Default .update-fleet/ */
+  dataDir?: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** Fill an empty database with the demo fleet. */
+  demo?: boolean;
+  /** Use this admin / enrollment token instead of generating one (UPDATE_FLEET_ADMIN_TOKEN / _ENROLL_TOKEN). */
+  adminToken?: string;
+  enrollToken?: string;
+  /** postgres://… to run on PostgreSQL instead of the embedded SQLite file. */
+  postgresUrl?: string;
+  /** Base URL agents download packages from (behind a proxy or CDN). */
+  publicUrl?: string;
+  /** Largest package upload, bytes. */
+  maxArtifactBytes?: number;
+  logger?: boolean;
+  /** Where first-start messages go (the admin token is printed once). */
+  print?: (line: string) => void;
+  /** Event coalescing interval (ms). */
+  eventFlushMs?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  app: FastifyInstance;
+  fleet: Fleet;
+  /** Set when this start created or was given the token; read DIR/admin.token otherwise. */
+  adminToken?: string;
+  enrollToken?: string;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+async function writeSecretFile(file: string, secret: string): Promise<void> {
+  await writeFile(file, secret + '\n', { mode: 0o600 });
+  await chmod(file, 0o600);
+}
+
+async function readSecretFile(file: string): Promise<string | undefined> {
+  try {
+    return (await readFile(file, 'utf8')).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** First start: make the admin and enrollment tokens, print the admin one once, keep both in 0600 files. */
+async function bootstrapTokens(tokens: TokenService, store: FleetStore, dataDir: string, opts: ServerOptions): Promise<{ admin?: string; enroll?: string }> {
+  const existing = await store.listTokens();
+  const out: { admin?: string; enroll?: string } = {};
+  const adminFile = join(dataDir, 'admin.token');
+  const enrollFile = join(dataDir, 'enroll.token');
+  if (opts.adminToken) {
+    await tokens.ensure('admin', 'admin', opts.adminToken);
+    out.admin = opts.adminToken;
+  } else if (!existing.some((t) => t.role === 'admin')) {
+    const { secret } = await tokens.create('admin', 'admin');
+    await writeSecretFile(adminFile, secret);
+    opts.print?.(`Created the admin token (shown once; also in ${adminFile}): ${secret}`);
+    out.admin = secret;
+  } else {
+    out.admin = await readSecretFile(adminFile);
+  }
+  if (opts.enrollToken) {
+    await tokens.ensure('enrollment', 'agent', opts.enrollToken);
+    out.enroll = opts.enrollToken;
+  } else if (!existing.some((t) => t.role === 'agent')) {
+    const { secret } = await tokens.create('enrollment', 'agent');
+    await writeSecretFile(enrollFile, secret);
+    opts.print?.(`Created the agent enrollment token in ${enrollFile}.`);
+    out.enroll = secret;
+  } else {
+    out.enroll = await readSecretFile(enrollFile);
+  }
+  return out;
+}
+
+export async function openStore(dataDir: string, postgresUrl?: string): Promise<FleetStore> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  return FleetStore.open(postgresUrl ? { postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db') });
+}
+
+export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
+  const dataDir = resolve(opts.dataDir ?? '.update-fleet');
+  const store = await openStore(dataDir, opts.postgresUrl);
+  const artifacts = new ArtifactStore(join(dataDir, 'artifacts'), opts.maxArtifactBytes ?? 2 * 1024 ** 3);
+  await artifacts.init();
+  const fleetRef: { current?: Fleet } = {};
+  const events = new EventHub(async () => fleetRef.current!.summaryHealth(), opts.eventFlushMs ?? 500);
+  const fleet = new Fleet(store, events, artifacts);
+  fleetRef.current = fleet;
+  await fleet.ensureDefaultGroup();
+  const tokens = new TokenService(store);
+  const secrets = await bootstrapTokens(tokens, store, dataDir, opts);
+  if (opts.demo) {
+    const seeded = await seedDemoFleet(fleet);
+    if (seeded) opts.print?.(`Filled the empty database with the demo fleet (${seeded.clients} clients).`);
+  }
+
+  const app = Fastify({
+    // Request logs never carry headers (the bearer token); Fastify's default serializers leave them out.
+    logger: opts.logger ? { level: 'info' } : false,
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+    forceCloseConnections: true,
+  });
+  installErrorHandler(app);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Update Fleet API', version: SERVER_VERSION, description: 'Admin API (/api/v1, bearer token with a role) and agent API (/agent/v1, enrollment token).' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  const ctx = { fleet, tokens, events, publicUrl: opts.publicUrl, version: SERVER_VERSION };
+  miscRoutes(app, ctx);
+  releaseRoutes(app, ctx);
+  groupRoutes(app, ctx);
+  clientRoutes(app, ctx);
+  reportRoutes(app, ctx);
+  agentRoutes(app, ctx);
+
+  const host = opts.host ?? '127.0.0.1';
+  await app.listen({ host, port: opts.port ?? 7780 });
+  const addr = app.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 7780);
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  let closed = false;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    app,
+    fleet,
+    adminToken: secrets.admin,
+    enrollToken: secrets.enroll,
+    dataDir,
+    async close() {
+      if (closed) return;
+      closed = true;
+      events.close();
+      await app.close();
+      await store.close();
+    },
+  };
+}

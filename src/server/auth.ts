@@ -1,0 +1,83 @@
+// Bearer tokens with roles. Secrets are random, shown once, stored only as a sha256 hash, and never logged.
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Role } from '../core/wire';
+import { ApiError } from './errors';
+import type { FleetStore, TokenRecord } from './store/store';
+
+/** Admin roles in order; `agent` is the enrollment role and only opens /agent/v1. */
+export type TokenRole = Role | 'agent';
+const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
+
+export const hashToken = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex');
+export const newSecret = (prefix: string): string => `${prefix}_${randomBytes(24).toString('base64url')}`;
+
+export interface Caller {
+  tokenId: string;
+  name: string;
+  role: TokenRole;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller?: Caller;
+  }
+}
+
+export class TokenService {
+  // Lookups per request would hit the database on every check-in; hashes are cached for a short while.
+  private readonly cache = new Map<string, { rec: TokenRecord | null; at: number }>();
+
+  constructor(private readonly store: FleetStore) {}
+
+  async create(name: string, role: TokenRole, secret?: string): Promise<{ secret: string; record: TokenRecord }> {
+    const s = secret ?? newSecret(role === 'agent' ? 'ufe' : 'ufa');
+    const record: TokenRecord = { id: randomUUID(), name, role, createdAt: new Date().toISOString() };
+    await this.store.insertToken({ ...record, hash: hashToken(s) });
+    this.cache.clear();
+    return { secret: s, record };
+  }
+
+  /** Make sure a token with this secret exists (UPDATE_FLEET_*_TOKEN): the environment wins over an old one of the same name. */
+  async ensure(name: string, role: TokenRole, secret: string): Promise<void> {
+    const found = await this.store.findTokenByHash(hashToken(secret));
+    if (found) return;
+    await this.store.deleteTokensByName(name, role);
+    await this.create(name, role, secret);
+  }
+
+  async revoke(id: string): Promise<boolean> {
+    const ok = await this.store.deleteToken(id);
+    this.cache.clear();
+    return ok;
+  }
+
+  async lookup(secret: string): Promise<TokenRecord | null> {
+    const h = hashToken(secret);
+    const hit = this.cache.get(h);
+    const now = Date.now();
+    if (hit && now - hit.at < 10_000) return hit.rec;
+    const rec = (await this.store.findTokenByHash(h)) ?? null;
+    if (this.cache.size > 10_000) this.cache.clear();
+    this.cache.set(h, { rec, at: now });
+    return rec;
+  }
+
+  /** A preHandler that lets in tokens of at least `min` (admin routes) or exactly `agent` (agent routes). */
+  guard(min: Role | 'agent') {
+    return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+      const header = req.headers.authorization;
+      const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+      if (!m) throw new ApiError(401, 'unauthorized', 'This route needs a token: send "Authorization: Bearer <token>".');
+      const rec = await this.lookup(m[1]);
+      if (!rec) throw new ApiError(401, 'unauthorized', 'The token is not valid (unknown or revoked).');
+      const role = rec.role as TokenRole;
+      if (min === 'agent') {
+        if (role !== 'agent') throw new ApiError(403, 'forbidden', 'Agent routes need the enrollment token, not an admin token.');
+      } else if (role === 'agent' || RANK[role] < RANK[min]) {
+        throw new ApiError(403, 'forbidden', `This action needs the ${min} role; the token "${rec.name}" has the ${role} role.`);
+      }
+      req.caller = { tokenId: rec.id, name: rec.name, role };
+    };
+  }
+}

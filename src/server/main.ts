@@ -1,0 +1,91 @@
+// update-fleet-server: the fleet server's command line.
+//   update-fleet-server [--data DIR] [--host 127.0.0.1] [--port 7780] [--demo] [--public-url URL] [--postgres URL]
+//   update-fleet-server token create --role viewer|operator|admin|agent --name NAME [--data DIR]
+import { parseArgs } from 'node:util';
+import { startServer, openStore } from './app';
+import { TokenService, type TokenRole } from './auth';
+
+const USAGE = `Usage:
+  update-fleet-server [--data DIR] [--host 127.0.0.1] [--port 7780] [--demo] [--public-url URL] [--log]
+  update-fleet-server token create --role viewer|operator|admin|agent --name NAME [--data DIR]
+
+  --data DIR        where fleet.db, artifacts/ and the token files live (default .update-fleet/)
+  --host HOST       address to listen on (default 127.0.0.1: loopback only)
+  --port PORT       port (default 7780; 0 picks a free one)
+  --demo            fill an empty database with the demo fleet
+  --public-url URL  base URL agents download packages from (behind a proxy)
+  --postgres URL    run on PostgreSQL (postgres://…) instead of the SQLite file in DIR
+  --log             request log on stdout (never includes tokens)
+
+Environment: UPDATE_FLEET_ADMIN_TOKEN and UPDATE_FLEET_ENROLL_TOKEN set the admin and enrollment tokens
+instead of generating them (for automation).`;
+
+function fail(message: string): never {
+  process.stderr.write(`update-fleet-server: ${message}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+
+async function tokenCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({ args: argv, options: { role: { type: 'string' }, name: { type: 'string' }, data: { type: 'string' }, postgres: { type: 'string' } }, allowPositionals: true });
+  if (positionals[0] !== 'create') fail('the token command knows "create".');
+  const role = values.role as TokenRole | undefined;
+  if (!role || !['viewer', 'operator', 'admin', 'agent'].includes(role)) fail('--role must be viewer, operator, admin or agent.');
+  const name = values.name?.trim();
+  if (!name) fail('--name is required (it is what the audit log shows).');
+  const store = await openStore(values.data ?? '.update-fleet', values.postgres ?? process.env.UPDATE_FLEET_POSTGRES_URL);
+  try {
+    const { secret } = await new TokenService(store).create(name, role);
+    process.stdout.write(`${secret}\n`);
+    process.stderr.write(`Created a ${role} token named "${name}". It is shown only this once.\n`);
+  } finally {
+    await store.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  if (argv[0] === 'token') return tokenCommand(argv.slice(1));
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, demo: { type: 'boolean' },
+        'public-url': { type: 'string' }, postgres: { type: 'string' }, log: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  const port = values.port === undefined ? 7780 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a number from 0 to 65535, not "${values.port}".`);
+  const server = await startServer({
+    dataDir: values.data,
+    host: values.host,
+    port,
+    demo: values.demo,
+    publicUrl: values['public-url'],
+    postgresUrl: values.postgres ?? process.env.UPDATE_FLEET_POSTGRES_URL,
+    adminToken: process.env.UPDATE_FLEET_ADMIN_TOKEN || undefined,
+    enrollToken: process.env.UPDATE_FLEET_ENROLL_TOKEN || undefined,
+    logger: values.log,
+    print: (line) => process.stdout.write(line + '\n'),
+  });
+  process.stdout.write(`Update Fleet server listening on ${server.url} (data in ${server.dataDir}; API document at ${server.url}/api/v1/openapi.json)\n`);
+  const stop = (): void => {
+    void server.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err: unknown) => {
+  const e = err as NodeJS.ErrnoException;
+  const message = e.code === 'EADDRINUSE' ? `the port is already in use (${e.message}); pick another with --port.` : e.message ?? String(err);
+  process.stderr.write(`update-fleet-server: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,15 @@
+// What every route module gets: the use cases, the token guard and the event hub.
+import type { TokenService } from '../auth';
+import type { EventHub } from '../events';
+import type { Fleet } from '../fleet';
+
+export interface RouteContext {
+  fleet: Fleet;
+  tokens: TokenService;
+  events: EventHub;
+  /** Base URL agents download from; when unset, the URL the agent used to reach this server. */
+  publicUrl?: string;
+  version: string;
+}
+
+export const actorOf = (req: { caller?: { name: string } }): { name: string } => ({ name: req.caller?.name ?? 'unknown' });

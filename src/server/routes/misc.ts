@@ -1,0 +1,47 @@
+// Health, summary, the event stream, the audit log, tokens and the OpenAPI document.
+import type { FastifyInstance } from 'fastify';
+import type { Static } from '@sinclair/typebox';
+import { ApiError } from '../errors';
+import { AuditQuery, CreateTokenBody, RefParams } from '../schemas';
+import { actorOf, type RouteContext } from './context';
+
+export function miscRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  const { fleet, tokens, events } = ctx;
+  app.get('/api/v1/health', { schema: { tags: ['meta'] } }, async () => ({ status: 'ok', version: ctx.version, store: fleet.store.dialect }));
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/api/v1/summary', { preHandler: tokens.guard('viewer'), schema: { tags: ['meta'] } }, async () => fleet.summary());
+
+  app.get('/api/v1/events', { preHandler: tokens.guard('viewer'), schema: { tags: ['meta'] } }, async (req, reply) => {
+    reply.hijack();
+    reply.raw.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    events.subscribe(reply.raw);
+    req.raw.on('close', () => reply.raw.end());
+  });
+
+  app.get<{ Querystring: Static<typeof AuditQuery> }>('/api/v1/audit', { preHandler: tokens.guard('viewer'), schema: { tags: ['meta'], querystring: AuditQuery } }, async (req) => {
+    const limit = req.query.limit ?? 100;
+    const items = await fleet.store.listAudit(limit, req.query.before);
+    const last = items[items.length - 1];
+    return { items, ...(items.length === limit && last ? { nextCursor: String(last.id) } : {}) };
+  });
+
+  app.get('/api/v1/tokens', { preHandler: tokens.guard('admin'), schema: { tags: ['tokens'] } }, async () => ({ items: await fleet.store.listTokens() }));
+  app.post<{ Body: Static<typeof CreateTokenBody> }>('/api/v1/tokens', { preHandler: tokens.guard('admin'), schema: { tags: ['tokens'], body: CreateTokenBody } }, async (req, reply) => {
+    const { secret, record } = await tokens.create(req.body.name.trim(), req.body.role);
+    await fleet.store.addAudit({ at: new Date().toISOString(), actor: actorOf(req).name, action: 'token.create', target: record.name, details: JSON.stringify({ role: record.role }) });
+    reply.status(201);
+    // The only time the secret is shown.
+    return { ...record, token: secret };
+  });
+  app.delete<{ Params: Static<typeof RefParams> }>('/api/v1/tokens/:id', { preHandler: tokens.guard('admin'), schema: { tags: ['tokens'], params: RefParams } }, async (req, reply) => {
+    if (req.caller?.tokenId === req.params.id) throw new ApiError(409, 'own-token', 'A token cannot revoke itself; use another admin token.');
+    if (!(await tokens.revoke(req.params.id))) throw new ApiError(404, 'not-found', `No token "${req.params.id}".`);
+    await fleet.store.addAudit({ at: new Date().toISOString(), actor: actorOf(req).name, action: 'token.revoke', target: req.params.id, details: '{}' });
+    return reply.status(204).send();
+  });
+}

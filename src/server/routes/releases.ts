@@ -1,0 +1,46 @@
+// /api/v1/releases: register, list, lifecycle (approve, revoke, retire, rollback), package upload and download.
+import type { FastifyInstance } from 'fastify';
+import type { Static } from '@sinclair/typebox';
+import type { Readable } from 'node:stream';
+import { ApiError } from '../errors';
+import { LifecycleBody, RefParams, RegisterReleaseBody, RollbackBody } from '../schemas';
+import { actorOf, type RouteContext } from './context';
+
+type Ref = { Params: Static<typeof RefParams> };
+
+export function releaseRoutes(app: FastifyInstance, ctx: RouteContext): void {
+  const { fleet, tokens } = ctx;
+  app.get('/api/v1/releases', { preHandler: tokens.guard('viewer'), schema: { tags: ['releases'] } }, async () => ({ items: await fleet.releaseViews() }));
+  app.get<Ref>('/api/v1/releases/:id', { preHandler: tokens.guard('viewer'), schema: { tags: ['releases'], params: RefParams } }, async (req) => fleet.releaseView(req.params.id));
+  app.post<{ Body: Static<typeof RegisterReleaseBody> }>('/api/v1/releases', { preHandler: tokens.guard('admin'), schema: { tags: ['releases'], body: RegisterReleaseBody } }, async (req, reply) => {
+    reply.status(201);
+    return fleet.registerRelease(req.body, actorOf(req));
+  });
+  for (const action of ['approve', 'revoke', 'retire'] as const) {
+    app.post<Ref & { Body: Static<typeof LifecycleBody> }>(`/api/v1/releases/:id/${action}`, { preHandler: tokens.guard('operator'), schema: { tags: ['releases'], params: RefParams, body: LifecycleBody } }, async (req) =>
+      fleet.lifecycle(req.params.id, action, actorOf(req), req.body?.note));
+  }
+  app.post<Ref & { Body: Static<typeof RollbackBody> }>('/api/v1/releases/:id/rollback', { preHandler: tokens.guard('operator'), schema: { tags: ['releases'], params: RefParams, body: RollbackBody } }, async (req) =>
+    fleet.rollback(req.params.id, req.body ?? {}, actorOf(req)));
+
+  // The package bytes arrive as a stream: never buffered whole in memory.
+  app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
+  app.put<Ref>('/api/v1/releases/:id/artifact', {
+    preHandler: tokens.guard('admin'),
+    schema: { tags: ['releases'], params: RefParams, consumes: ['application/octet-stream'] },
+  }, async (req) => {
+    if (!req.body || typeof (req.body as Readable).pipe !== 'function') {
+      throw new ApiError(415, 'unsupported-media-type', 'Send the package bytes with Content-Type: application/octet-stream.');
+    }
+    const sig = req.headers['x-package-signature'];
+    return fleet.uploadArtifact(req.params.id, req.body as Readable, actorOf(req), typeof sig === 'string' ? sig : undefined);
+  });
+  app.get<Ref>('/api/v1/releases/:id/artifact', { preHandler: tokens.guard('viewer'), schema: { tags: ['releases'], params: RefParams } }, async (req, reply) => {
+    const r = await fleet.resolveRelease(req.params.id);
+    if (!r.artifact.sha256 || !(await fleet.artifacts.exists(r.artifact.sha256))) {
+      if (r.artifact.url && /^https?:/i.test(r.artifact.url)) return reply.redirect(r.artifact.url);
+      throw new ApiError(404, 'no-artifact', `Release ${r.version} has no package stored on this server yet.`);
+    }
+    return fleet.artifacts.send(r.artifact.sha256, req, reply, `update-fleet-${r.version}.tar.gz`);
+  });
+}

@@ -1,0 +1,110 @@
+// Versioned migrations, in code so the bundled server carries them. Each runs once, in order, inside Kysely's
+// migration lock; the dialect-specific parts (SQLite's FTS5 trigram index) are marked.
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+function migrations(dialect: Dialect): Record<string, Migration> {
+  return {
+    '0001_initial': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.createTable('releases')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('version', 'text', (c) => c.notNull().unique())
+          .addColumn('channel', 'text', (c) => c.notNull())
+          .addColumn('notes', 'text', (c) => c.notNull())
+          .addColumn('mandatory', 'integer', (c) => c.notNull())
+          .addColumn('url', 'text')
+          .addColumn('size', 'bigint')
+          .addColumn('sha256', 'text')
+          .addColumn('signature', 'text')
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          .addColumn('transitions', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createTable('groups')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('name_key', 'text', (c) => c.notNull().unique())
+          .addColumn('description', 'text', (c) => c.notNull())
+          .addColumn('policy', 'text', (c) => c.notNull())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createTable('clients')
+          .addColumn('seq', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.unique() : c.primaryKey().autoIncrement()))
+          .addColumn('id', 'text', (c) => (dialect === 'postgres' ? c.primaryKey() : c.notNull().unique()))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('computer', 'text', (c) => c.notNull())
+          .addColumn('ip', 'text', (c) => c.notNull())
+          .addColumn('user_name', 'text', (c) => c.notNull())
+          .addColumn('group_id', 'text', (c) => c.notNull().references('groups.id'))
+          .addColumn('version', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('target_version', 'text')
+          .addColumn('reason', 'text')
+          .addColumn('deferred_until', 'text')
+          .addColumn('last_seen', 'text', (c) => c.notNull())
+          .execute();
+        // Paging is keyset on (computer, id); the filters get their own leading column so a sparse filter
+        // (state=failed among a million) does not walk the whole table.
+        await db.schema.createIndex('clients_computer').on('clients').columns(['computer', 'id']).execute();
+        await db.schema.createIndex('clients_group').on('clients').columns(['group_id', 'computer', 'id']).execute();
+        await db.schema.createIndex('clients_state').on('clients').columns(['state', 'computer', 'id']).execute();
+        await db.schema.createIndex('clients_version').on('clients').columns(['version', 'computer', 'id']).execute();
+        await db.schema.createTable('client_history')
+          .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('client_id', 'text', (c) => c.notNull())
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('version', 'text', (c) => c.notNull())
+          .addColumn('target_version', 'text')
+          .addColumn('reason', 'text')
+          .execute();
+        await db.schema.createIndex('client_history_client').on('client_history').columns(['client_id', 'id']).execute();
+        await db.schema.createTable('audit')
+          .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) => (dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('action', 'text', (c) => c.notNull())
+          .addColumn('target', 'text', (c) => c.notNull())
+          .addColumn('details', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createTable('tokens')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('hash', 'text', (c) => c.notNull().unique())
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+
+        if (dialect === 'sqlite') {
+          // Keyword search (seed 001) over name, computer, IP and last user: a trigram index answers a substring
+          // query from the index, so it stays fast at a million clients. External content: no second copy.
+          await sql`CREATE VIRTUAL TABLE clients_fts USING fts5(name, computer, ip, user_name, content='clients', content_rowid='seq', tokenize='trigram')`.execute(db);
+          await sql`CREATE TRIGGER clients_fts_ai AFTER INSERT ON clients BEGIN
+            INSERT INTO clients_fts(rowid, name, computer, ip, user_name) VALUES (new.seq, new.name, new.computer, new.ip, new.user_name);
+          END`.execute(db);
+          await sql`CREATE TRIGGER clients_fts_ad AFTER DELETE ON clients BEGIN
+            INSERT INTO clients_fts(clients_fts, rowid, name, computer, ip, user_name) VALUES ('delete', old.seq, old.name, old.computer, old.ip, old.user_name);
+          END`.execute(db);
+          // Only when a searched column changes: check-ins rewrite state and last_seen thousands of times a second.
+          await sql`CREATE TRIGGER clients_fts_au AFTER UPDATE OF name, computer, ip, user_name ON clients BEGIN
+            INSERT INTO clients_fts(clients_fts, rowid, name, computer, ip, user_name) VALUES ('delete', old.seq, old.name, old.computer, old.ip, old.user_name);
+            INSERT INTO clients_fts(rowid, name, computer, ip, user_name) VALUES (new.seq, new.name, new.computer, new.ip, new.user_name);
+          END`.execute(db);
+        } else {
+          await sql`CREATE EXTENSION IF NOT EXISTS pg_trgm`.execute(db);
+          await sql`CREATE INDEX clients_search ON clients USING gin ((lower(name || ' ' || computer || ' ' || ip || ' ' || user_name)) gin_trgm_ops)`.execute(db);
+        }
+      },
+    },
+  };
+}
+
+export class InCodeMigrations implements MigrationProvider {
+  constructor(private readonly dialect: Dialect) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrations(this.dialect);
+  }
+}

@@ -1,0 +1,85 @@
+// Table shapes as Kysely sees them. JSON columns are TEXT on SQLite and on PostgreSQL alike, so the same
+// queries run on both; the store parses them.
+import type { Generated } from 'kysely';
+
+export interface ReleaseTable {
+  id: string;
+  version: string;
+  channel: string;
+  notes: string;
+  mandatory: number;
+  url: string | null;
+  size: number | null;
+  sha256: string | null;
+  signature: string | null;
+  state: string;
+  created_at: string;
+  created_by: string;
+  /** JSON array of ReleaseTransition. */
+  transitions: string;
+}
+
+export interface GroupTable {
+  id: string;
+  name: string;
+  /** Lower-cased name: group paths accept the name in any case, and names are unique regardless of case. */
+  name_key: string;
+  description: string;
+  /** JSON Policy. */
+  policy: string;
+  created_at: string;
+}
+
+export interface ClientTable {
+  /** SQLite's rowid, spelled out so the trigram index can point at it (and PostgreSQL gets a serial key). */
+  seq: Generated<number>;
+  id: string;
+  name: string;
+  computer: string;
+  ip: string;
+  user_name: string;
+  group_id: string;
+  version: string;
+  state: string;
+  target_version: string | null;
+  reason: string | null;
+  deferred_until: string | null;
+  last_seen: string;
+}
+
+export interface ClientHistoryTable {
+  id: Generated<number>;
+  client_id: string;
+  at: string;
+  state: string;
+  version: string;
+  target_version: string | null;
+  reason: string | null;
+}
+
+export interface AuditTable {
+  id: Generated<number>;
+  at: string;
+  actor: string;
+  action: string;
+  target: string;
+  details: string;
+}
+
+export interface TokenTable {
+  id: string;
+  name: string;
+  role: string;
+  /** sha256 of the secret, hex. The secret itself is never stored. */
+  hash: string;
+  created_at: string;
+}
+
+export interface Database {
+  releases: ReleaseTable;
+  groups: GroupTable;
+  clients: ClientTable;
+  client_history: ClientHistoryTable;
+  audit: AuditTable;
+  tokens: TokenTable;
+}
