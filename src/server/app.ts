@@ -7,6 +7,7 @@ import swagger from '@fastify/swagger';
 import { ArtifactStore } from './artifacts';
 import { TokenService } from './auth';
 import { installErrorHandler } from './errors';
+import { installValidators } from './validation';
 import { EventHub } from './events';
 import { Fleet } from './fleet';
 import { seedDemoFleet } from './demo';
@@ -126,10 +127,10 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     // Request logs never carry headers (the bearer token); Fastify's default serializers leave them out.
     logger: opts.logger ? { level: 'info' } : false,
     bodyLimit: 1024 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
     forceCloseConnections: true,
   });
   installErrorHandler(app);
+  installValidators(app);
   await app.register(swagger, {
     openapi: {
       info: { title: 'Update Fleet API', version: SERVER_VERSION, description: 'Admin API (/api/v1, bearer token with a role) and agent API (/agent/v1, enrollment token).' },
