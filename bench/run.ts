@@ -1,0 +1,108 @@
+// Benchmarks. Each prints a ratio against a baseline measured in the same run (these machines are shared and
+// noisy, so absolute timings mean little). Run: npm run bench [-- --clients 1000000 --checkins 20000]
+//   search:  trigram-indexed keyword search vs the literal substring scan it replaces, on N clients
+//   checkin: fleet-server check-ins per second vs a bare node:http server answering fixed JSON, same client
+import { createServer } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Agent, request } from 'node:http';
+import type { Client } from '../src/core/types';
+import { FleetStore } from '../src/server/store/store';
+import { startServer } from '../src/server/app';
+
+const { values } = parseArgs({ options: { clients: { type: 'string', default: '200000' }, checkins: { type: 'string', default: '8000' }, only: { type: 'string' } } });
+const N = Number(values.clients);
+const M = Number(values.checkins);
+
+function time<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const t0 = process.hrtime.bigint();
+  return fn().then((r) => [Number(process.hrtime.bigint() - t0) / 1e6, r]);
+}
+
+async function benchSearch(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'uf-bench-'));
+  const store = await FleetStore.open({ sqliteFile: join(dir, 'fleet.db') });
+  try {
+    await store.db.insertInto('groups').values({ id: 'default', name: 'Default', name_key: 'default', description: '', policy: '{}', created_at: '' }).execute();
+    const now = new Date().toISOString();
+    const batch: Client[] = [];
+    for (let i = 0; i < N; i++) {
+      batch.push({
+        id: `c-${i}`, name: `User ${i % 9973} ${(i * 7919) % 100003}`, computer: `PC-${String(i).padStart(7, '0')}`, ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`,
+        user: `u${(i * 31) % 50021}.name`, groupId: 'default', version: '1.0.0', state: 'up-to-date', targetVersion: null, reason: null, deferredUntil: null, lastSeen: now,
+      });
+      if (batch.length === 20_000) await store.insertClients(batch.splice(0));
+    }
+    if (batch.length) await store.insertClients(batch.splice(0));
+    const queries = ['PC-0123', '10.1.2.', 'u4242.', 'User 77 ', '0004567'];
+    const runIndexed = async () => { for (const q of queries) await store.pageClients({ q, limit: 100 }); };
+    // Baseline: the scan a search without an index does (same literal, case-insensitive substring semantics).
+    const runScan = async () => {
+      for (const q of queries) {
+        const pat = q.toLowerCase();
+        await store.db.selectFrom('clients').selectAll()
+          .where((eb) => eb.or((['name', 'computer', 'ip', 'user_name'] as const).map((c) => eb(eb.fn('instr', [eb.fn('lower', [eb.ref(c)]), eb.val(pat)]), '>', 0))))
+          .orderBy('computer').orderBy('id').limit(100).execute();
+        await store.db.selectFrom('clients').select((eb) => eb.fn.countAll().as('n'))
+          .where((eb) => eb.or((['name', 'computer', 'ip', 'user_name'] as const).map((c) => eb(eb.fn('instr', [eb.fn('lower', [eb.ref(c)]), eb.val(pat)]), '>', 0))))
+          .execute();
+      }
+    };
+    await runIndexed(); await runScan();
+    const [tIdx] = await time(runIndexed);
+    const [tScan] = await time(runScan);
+    console.log(`search  clients=${N}  indexed=${tIdx.toFixed(1)}ms  scan(baseline)=${tScan.toFixed(1)}ms  speed-up=${(tScan / tIdx).toFixed(1)}x  (per query indexed ${(tIdx / queries.length).toFixed(1)}ms)`);
+  } finally {
+    await store.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function load(port: number, path: string, bodies: (i: number) => string, headers: Record<string, string>, concurrency = 32): Promise<number> {
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  let next = 0;
+  const one = (i: number) => new Promise<void>((resolve, reject) => {
+    const body = bodies(i);
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+  const [ms] = await time(() => Promise.all(Array.from({ length: concurrency }, async () => { while (next < M) await one(next++); })));
+  agent.destroy();
+  return (M / ms) * 1000;
+}
+
+async function benchCheckin(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'uf-bench-'));
+  const server = await startServer({ dataDir: dir, port: 0, adminToken: 'ufa_bench_admin_token', enrollToken: 'ufe_bench_enroll_token', demo: true });
+  const bare = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => { res.setHeader('content-type', 'application/json'); res.end('{"action":"none","reason":"up-to-date","message":"ok","nextCheckSeconds":86400,"startupDelaySeconds":300}'); });
+  });
+  await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
+  try {
+    const bodies = (i: number) => JSON.stringify({ clientId: `bench-${i % 5000}`, name: `Bench ${i % 5000}`, computer: `BENCH-${i % 5000}`, ip: '10.9.9.9', user: 'b.user', version: '3.58.0.0' });
+    const port = (bare.address() as { port: number }).port;
+    await load(port, '/', bodies, {});
+    await load(server.port, '/agent/v1/checkin', bodies, { authorization: 'Bearer ufe_bench_enroll_token' });
+    const bareRate = await load(port, '/', bodies, {});
+    const fleetRate = await load(server.port, '/agent/v1/checkin', bodies, { authorization: 'Bearer ufe_bench_enroll_token' });
+    console.log(`checkin requests=${M}  fleet=${fleetRate.toFixed(0)}/s  bare-http(baseline)=${bareRate.toFixed(0)}/s  ratio=${(fleetRate / bareRate).toFixed(2)}`);
+  } finally {
+    bare.close();
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  if (!values.only || values.only === 'search') await benchSearch();
+  if (!values.only || values.only === 'checkin') await benchCheckin();
+}
+
+main().catch((err) => { console.error(err); process.exit(1); });
