@@ -23,7 +23,21 @@ export type ChangeKind = 'none' | 'major' | 'minor' | 'patch' | 'prerelease' | '
 
 const DOTTED = /^v?(\d{1,15}(?:\.\d{1,15}){0,5})(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 
+// Check-ins compare the same few release versions over and over; parsing is pure, so results are memoised.
+const parsedCache = new Map<string, ParsedVersion>();
+const PARSED_CACHE_MAX = 4096;
+
 export function parseVersion(input: string): ParsedVersion {
+  const hit = typeof input === 'string' ? parsedCache.get(input) : undefined;
+  if (hit) return hit;
+  const parsed = parseVersionUncached(input);
+  if (parsedCache.size >= PARSED_CACHE_MAX) parsedCache.clear();
+  // Frozen: callers share the cached object.
+  parsedCache.set(input, Object.freeze({ ...parsed, parts: Object.freeze([...parsed.parts]) as number[], prerelease: Object.freeze([...parsed.prerelease]) as (string | number)[] }));
+  return parsedCache.get(input)!;
+}
+
+function parseVersionUncached(input: string): ParsedVersion {
   if (typeof input !== 'string') throw new VersionError(String(input), 'expected text');
   const raw = input.trim();
   if (raw === '') throw new VersionError(input, 'it is empty');

@@ -143,6 +143,18 @@ export class FleetStore {
       native.pragma('synchronous = NORMAL');
       native.pragma('foreign_keys = ON');
       native.pragma('busy_timeout = 5000');
+      // Kysely prepares every query anew; the same few statements run per check-in, so keep them prepared.
+      // Safe: Kysely's SQLite driver runs one query at a time on this single connection.
+      const prepare = native.prepare.bind(native);
+      const prepared = new Map<string, ReturnType<typeof prepare>>();
+      native.prepare = ((source: string) => {
+        let stmt = prepared.get(source);
+        if (!stmt) {
+          stmt = prepare(source);
+          if (prepared.size < 1000) prepared.set(source, stmt);
+        }
+        return stmt;
+      }) as typeof native.prepare;
       db = new Kysely<Database>({ dialect: new SqliteDialect({ database: native }) });
       dialect = 'sqlite';
     }
@@ -252,6 +264,11 @@ export class FleetStore {
     };
     const changed = !before || before.state !== after.state || before.version !== after.version ||
       before.targetVersion !== after.targetVersion || before.reason !== after.reason;
+    if (before && !changed && before.name === after.name && before.computer === after.computer && before.ip === after.ip && before.user === after.user) {
+      // The steady state of a fleet: a check-in that changes nothing but last_seen is one small UPDATE.
+      await this.db.updateTable('clients').set({ last_seen: after.lastSeen, deferred_until: after.deferredUntil }).where('id', '=', w.id).execute();
+      return { before, after };
+    }
     await this.db.transaction().execute(async (tx) => {
       if (before) {
         const set: Updateable<ClientTable> = {
