@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+bash scripts/setup-postgres.sh
 if [ -f scripts/install-code-server.sh ]; then bash scripts/install-code-server.sh; fi

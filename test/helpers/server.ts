@@ -3,7 +3,25 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { startServer, type RunningServer } from '../../src/server/app';
+
+/** When set (postgres://user:pass@host/), every test server gets its own fresh PostgreSQL database instead of SQLite. */
+export const POSTGRES_URL = process.env.UPDATE_FLEET_TEST_POSTGRES_URL;
+
+async function adminQuery(text: string): Promise<void> {
+  const c = new pg.Client({ connectionString: POSTGRES_URL });
+  await c.connect();
+  try { await c.query(text); } finally { await c.end(); }
+}
+
+async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `uf_test_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  const url = new URL(POSTGRES_URL!);
+  url.pathname = '/' + name;
+  return { url: url.toString(), drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
 
 export interface TestServer {
   url: string;
@@ -20,8 +38,9 @@ export async function startTestServer(opts: { demo?: boolean; dataDir?: string; 
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'uf-server-')));
   const adminToken = `ufa_test_${randomBytes(12).toString('hex')}`;
   const enrollToken = `ufe_test_${randomBytes(12).toString('hex')}`;
+  const pgdb = POSTGRES_URL ? await freshPostgresDatabase() : undefined;
   const boot = async (): Promise<TestServer> => {
-    const server = await startServer({ dataDir, port: 0, host: '127.0.0.1', demo: opts.demo, adminToken, enrollToken, eventFlushMs: opts.eventFlushMs ?? 100 });
+    const server = await startServer({ dataDir, port: 0, host: '127.0.0.1', demo: opts.demo, adminToken, enrollToken, eventFlushMs: opts.eventFlushMs ?? 100, postgresUrl: pgdb?.url });
     const ts: TestServer = {
       url: server.url, adminToken, enrollToken, dataDir, server,
       async restart() {
@@ -31,6 +50,7 @@ export async function startTestServer(opts: { demo?: boolean; dataDir?: string; 
       async close() {
         await server.close();
         if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
+        await pgdb?.drop();
       },
     };
     return ts;

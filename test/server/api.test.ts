@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { withPolicyDefaults } from '../../src/core/policy';
-import { startTestServer, type TestServer } from '../helpers/server';
+import { POSTGRES_URL, startTestServer, type TestServer } from '../helpers/server';
 import { call, checkinBody, client } from '../helpers/http';
 
-describe('fleet server API (real server, real SQLite file)', function () {
+describe(`fleet server API (real server, ${POSTGRES_URL ? 'PostgreSQL' : 'real SQLite file'})`, function () {
   this.timeout(20_000);
   let s: TestServer;
   let admin: ReturnType<typeof client>;
@@ -21,7 +21,7 @@ describe('fleet server API (real server, real SQLite file)', function () {
   it('health answers without a token and names the store', async () => {
     const r = await call(s.url, 'GET', '/api/v1/health');
     assert.equal(r.status, 200);
-    assert.deepEqual(r.body, { status: 'ok', version: '0.1.0', store: 'sqlite' });
+    assert.deepEqual(r.body, { status: 'ok', version: '0.1.0', store: POSTGRES_URL ? 'postgres' : 'sqlite' });
   });
 
   it('publishes an OpenAPI document listing every route', async () => {
