@@ -305,6 +305,8 @@ export const QUIET_SETTINGS: Record<string, unknown> = {
   'workbench.layoutControl.enabled': false,
   'files.simpleDialog.enable': true,
   'window.commandCenter': false,
+  // The demo's workspace sits inside this repository: no "open the parent git repository?" prompt.
+  'git.openRepositoryInParentFolders': 'never',
 };
 
 /** code-server with the flags that work offline; resolves when its /healthz answers. */

@@ -1,0 +1,36 @@
+// The status bar follows the fleet live: a client checks in and reports a failed upgrade through the agent API
+// (as an update agent would), the server pushes the change, the status bar's failed count goes up.
+import assert from 'node:assert/strict';
+import type { CheckinRequest, ReportRequest, SummaryResponse } from '../../src/core/wire';
+import { api, stack } from './fixture';
+import { STATUS_ITEM, screenshot, showFleetViews, statusText, until, webviewFrame } from './workbench';
+
+describe('status bar', () => {
+  it('shows fleet health and counts a failure a client has just reported', async () => {
+    const { page, server } = stack();
+    await showFleetViews(page);
+    const before = (await api<SummaryResponse>('/summary')).body.overall;
+    await until(async () => (await statusText(page)).includes(before.failed > 0 ? `· ${before.failed} failed` : 'up to date'), `the status bar to show ${before.failed} failed`);
+    await screenshot(page, '05-status-bar-before');
+
+    const clientId = `e2e-client-${Date.now().toString(36)}`;
+    const checkin: CheckinRequest = { clientId, name: 'E2E-FAILING-PC', computer: 'E2E-PC-01', ip: '10.250.0.1', user: 'e2e.tester', version: '3.58.0.0' };
+    const c = await api('/agent/v1/checkin', { body: checkin, token: server.enrollToken });
+    assert.equal(c.status, 200, `POST /agent/v1/checkin: ${c.text}`);
+    const report: ReportRequest = { clientId, state: 'failed', version: '3.58.0.0', targetVersion: '3.59.127.0', reason: 'E2E: installer exited with code 1603 (disk full)' };
+    const r = await api('/agent/v1/report', { body: report, token: server.enrollToken });
+    assert.equal(r.status, 200, `POST /agent/v1/report: ${r.text}`);
+
+    const after = (await api<SummaryResponse>('/summary')).body.overall;
+    assert.equal(after.failed, before.failed + 1, 'the server counts the new failure');
+    await until(async () => (await statusText(page)).endsWith(`· ${after.failed} failed`), `the status bar to show ${after.failed} failed`);
+    await screenshot(page, '05-status-bar-after');
+
+    // Clicking it shows the failures, the new one among them.
+    await page.locator(STATUS_ITEM).click();
+    const frame = await webviewFrame(page, `[id="client-row-${clientId}"]`);
+    const cells = await frame.locator(`[id="client-row-${clientId}"] vscode-table-cell`).allTextContents();
+    assert.ok(cells.some((t) => t.includes('1603')), `the reason is shown (${cells.join(' | ')})`);
+    await screenshot(page, '05-status-bar-failures');
+  });
+});

@@ -1,0 +1,162 @@
+// Driving the VS Code workbench (code-server) with Playwright: the activity bar, tree rows, the command palette,
+// quick picks, modal dialogs, webview frames, the status bar, screenshots. Waits for conditions, never for time.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Frame, Locator, Page } from 'playwright-core';
+import { SCREENSHOTS } from './harness';
+
+export const STATUS_ITEM = '[id="update-fleet.update-fleet.updateFleet.health"]';
+export type Section = 'Releases' | 'Approvals' | 'Client Groups';
+
+/** Poll until `f` returns something truthy; the error names what was awaited and the last value seen. */
+export async function until<T>(f: () => T | Promise<T>, what: string, timeoutMs = 20_000, intervalMs = 200): Promise<NonNullable<T>> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await f();
+      if (v) return v as NonNullable<T>;
+      last = v;
+    } catch (err) {
+      last = err instanceof Error ? err.message : err;
+    }
+    if (Date.now() > end) throw new Error(`Timed out after ${timeoutMs / 1000} s waiting for ${what} (last: ${JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const file = join(SCREENSHOTS, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+/** Open the workbench and wait until the extension is signed in (its status-bar item shows fleet health). */
+export async function openWorkbench(page: Page, url: string): Promise<void> {
+  await page.goto(url, { waitUntil: 'domcontentloaded' });
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  await page.locator(STATUS_ITEM).waitFor({ state: 'visible', timeout: 60_000 });
+}
+
+/** The Update Fleet view container in the activity bar. */
+export async function showFleetViews(page: Page): Promise<void> {
+  const item = page.locator('.activitybar a.action-label[aria-label="Update Fleet"]');
+  const li = page.locator('.activitybar .action-item', { has: page.locator('a.action-label[aria-label="Update Fleet"]') });
+  if (!((await li.getAttribute('class')) ?? '').includes('checked')) await item.click();
+  await page.locator('.pane-header[aria-label="Releases Section"]').waitFor();
+}
+
+/** Drag the side bar's edge so tree descriptions fit (for readable screenshots; best effort). */
+export async function widenSideBar(page: Page, width: number): Promise<void> {
+  const box = await page.locator('.part.sidebar').boundingBox();
+  if (!box || box.width >= width) return;
+  const x = box.x + box.width;
+  const y = box.y + box.height / 2;
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + width, y, { steps: 8 });
+  await page.mouse.up();
+}
+
+export function pane(page: Page, section: Section): Locator {
+  return page.locator('.pane', { has: page.locator(`.pane-header[aria-label="${section} Section"]`) });
+}
+
+/** Tree rows of a view; each row's aria-label is "label, description" (releases: "Release 3.59.127.0, …"). */
+export function treeRows(page: Page, section: Section): Locator {
+  return pane(page, section).locator('.monaco-list-row');
+}
+
+/** The view's "Collapse All" title action (the Client Groups tree has one). */
+export async function collapseAll(page: Page, section: Section): Promise<void> {
+  const header = pane(page, section).locator('.pane-header');
+  await header.hover();
+  await header.locator('a.action-label[aria-label="Collapse All"]').click();
+}
+
+export async function rowLabels(page: Page, section: Section): Promise<string[]> {
+  return treeRows(page, section).evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''));
+}
+
+export async function waitForRow(page: Page, section: Section, match: RegExp, timeoutMs = 20_000): Promise<string> {
+  let seen: string[] = [];
+  try {
+    return await until(async () => (seen = await rowLabels(page, section)).find((l) => match.test(l)), `a ${section} row matching ${match}`, timeoutMs);
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; the rows were: ${seen.map((l) => JSON.stringify(l)).join(', ') || 'none'}`);
+  }
+}
+
+/** F1, type the command's title, run it. */
+export async function runCommand(page: Page, title: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  if (await widget.isVisible()) await page.keyboard.press('Escape');
+  // Focus the workbench itself (not a webview's form) by clicking a harmless spot: the side bar's title.
+  const sideBarTitle = page.locator('.part.sidebar .composite.title .title-label');
+  if (await sideBarTitle.isVisible()) await sideBarTitle.click();
+  await page.keyboard.press('F1');
+  await widget.waitFor({ state: 'visible' });
+  const input = widget.locator('.quick-input-box input');
+  await input.fill(`>${title}`);
+  const row = widget.locator('.monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ state: 'visible' });
+  await row.click();
+}
+
+/** The open quick pick: wait for its title, then choose the row whose label is exactly `label`. */
+export async function pickQuickItem(page: Page, label: string, opts: { title?: string } = {}): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  await widget.waitFor({ state: 'visible' });
+  if (opts.title) await widget.locator('.quick-input-title', { hasText: opts.title }).waitFor();
+  const row = widget.locator('.monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${escapeRe(label)}$`) }) }).first();
+  await row.waitFor({ state: 'visible' });
+  await row.click();
+}
+
+export function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A modal dialog of the browser workbench (showWarningMessage with modal: true). */
+export function dialog(page: Page): Locator {
+  return page.locator('.monaco-dialog-box');
+}
+
+export async function clickDialogButton(page: Page, name: string): Promise<void> {
+  const d = dialog(page);
+  await d.waitFor({ state: 'visible' });
+  await d.locator('.dialog-buttons .monaco-button', { hasText: new RegExp(`^${escapeRe(name)}$`) }).click();
+  await d.waitFor({ state: 'hidden' });
+}
+
+/** The frame of a webview panel that holds `selector` (a webview is an iframe inside an iframe). */
+export async function webviewFrame(page: Page, selector: string, timeoutMs = 30_000): Promise<Frame> {
+  return until(async () => {
+    for (const f of page.frames()) {
+      if (f === page.mainFrame()) continue;
+      if (await f.$(selector).catch(() => null)) return f;
+    }
+    return undefined;
+  }, `a webview holding ${selector}`, timeoutMs);
+}
+
+/** Set a vscode-elements control (single-select, textfield) the way its own UI does: value + an event. */
+export async function setControl(frame: Frame, id: string, value: string, event: 'change' | 'input' = 'change'): Promise<void> {
+  await frame.locator(`#${id}`).evaluate(
+    (el, [v, ev]) => {
+      (el as unknown as { value: string }).value = v;
+      el.dispatchEvent(new Event(ev, { bubbles: true }));
+    },
+    [value, event] as const,
+  );
+}
+
+export async function statusText(page: Page): Promise<string> {
+  return ((await page.locator(STATUS_ITEM).textContent()) ?? '').trim();
+}
+
+/** Notifications toasts currently shown (their messages). */
+export async function toasts(page: Page): Promise<string[]> {
+  return page.locator('.notifications-toasts .notification-list-item-message').allTextContents();
+}
