@@ -1,0 +1,193 @@
+// The command line: parse, load the configuration, build the agent from its parts, run one command.
+import { Agent } from './agent';
+import { describeConfig, loadConfig, parseArgs, parsePositiveNumber, parseServerUrl, requireFor, type AgentConfig, type ParsedArgs } from './config';
+import { EXIT, UsageError, messageOf, type ExitCode } from './errors';
+import { loadIdentity } from './identity';
+import { consoleLogger, type Logger } from './log';
+import { createPrompter } from './prompter';
+import { LocalReporter, ServerReporter, type Reporter } from './reporter';
+import { ServerSource } from './serverSource';
+import { ShareSource } from './shareSource';
+import { runSimulator, type SimulatorOptions } from './simulator';
+import type { UpdateSource } from './updateSource';
+
+export const USAGE = `update-fleet-agent — keeps one installed program up to date from an Update Fleet server or a share.
+
+Usage: update-fleet-agent <command> [options]
+
+Commands
+  run        keep going: apply a staged update at start, first check after the start-up delay, then at the
+             interval the server returns (Ctrl-C or SIGTERM stops it)
+  check      check once and follow the decision (download, verify, stage, and install when allowed)
+  apply      swap the staged <install>_update_pending in (for the privileged update service, at shutdown/boot)
+  rollback   swap <install>_old back in
+  status     what is installed, staged, deferred; the client id (--json for JSON)
+  simulate   run many virtual clients against a server (load tests, demos); no files are written
+
+Options
+  --config FILE          JSON configuration (default <state>/agent.json); flags override it
+  --server URL           the Update Fleet server
+  --token-file FILE      file holding the enrollment token (or --token T, or UPDATE_FLEET_AGENT_TOKEN)
+  --source DIR           a network-share folder with version_info.xml and the package (instead of a server)
+  --install DIR          the program folder to keep up to date (holds a VERSION file)
+  --state DIR            the agent's own folder: id, journal, downloads (default: ${'$'}UPDATE_FLEET_AGENT_STATE,
+                         /var/lib/update-fleet-agent as root, ~/.local/state/update-fleet-agent otherwise)
+  --public-key FILE      ed25519 public key (PEM): refuse packages without a valid signature
+  --answer A             answer to update questions when nobody is at a terminal:
+                         now | later | remind:N | decline | never (default later)
+  --protocol json|ini    json check-in (default) or the legacy check.ini
+  --name NAME            the client's name on the server (default: the computer name)
+  --apply-by agent|service   who swaps the new version in (default agent; service = only "apply" does)
+  --interval-scale X     multiply the server's intervals by X (demos and tests)
+  --json                 status as JSON
+
+Simulator options
+  --server URL --token T --count N [--failure-rate 0.05] [--duration S] [--prefix sim]
+  [--interval-scale X] [--concurrency 64] [--start-version 1.0.0[,1.1.0]] [--ramp S]
+
+Exit codes: 0 ok, 1 failure (reported to the server), 2 usage error, 3 the program must shut down
+(the user declined a mandatory update).`;
+
+export function buildSource(c: AgentConfig): UpdateSource | undefined {
+  const timing = { checkIntervalSeconds: c.checkIntervalSeconds, startupDelaySeconds: c.startupDelaySeconds };
+  if (c.source) return new ShareSource({ dir: c.source, ...timing });
+  if (c.server && c.token) return new ServerSource({ server: c.server, token: c.token, protocol: c.protocol, ...timing });
+  return undefined;
+}
+
+export function buildReporter(c: AgentConfig, clientId: string, log: Logger): Reporter {
+  if (c.server && c.token) return new ServerReporter(c.server, c.token, clientId, log);
+  return new LocalReporter(c.state, clientId, log);
+}
+
+export async function createAgent(c: AgentConfig, log: Logger): Promise<Agent> {
+  const identity = await loadIdentity(c.state, c.name);
+  return new Agent({
+    config: c,
+    identity,
+    source: buildSource(c),
+    reporter: buildReporter(c, identity.clientId, log),
+    prompter: createPrompter(c.answer),
+    log,
+  });
+}
+
+function simulatorOptions(args: ParsedArgs, env: NodeJS.ProcessEnv): SimulatorOptions {
+  const f = (n: string) => {
+    const v = args.flags.get(n);
+    return typeof v === 'string' ? v : undefined;
+  };
+  const server = f('server');
+  if (!server) throw new UsageError('simulate needs --server URL.');
+  const token = f('token') ?? env.UPDATE_FLEET_AGENT_TOKEN;
+  if (!token && !f('token-file')) throw new UsageError('simulate needs the enrollment token: --token T or --token-file FILE.');
+  const count = f('count');
+  if (!count) throw new UsageError('simulate needs --count N (how many virtual clients).');
+  const prefix = f('prefix') ?? 'sim';
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(prefix)) throw new UsageError('--prefix must be 1-32 letters, digits, "-" or "_".');
+  const versions = f('start-version')?.split(',').map((s) => s.trim()).filter(Boolean);
+  return {
+    server: parseServerUrl(server),
+    token: token ?? '',
+    count: parsePositiveNumber('count', count, { integer: true, min: 1, max: 1_000_000 }),
+    failureRate: f('failure-rate') === undefined ? 0.05 : parsePositiveNumber('failure-rate', f('failure-rate')!, { min: 0, max: 1 }),
+    durationSeconds: f('duration') === undefined ? undefined : parsePositiveNumber('duration', f('duration')!),
+    prefix,
+    intervalScale: f('interval-scale') === undefined ? 1 : parsePositiveNumber('interval-scale', f('interval-scale')!, { max: 1000 }),
+    concurrency: f('concurrency') === undefined ? undefined : parsePositiveNumber('concurrency', f('concurrency')!, { integer: true, min: 1, max: 4096 }),
+    rampSeconds: f('ramp') === undefined ? undefined : parsePositiveNumber('ramp', f('ramp')!, { min: 0 }),
+    startVersions: versions && versions.length > 0 ? versions : undefined,
+  };
+}
+
+async function simulate(args: ParsedArgs, env: NodeJS.ProcessEnv, log: Logger): Promise<ExitCode> {
+  const opts = simulatorOptions(args, env);
+  const tokenFile = args.flags.get('token-file');
+  if (!opts.token && typeof tokenFile === 'string') {
+    const { readFile } = await import('node:fs/promises');
+    opts.token = (await readFile(tokenFile, 'utf8')).trim();
+  }
+  const sim = runSimulator({ ...opts, log: (m) => log.info(m) });
+  const stop = () => void sim.stop();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const ticker = setInterval(() => {
+    const s = sim.stats();
+    log.info(`simulator: ${opts.count} clients · ${s.checkins} check-ins · ${s.reports} reports · ${s.failures} failures · ${s.errors} errors`);
+  }, 5000);
+  try {
+    await sim.done;
+  } finally {
+    clearInterval(ticker);
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+  const s = sim.stats();
+  log.info(`simulator finished: ${s.checkins} check-ins, ${s.reports} reports, ${s.failures} failures reported, ${s.errors} errors.`);
+  return s.checkins > 0 ? EXIT.ok : EXIT.failure;
+}
+
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ExitCode> {
+  const log = consoleLogger({ timestamps: argv.includes('run') || argv.includes('simulate'), infoToStderr: argv.includes('--json') });
+  try {
+    const args = parseArgs(argv);
+    if (args.command === 'help' || args.flags.get('help') === true) {
+      process.stdout.write(`${USAGE}\n`);
+      return EXIT.ok;
+    }
+    if (args.command === 'simulate') return await simulate(args, env, log);
+    const config = await loadConfig(args, env);
+    requireFor(args.command, config);
+    const agent = await createAgent(config, log);
+    switch (args.command) {
+      case 'check':
+        return await agent.check();
+      case 'apply':
+        return await agent.apply();
+      case 'rollback':
+        return await agent.rollback();
+      case 'status': {
+        const s = await agent.status();
+        const out = { ...s, config: describeConfig(config) };
+        process.stdout.write(config.json ? `${JSON.stringify(out, null, 2)}\n` : formatStatus(out));
+        return EXIT.ok;
+      }
+      case 'run': {
+        const ac = new AbortController();
+        const stop = () => ac.abort();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        try {
+          return await agent.run(ac.signal);
+        } finally {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+        }
+      }
+    }
+  } catch (e) {
+    if (e instanceof UsageError) {
+      log.error(`${e.message}\nRun "update-fleet-agent help" for usage.`);
+      return EXIT.usage;
+    }
+    log.error(messageOf(e));
+    return EXIT.failure;
+  }
+}
+
+function formatStatus(s: Record<string, unknown>): string {
+  const staged = s.staged as { version: string; consent: string; dir: string } | null;
+  const deferred = s.deferred as { version: string; until: string } | null;
+  const journal = s.journal as { op: string; step: string } | null;
+  const lines = [
+    `Client id:     ${String(s.clientId)}`,
+    `Name:          ${String(s.name)} (computer ${String(s.computer)}, ${String(s.ip)}, user ${String(s.user)})`,
+    `Install:       ${String(s.install)} — version ${String(s.installedVersion ?? 'unknown (no VERSION file)')}`,
+    `Staged:        ${staged ? `${staged.version} in ${staged.dir} (${staged.consent === 'granted' ? 'installs at the next start or apply' : staged.consent === 'ask' ? 'the user is asked at the next start' : 'declined'})` : 'nothing'}`,
+    `Previous:      ${s.previousVersion ? `${String(s.previousVersion)} (rollback restores it)` : 'none kept'}`,
+    `Deferred:      ${deferred ? `${deferred.version} until ${deferred.until}` : 'no'}`,
+    `Last check:    ${s.lastCheckAt ? `${String(s.lastCheckAt)} — ${String(s.lastResult)}` : 'never'}`,
+    `Journal:       ${journal ? `${journal.op} at ${journal.step}` : 'clean'}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}

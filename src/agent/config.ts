@@ -1,0 +1,268 @@
+// Configuration: a JSON file (--config FILE, default <state-dir>/agent.json) with command-line flags on top.
+// The enrollment token is read here and never printed (status shows only whether one is set).
+import { promises as fsp } from 'node:fs';
+import os from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { UsageError } from './errors';
+import { readJsonFile } from './files';
+import { parseAnswer, type Answer } from './prompter';
+
+export const COMMANDS = ['run', 'check', 'apply', 'rollback', 'status', 'simulate', 'help'] as const;
+export type CommandName = (typeof COMMANDS)[number];
+export type Protocol = 'json' | 'ini';
+/** agent: the agent swaps the install itself; service: only a separately started `apply` (privileged) swaps. */
+export type ApplyBy = 'agent' | 'service';
+
+export interface AgentConfig {
+  server?: string;
+  /** The enrollment token. Never log it. */
+  token?: string;
+  /** Network-share folder with version_info.xml and the package files (seed 002). */
+  source?: string;
+  install: string;
+  state: string;
+  /** ed25519 public key (PEM); when set, unsigned or badly signed packages are refused. */
+  publicKeyPem?: string;
+  publicKeyFile?: string;
+  answer?: Answer;
+  protocol: Protocol;
+  /** The client's display name; default: the computer name. */
+  name?: string;
+  applyBy: ApplyBy;
+  /** Run after staging when applyBy is service, e.g. ["systemctl", "start", "update-fleet-apply.service"]. */
+  applyCommand?: string[];
+  /** Multiplies the server's check interval and start-up delay (demos and tests use small values). */
+  intervalScale: number;
+  /** First-check delay before the server has told us its own (seed 002: 5 minutes). */
+  startupDelaySeconds: number;
+  /** Check interval for sources that do not say (the share, the legacy ini): seed 002's "daily". */
+  checkIntervalSeconds: number;
+  json: boolean;
+  configFile?: string;
+}
+
+export interface ParsedArgs {
+  command: CommandName;
+  flags: Map<string, string | true>;
+}
+
+const VALUE_FLAGS = new Set([
+  'config', 'server', 'token', 'token-file', 'source', 'install', 'state', 'public-key', 'answer', 'protocol', 'name',
+  'apply-by', 'interval-scale', 'startup-delay', 'check-interval',
+  'count', 'failure-rate', 'duration', 'prefix', 'concurrency', 'start-version', 'ramp',
+]);
+const BOOL_FLAGS = new Set(['json', 'help']);
+
+export function parseArgs(argv: readonly string[]): ParsedArgs {
+  const flags = new Map<string, string | true>();
+  let command: CommandName | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '-h') {
+      flags.set('help', true);
+      continue;
+    }
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      const name = eq >= 0 ? arg.slice(2, eq) : arg.slice(2);
+      if (BOOL_FLAGS.has(name)) {
+        if (eq >= 0) throw new UsageError(`--${name} takes no value.`);
+        flags.set(name, true);
+        continue;
+      }
+      if (!VALUE_FLAGS.has(name)) throw new UsageError(`Unknown option --${name}. Run "update-fleet-agent help" for the list.`);
+      let value: string | undefined;
+      if (eq >= 0) value = arg.slice(eq + 1);
+      else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) value = argv[++i];
+      if (value === undefined || value === '') throw new UsageError(`--${name} needs a value.`);
+      if (flags.has(name)) throw new UsageError(`--${name} is given twice.`);
+      flags.set(name, value);
+      continue;
+    }
+    if (command) throw new UsageError(`Unexpected argument "${arg}" after the command "${command}".`);
+    if (!(COMMANDS as readonly string[]).includes(arg)) {
+      throw new UsageError(`Unknown command "${arg}". Commands: ${COMMANDS.join(', ')}.`);
+    }
+    command = arg as CommandName;
+  }
+  if (!command) command = 'help';
+  return { command, flags };
+}
+
+/** Where the agent keeps its id, journal and downloads unless told otherwise. */
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.UPDATE_FLEET_AGENT_STATE) return resolve(env.UPDATE_FLEET_AGENT_STATE);
+  if (process.platform === 'win32') return join(env.ProgramData ?? 'C:\\ProgramData', 'UpdateFleet', 'Agent');
+  if (typeof process.getuid === 'function' && process.getuid() === 0) return '/var/lib/update-fleet-agent';
+  return join(env.XDG_STATE_HOME ?? join(os.homedir(), '.local', 'state'), 'update-fleet-agent');
+}
+
+/** The keys the JSON file may hold; an unknown key is a typo worth stopping for. */
+interface FileConfig {
+  server?: string;
+  token?: string;
+  tokenFile?: string;
+  source?: string;
+  install?: string;
+  state?: string;
+  publicKey?: string;
+  answer?: string;
+  protocol?: string;
+  name?: string;
+  applyBy?: string;
+  applyCommand?: string[];
+  intervalScale?: number;
+  startupDelaySeconds?: number;
+  checkIntervalSeconds?: number;
+}
+const FILE_KEYS: readonly (keyof FileConfig)[] = [
+  'server', 'token', 'tokenFile', 'source', 'install', 'state', 'publicKey', 'answer', 'protocol', 'name', 'applyBy',
+  'applyCommand', 'intervalScale', 'startupDelaySeconds', 'checkIntervalSeconds',
+];
+
+function str(flags: Map<string, string | true>, name: string): string | undefined {
+  const v = flags.get(name);
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function parseServerUrl(text: string): string {
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    throw new UsageError(`--server "${text}" is not a URL; expected e.g. http://fleet.example.com:8080`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`--server must be an http:// or https:// URL, not ${u.protocol}`);
+  return u.toString().replace(/\/+$/, '');
+}
+
+export function parsePositiveNumber(name: string, text: string | number, opts: { integer?: boolean; min?: number; max?: number } = {}): number {
+  const n = typeof text === 'number' ? text : Number(text);
+  const min = opts.min ?? Number.MIN_VALUE;
+  if (!Number.isFinite(n) || n < min || (opts.max !== undefined && n > opts.max) || (opts.integer && !Number.isInteger(n))) {
+    const range = opts.max !== undefined ? ` between ${min} and ${opts.max}` : ` of at least ${min}`;
+    throw new UsageError(`--${name} must be a ${opts.integer ? 'whole ' : ''}number${range}, not "${text}".`);
+  }
+  return n;
+}
+
+async function readSecretFile(path: string, what: string): Promise<string> {
+  try {
+    const text = (await fsp.readFile(path, 'utf8')).trim();
+    if (!text) throw new UsageError(`The ${what} file ${path} is empty.`);
+    return text;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`Cannot read the ${what} file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+/** Defaults < config file < environment (token only) < flags. Relative paths in the file are relative to the file. */
+export async function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Promise<AgentConfig> {
+  const f = args.flags;
+  const stateFlag = str(f, 'state');
+  const explicitConfig = str(f, 'config');
+  const configFile = explicitConfig ? resolve(cwd, explicitConfig) : join(stateFlag ? resolve(cwd, stateFlag) : defaultStateDir(env), 'agent.json');
+  let file: FileConfig = {};
+  let loaded: FileConfig | undefined;
+  try {
+    loaded = await readJsonFile<FileConfig>(configFile);
+  } catch (e) {
+    throw new UsageError(`Cannot read the configuration: ${(e as Error).message}`);
+  }
+  if (explicitConfig && !loaded) throw new UsageError(`The configuration file ${configFile} does not exist.`);
+  if (loaded !== undefined) {
+    if (typeof loaded !== 'object' || loaded === null || Array.isArray(loaded)) throw new UsageError(`${configFile} must hold a JSON object.`);
+    for (const k of Object.keys(loaded)) {
+      if (!(FILE_KEYS as readonly string[]).includes(k)) throw new UsageError(`${configFile}: unknown setting "${k}". Known: ${FILE_KEYS.join(', ')}.`);
+    }
+    file = loaded;
+  }
+  const base = dirname(configFile);
+  const fromFile = (p: string | undefined): string | undefined => (p === undefined ? undefined : isAbsolute(p) ? p : resolve(base, p));
+  const fromFlag = (p: string | undefined): string | undefined => (p === undefined ? undefined : resolve(cwd, p));
+
+  const serverText = str(f, 'server') ?? file.server;
+  const server = serverText ? parseServerUrl(serverText) : undefined;
+
+  let token = str(f, 'token');
+  if (!token && str(f, 'token-file')) token = await readSecretFile(fromFlag(str(f, 'token-file'))!, 'token');
+  if (!token && file.token) token = file.token;
+  if (!token && file.tokenFile) token = await readSecretFile(fromFile(file.tokenFile)!, 'token');
+  if (!token && env.UPDATE_FLEET_AGENT_TOKEN) token = env.UPDATE_FLEET_AGENT_TOKEN;
+
+  const publicKeyFile = fromFlag(str(f, 'public-key')) ?? fromFile(file.publicKey);
+  let publicKeyPem: string | undefined;
+  if (publicKeyFile) {
+    publicKeyPem = await readSecretFile(publicKeyFile, 'public key');
+    if (!publicKeyPem.includes('BEGIN PUBLIC KEY')) throw new UsageError(`${publicKeyFile} is not a PEM public key (expected "-----BEGIN PUBLIC KEY-----").`);
+  }
+
+  const answerText = str(f, 'answer') ?? file.answer;
+  const protocol = (str(f, 'protocol') ?? file.protocol ?? 'json') as Protocol;
+  if (protocol !== 'json' && protocol !== 'ini') throw new UsageError(`--protocol must be json or ini, not "${protocol}".`);
+  const applyBy = (str(f, 'apply-by') ?? file.applyBy ?? 'agent') as ApplyBy;
+  if (applyBy !== 'agent' && applyBy !== 'service') throw new UsageError(`--apply-by must be agent or service, not "${applyBy}".`);
+  if (file.applyCommand !== undefined && (!Array.isArray(file.applyCommand) || file.applyCommand.length === 0 || !file.applyCommand.every((s) => typeof s === 'string'))) {
+    throw new UsageError(`${configFile}: applyCommand must be a list of strings, e.g. ["systemctl", "start", "update-fleet-apply.service"].`);
+  }
+
+  const scaleText = str(f, 'interval-scale') ?? file.intervalScale;
+  const delayText = str(f, 'startup-delay') ?? file.startupDelaySeconds;
+  const intervalText = str(f, 'check-interval') ?? file.checkIntervalSeconds;
+  const state = fromFlag(stateFlag) ?? fromFile(file.state) ?? defaultStateDir(env);
+  const install = fromFlag(str(f, 'install')) ?? fromFile(file.install);
+  const source = fromFlag(str(f, 'source')) ?? fromFile(file.source);
+
+  return {
+    server,
+    token,
+    source,
+    install: install ?? '',
+    state,
+    publicKeyPem,
+    publicKeyFile,
+    answer: answerText ? parseAnswer(answerText) : undefined,
+    protocol,
+    name: str(f, 'name') ?? file.name,
+    applyBy,
+    applyCommand: file.applyCommand,
+    intervalScale: scaleText === undefined ? 1 : parsePositiveNumber('interval-scale', scaleText, { max: 1000 }),
+    startupDelaySeconds: delayText === undefined ? 300 : parsePositiveNumber('startup-delay', delayText, { min: 0, max: 86_400 }),
+    checkIntervalSeconds: intervalText === undefined ? 86_400 : parsePositiveNumber('check-interval', intervalText, { min: 1, max: 30 * 86_400 }),
+    json: f.get('json') === true,
+    configFile: loaded ? configFile : undefined,
+  };
+}
+
+/** What each command needs before it can start; a missing piece is a usage error (exit 2). */
+export function requireFor(command: CommandName, c: AgentConfig): void {
+  const needsInstall = command === 'run' || command === 'check' || command === 'apply' || command === 'rollback' || command === 'status';
+  if (needsInstall && !c.install) throw new UsageError('Which program does the agent update? Give --install DIR (or "install" in the configuration file).');
+  if (command === 'run' || command === 'check') {
+    if (!c.source && !c.server) throw new UsageError('Where do updates come from? Give --server URL with --token-file FILE, or --source DIR (a share with version_info.xml).');
+  }
+  if (c.server && !c.token && (command === 'run' || command === 'check')) {
+    throw new UsageError('The server needs the enrollment token: give --token-file FILE (or --token, or UPDATE_FLEET_AGENT_TOKEN).');
+  }
+  if (c.protocol === 'ini' && !c.server) throw new UsageError('--protocol ini reads the legacy check.ini from a server: give --server.');
+  if (c.protocol === 'ini' && c.source) throw new UsageError('--protocol ini and --source do not go together: the share has version_info.xml.');
+}
+
+/** The configuration as status prints it: the token is replaced by whether it is set. */
+export function describeConfig(c: AgentConfig): Record<string, unknown> {
+  return {
+    configFile: c.configFile ?? null,
+    server: c.server ?? null,
+    token: c.token ? '(set)' : '(not set)',
+    source: c.source ?? null,
+    install: c.install,
+    state: c.state,
+    publicKey: c.publicKeyFile ?? null,
+    answer: c.answer ? (c.answer.kind === 'remind' ? `remind:${c.answer.days}` : c.answer.kind) : null,
+    protocol: c.protocol,
+    name: c.name ?? null,
+    applyBy: c.applyBy,
+    intervalScale: c.intervalScale,
+  };
+}
