@@ -3,6 +3,7 @@
 # Debian's postgresql package, its default cluster started, and a login role the tests use to make a fresh
 # database per test server. Idempotent.
 set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
 SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 if ! command -v pg_ctlcluster >/dev/null 2>&1 || ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
   $SUDO apt-get install -y postgresql || { $SUDO apt-get update && $SUDO apt-get install -y postgresql; }
