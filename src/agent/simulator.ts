@@ -3,6 +3,7 @@
 // (most accept an offer, some defer or decline), walks through downloading → staged → up-to-date, and fails now
 // and then with the reasons real machines give. Ids derive from the prefix and index, so reruns reuse the clients.
 // One keep-alive http.Agent and a bounded number of requests in flight keep thousands of clients on one core.
+import { seededRandom } from '../core/prng';
 import axios, { type AxiosInstance } from 'axios';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
@@ -93,18 +94,6 @@ export function simulatedIdentity(prefix: string, index: number): SimulatedIdent
   return { clientId: simulatedClientId(prefix, index), name: computer, computer, ip, user };
 }
 
-/** mulberry32: small, fast, seedable; the same prefix gives the same sequence of choices. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** How likely a client that failed at a version fails again at the next attempt (disk still full). */
 const STICKY_FAILURE = 0.7;
 
@@ -147,7 +136,7 @@ export function runSimulator(o: SimulatorOptions): Simulator {
   const ramp = o.rampSeconds ?? Math.min(30, o.count / 200);
   const versions = o.startVersions && o.startVersions.length > 0 ? o.startVersions : ['1.0.0'];
   const log = o.log ?? (() => undefined);
-  const rand = prng(digest(prefix).readUInt32BE(0));
+  const rand = seededRandom(digest(prefix).readUInt32BE(0));
   const counters: SimulatorStats = { clients: o.count, checkins: 0, reports: 0, failures: 0, errors: 0 };
 
   const agentOpts = { keepAlive: true, maxSockets: concurrency, maxFreeSockets: concurrency };

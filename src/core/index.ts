@@ -11,3 +11,4 @@ export * from './legacy';
 export * from './versionInfoXml';
 export * from './csvSafe';
 export * from './clientState';
+export * from './prng';

@@ -7,22 +7,11 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import * as tar from 'tar';
 import { decide, stateAfterCheckin, withPolicyDefaults, type Client, type ClientState, type Policy } from '../core';
+import { seededRandom } from '../core/prng';
 import type { Fleet } from './fleet';
 import { DEFAULT_GROUP_ID } from './fleet';
 
 const SYSTEM = { name: 'demo' };
-
-/** mulberry32: a tiny seeded PRNG; the demo must not change between runs. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FIRST = ['anna', 'ben', 'carla', 'david', 'elif', 'felix', 'greta', 'hamid', 'ines', 'jonas', 'katrin', 'lukas', 'maria', 'nils', 'olga', 'paul', 'rita', 'sven', 'tanja', 'uwe', 'vera', 'yusuf'];
 const LAST = ['meyer', 'schmidt', 'novak', 'garcia', 'kowalski', 'yilmaz', 'berg', 'fischer', 'rossi', 'larsen', 'weber', 'dubois', 'kaya', 'hansen', 'moreau', 'ivanova'];
@@ -80,7 +69,7 @@ const GROUPS: DemoGroup[] = [
 /** Fills an empty fleet; returns what it made, or null when the database already had releases. */
 export async function seedDemoFleet(fleet: Fleet): Promise<{ clients: number } | null> {
   if ((await fleet.store.listReleases()).length > 0) return null;
-  const rnd = prng(20261125);
+  const rnd = seededRandom(20261125);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
 
   const releases: Array<{ version: string; channel?: 'stable' | 'beta'; notes: string; mandatory?: boolean; then: Array<'approve' | 'retire'> }> = [

@@ -4,26 +4,12 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Frame, Locator, Page } from 'playwright-core';
 import { SCREENSHOTS } from './harness';
+import { until } from '../helpers/poll';
+
+export { until };
 
 export const STATUS_ITEM = '[id="update-fleet.update-fleet.updateFleet.health"]';
 export type Section = 'Releases' | 'Approvals' | 'Client Groups';
-
-/** Poll until `f` returns something truthy; the error names what was awaited and the last value seen. */
-export async function until<T>(f: () => T | Promise<T>, what: string, timeoutMs = 20_000, intervalMs = 200): Promise<NonNullable<T>> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await f();
-      if (v) return v as NonNullable<T>;
-      last = v;
-    } catch (err) {
-      last = err instanceof Error ? err.message : err;
-    }
-    if (Date.now() > end) throw new Error(`Timed out after ${timeoutMs / 1000} s waiting for ${what} (last: ${JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
 
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });

@@ -6,24 +6,15 @@ import { planRollback } from '../../src/core/rollback';
 import type { ClientDetail, GroupView, Page, ReleaseView } from '../../src/core/wire';
 import type { Client } from '../../src/core/types';
 import type { FleetExtensionApi } from '../../src/extension/extension';
-import type { FleetUi } from '../../src/extension/ui';
-import { getRelease, http, registerRelease, ScriptedUi, serverEnv, signedInApi, tempDir, uniqueVersion } from './helpers';
+import { getRelease, http, registerRelease, ScriptedUi, serverEnv, tempDir, uniqueVersion, useScriptedUi } from './helpers';
 
 describe('commands (palette and tree items, against a real fleet server)', function () {
+  const scripted = useScriptedUi();
   let api: FleetExtensionApi;
   let ui: ScriptedUi;
-  let previousUi: FleetUi;
-
-  before(async function () {
-    if (!serverEnv()) this.skip();
-    api = await signedInApi();
-  });
   beforeEach(() => {
-    ui = new ScriptedUi();
-    previousUi = api?.setUi(ui);
-  });
-  afterEach(() => {
-    if (previousUi) api.setUi(previousUi);
+    api = scripted.api();
+    ui = scripted.ui();
   });
 
   it('Approve Release… from the palette: quick pick, confirmation, server and tree change', async () => {

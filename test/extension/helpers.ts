@@ -1,5 +1,6 @@
 // Test helpers for the in-host suite: the extension's API, a scripted UI layer (modal dialogs are refused in
 // the test host), and direct HTTP access to the fleet server to set up and check data.
+import { until } from '../helpers/poll';
 import axios, { type AxiosInstance } from 'axios';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -140,17 +141,26 @@ export class ScriptedUi implements FleetUi {
 }
 
 /** Poll until `f` returns a truthy value (live updates arrive asynchronously). */
-export async function eventually<T>(f: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await f();
-      if (v) return v as NonNullable<T>;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`Timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+export const eventually = <T>(f: () => T | Promise<T>, what: string, timeoutMs = 10_000): Promise<NonNullable<T>> => until(f, what, timeoutMs, 100);
+
+/**
+ * Swap the extension's UI layer for a ScriptedUi around each test (modal dialogs are refused in the test host),
+ * after signing in; skips the suite when no server is configured. Returns accessors for the current test.
+ */
+export function useScriptedUi(): { api: () => FleetExtensionApi; ui: () => ScriptedUi } {
+  let api: FleetExtensionApi | undefined;
+  let ui: ScriptedUi | undefined;
+  let previousUi: FleetUi | undefined;
+  before(async function () {
+    if (!serverEnv()) this.skip();
+    api = await signedInApi();
+  });
+  beforeEach(() => {
+    ui = new ScriptedUi();
+    previousUi = api?.setUi(ui);
+  });
+  afterEach(() => {
+    if (previousUi && api) api.setUi(previousUi);
+  });
+  return { api: () => api!, ui: () => ui! };
 }

@@ -1,24 +1,15 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { FleetExtensionApi } from '../../src/extension/extension';
-import type { FleetUi } from '../../src/extension/ui';
-import { eventually, ScriptedUi, serverEnv, signedInApi } from './helpers';
+import { eventually, ScriptedUi, useScriptedUi } from './helpers';
 
 describe('panels (hosts; the webview side is driven by the e2e suite)', function () {
+  const scripted = useScriptedUi();
   let api: FleetExtensionApi;
-  let previousUi: FleetUi;
   let ui: ScriptedUi;
-
-  before(async function () {
-    if (!serverEnv()) this.skip();
-    api = await signedInApi();
-  });
   beforeEach(() => {
-    ui = new ScriptedUi();
-    previousUi = api?.setUi(ui);
-  });
-  afterEach(() => {
-    if (previousUi) api.setUi(previousUi);
+    api = scripted.api();
+    ui = scripted.ui();
   });
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
