@@ -323,7 +323,7 @@ export class Fleet {
     const last = items[items.length - 1];
     return {
       items,
-      total: page.total,
+      ...(page.total !== undefined ? { total: page.total } : {}),
       ...(page.items.length > limit && last ? { nextCursor: Buffer.from(JSON.stringify([last.computer, last.id])).toString('base64url') } : {}),
     };
   }

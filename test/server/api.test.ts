@@ -161,6 +161,10 @@ describe(`fleet server API (real server, ${POSTGRES_URL ? 'PostgreSQL' : 'real S
     assert.deepEqual(await q('frontxdesk'), ['w-2'], 'by name');
     assert.deepEqual(await q('W-3'), ['w-3'], 'by computer');
     assert.deepEqual(await q('"'), [], 'a quote is just a character');
+    // Below three characters there is no trigram: still a literal substring match, but no (costly) total.
+    const short = await admin.get(`/api/v1/clients?q=${encodeURIComponent('_D')}`);
+    assert.deepEqual(short.body.items.map((c: any) => c.id), ['w-1']);
+    assert.equal(short.body.total, undefined);
 
     const seen: string[] = [];
     let cursor: string | undefined;

@@ -95,7 +95,10 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           END`.execute(db);
         } else {
           await sql`CREATE EXTENSION IF NOT EXISTS pg_trgm`.execute(db);
-          await sql`CREATE INDEX clients_search ON clients USING gin ((lower(name || ' ' || computer || ' ' || ip || ' ' || user_name)) gin_trgm_ops)`.execute(db);
+          // One trigram index per searched column: the search ORs a LIKE per column, which a bitmap OR answers.
+          for (const col of ['name', 'computer', 'ip', 'user_name']) {
+            await sql`CREATE INDEX ${sql.raw(`clients_search_${col}`)} ON clients USING gin ((lower(${sql.ref(col)})) gin_trgm_ops)`.execute(db);
+          }
         }
       },
     },

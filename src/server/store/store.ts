@@ -328,7 +328,7 @@ export class FleetStore {
     if (f.version) q = q.where('version', '=', f.version);
     const text = f.q?.trim();
     if (text) {
-      if (this.dialect === 'sqlite' && [...text].length >= 3) {
+      if (this.dialect === 'sqlite' && this.indexedText(text)) {
         // Substring match from the trigram index (case-insensitive), the text taken literally.
         q = q.where(sql<boolean>`seq IN (SELECT rowid FROM clients_fts WHERE clients_fts MATCH ${ftsPhrase(text)})`);
       } else {
@@ -342,13 +342,21 @@ export class FleetStore {
     return q;
   }
 
-  async pageClients(req: ClientPageRequest): Promise<{ items: Client[]; total: number }> {
+  /** Whether a search text can use the index (or there is no text): only then is a total cheap. */
+  private indexedText(q: string | undefined): boolean {
+    const text = q?.trim();
+    return !text || [...text].length >= 3;
+  }
+
+  async pageClients(req: ClientPageRequest): Promise<{ items: Client[]; total?: number }> {
     let q = this.filtered(req).selectAll();
     if (req.after) {
       const { computer, id } = req.after;
       q = q.where((eb) => eb.or([eb('computer', '>', computer), eb.and([eb('computer', '=', computer), eb('id', '>', id)])]));
     }
     const rows = await q.orderBy('computer').orderBy('id').limit(req.limit).execute();
+    // Below a trigram the search is a scan: a page stops early, a count would read every row. No total then.
+    if (!this.indexedText(req.q)) return { items: rows.map(rowToClient) };
     const count = await this.filtered(req).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
     return { items: rows.map(rowToClient), total: Number(count?.n ?? 0) };
   }
