@@ -1,6 +1,6 @@
 // Builds and starts the fleet server: store, tokens, use cases, routes. `startServer` is what the CLI, the demo
 // launcher and the tests call, so all three run the very same server.
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
@@ -78,6 +78,8 @@ async function bootstrapTokens(tokens: TokenService, store: FleetStore, dataDir:
   const enrollFile = join(dataDir, 'enroll.token');
   if (opts.adminToken) {
     await tokens.ensure('admin', 'admin', opts.adminToken);
+    // The environment's token replaced a generated one: a stale file would only mislead.
+    if ((await readSecretFile(adminFile)) !== undefined && (await readSecretFile(adminFile)) !== opts.adminToken) await rm(adminFile, { force: true });
     out.admin = opts.adminToken;
   } else if (!existing.some((t) => t.role === 'admin')) {
     const { secret } = await tokens.create('admin', 'admin');
@@ -89,6 +91,7 @@ async function bootstrapTokens(tokens: TokenService, store: FleetStore, dataDir:
   }
   if (opts.enrollToken) {
     await tokens.ensure('enrollment', 'agent', opts.enrollToken);
+    if ((await readSecretFile(enrollFile)) !== undefined && (await readSecretFile(enrollFile)) !== opts.enrollToken) await rm(enrollFile, { force: true });
     out.enroll = opts.enrollToken;
   } else if (!existing.some((t) => t.role === 'agent')) {
     const { secret } = await tokens.create('enrollment', 'agent');
