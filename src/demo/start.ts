@@ -139,7 +139,10 @@ async function main(): Promise<void> {
       }
     });
 
-    if (o.clients > 0) sim = startFleetSimulator(server, o.clients);
+    if (o.clients > 0) {
+      sim = startFleetSimulator(server, o.clients);
+      placeSimulatedClients(server.url, adminToken);
+    }
 
     if (o.vscode) {
       process.stdout.write('Starting VS Code in the browser (code-server) with the Update Fleet extension…\n');
@@ -206,6 +209,32 @@ function startFleetSimulator(server: FleetServer, count: number): Simulator {
     startVersions: ['3.58.0.0', '3.59.127.0', '3.58.0.0', '1.2.2'],
     log: (m) => process.stdout.write(`[simulator] ${m}\n`),
   });
+}
+
+/**
+ * New clients land in Default (No Upgrade, seed 001), where nothing happens. For a lively demo, the launcher moves
+ * simulated clients into the demo's groups as they first check in — as an administrator would, through the API.
+ */
+function placeSimulatedClients(serverUrl: string, adminToken: string): void {
+  const groups = ['pilot', 'office', 'warehouse'];
+  let n = 0;
+  let rounds = 0;
+  const api = (path: string, init?: RequestInit) =>
+    fetch(`${serverUrl}/api/v1${path}`, { ...init, headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json', ...(init?.headers ?? {}) } });
+  const round = async (): Promise<void> => {
+    const res = await api('/clients?group=default&limit=500');
+    if (!res.ok) return;
+    const page = (await res.json()) as { items: Array<{ id: string }> };
+    for (const c of page.items) {
+      if (c.id.startsWith('demo-')) continue; // the demo fleet's own unassigned machines stay in Default
+      await api(`/clients/${encodeURIComponent(c.id)}`, { method: 'PATCH', body: JSON.stringify({ groupId: groups[n++ % groups.length] }) });
+    }
+  };
+  const timer = setInterval(() => {
+    if (++rounds > 60) clearInterval(timer);
+    round().catch(() => { /* the server is stopping */ });
+  }, 5_000);
+  timer.unref();
 }
 
 void main();
