@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import type { ClientState } from '../core/types';
-import { compareVersions, isValidVersion } from '../core/version';
+import { outcomeOfAnswer, sameInstalledVersion, stepForCheck, type AnswerOutcome } from '../core/agentRules';
 import type { CheckinResponse } from '../core/wire';
 import { loadAgentState, updateAgentState, type AgentState, type Consent } from './agentState';
 import { applyStaged, rollbackInstall } from './apply';
@@ -19,7 +19,7 @@ import { Journal } from './journal';
 import { installedVersion, layoutFor, readVersionFile, type Layout } from './layout';
 import { acquireLock } from './lock';
 import type { Logger } from './log';
-import { formatAnswer, type Answer, type Prompter } from './prompter';
+import { formatAnswer, type Prompter } from './prompter';
 import { recover, type RecoveryResult } from './recovery';
 import type { Report, Reporter } from './reporter';
 import { stagePackage } from './stage';
@@ -48,10 +48,7 @@ export interface CycleResult {
 /** A check that failed (server unreachable) is retried sooner than a full day later. */
 const RETRY_AFTER_FAILED_CHECK_SECONDS = 900;
 
-export function sameVersion(a: string, b: string): boolean {
-  if (isValidVersion(a) && isValidVersion(b)) return compareVersions(a, b) === 0;
-  return a.trim() === b.trim();
-}
+export const sameVersion = sameInstalledVersion;
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -241,19 +238,16 @@ export class Agent {
       message: `${staged.version} was downloaded earlier and is ready to install.`,
     });
     this.log.info(`The user answered "${formatAnswer(answer)}" to installing the staged ${staged.version}.`);
-    switch (answer.kind) {
-      case 'now':
-        await updateAgentState(this.layout.state, (s) => s.staged && (s.staged.consent = 'granted'));
-        if (this.d.config.applyBy === 'service') return this.handToService(staged.version);
-        return this.swapIn(staged.version);
-      case 'later':
-        return EXIT.ok;
-      default: {
-        const r = await this.declined(staged.version, staged.mandatory, answer, 'staged');
-        await updateAgentState(this.layout.state, (s) => s.staged && (s.staged.consent = 'declined'));
-        return r.exitCode;
-      }
+    const outcome = outcomeOfAnswer(answer, { version: staged.version, mandatory: staged.mandatory, phase: 'staged', now: this.now() });
+    if (outcome.outcome === 'install') {
+      await updateAgentState(this.layout.state, (s) => s.staged && (s.staged.consent = 'granted'));
+      if (this.d.config.applyBy === 'service') return this.handToService(staged.version);
+      return this.swapIn(staged.version);
     }
+    if (outcome.outcome === 'wait') return EXIT.ok;
+    const r = await this.declined(staged.version, outcome);
+    await updateAgentState(this.layout.state, (s) => s.staged && (s.staged.consent = 'declined'));
+    return r.exitCode;
   }
 
   // ---- one check cycle -------------------------------------------------------------------------------
@@ -297,34 +291,27 @@ export class Agent {
     this.log.info(`Checked ${source.description}: ${d.action}${d.version ? ` ${d.version}` : ''}${d.message ? ` — ${d.message}` : ''}`);
     const result = (exitCode: ExitCode, stopChecking = false): CycleResult => ({ exitCode, nextCheckSeconds: d.nextCheckSeconds, stopChecking });
 
-    if (d.action === 'none') {
-      // Nothing to do any more (up to date, revoked, no upgrade): an old failure no longer applies.
-      if (st.lastFailure && !['rollout-halted', 'outside-window', 'deferred-until'].includes(d.reason)) await this.remember((s) => delete s.lastFailure);
+    const step = stepForCheck(d, { installed, deferral: deferral ?? null, askedAtStartUp: this.askedAtStartup });
+    if (step.step === 'nothing') {
+      if (step.why === 'no-update') {
+        // Nothing to do any more (up to date, revoked, no upgrade): an old failure no longer applies.
+        if (st.lastFailure && !['rollout-halted', 'outside-window', 'deferred-until'].includes(d.reason)) await this.remember((s) => delete s.lastFailure);
+      } else if (step.why === 'same-version') {
+        this.log.info(`${d.version} is already installed; nothing to do.`);
+      } else if (step.why === 'deferred') {
+        this.log.info(`Not asking about ${d.version} before ${deferral!.until} (the user asked to be reminded then).`);
+      } else {
+        this.log.info(`The user was asked about ${d.version} at start-up; asking again at the next check.`);
+      }
       return result(EXIT.ok);
     }
     const version = d.version!;
-    if (sameVersion(version, installed)) {
-      // Seed 003: the same build number means no prompt.
-      this.log.info(`${version} is already installed; nothing to do.`);
-      return result(EXIT.ok);
-    }
-    if (d.action === 'manual') {
+    if (step.step === 'manual') {
       this.log.warn(`Version ${version} must be installed by hand: ${d.message}${d.url ? ` Installer: ${d.url}` : ''}`);
       await this.d.reporter.report({ state: 'manual-required', version: installed, targetVersion: version, reason: d.message || `Install ${version} by hand` });
       return result(EXIT.ok);
     }
-    if (d.action === 'force' || d.action === 'downgrade') {
-      return result(await this.install(d, installed, 'granted'));
-    }
-    // offer
-    if (deferral && sameVersion(deferral.version, version)) {
-      this.log.info(`Not asking about ${version} before ${deferral.until} (the user asked to be reminded then).`);
-      return result(EXIT.ok);
-    }
-    if (this.askedAtStartup.has(version)) {
-      this.log.info(`The user was asked about ${version} at start-up; asking again at the next check.`);
-      return result(EXIT.ok);
-    }
+    if (step.step === 'install') return result(await this.install(d, installed, 'granted'));
     const answer = await this.d.prompter.ask({
       phase: 'download',
       version,
@@ -334,52 +321,25 @@ export class Agent {
       message: d.message,
     });
     this.log.info(`The user answered "${formatAnswer(answer)}" to the update ${version}.`);
-    switch (answer.kind) {
-      case 'now':
-        return result(await this.install(d, installed, 'granted'));
-      case 'later':
-        // Seed 003: download now, ask to install at the next start.
-        return result(await this.install(d, installed, 'ask'));
-      default: {
-        const r = await this.declined(version, d.mandatory === true, answer, 'offer');
-        return { ...r, nextCheckSeconds: d.nextCheckSeconds };
-      }
-    }
+    const outcome = outcomeOfAnswer(answer, { version, mandatory: d.mandatory === true, phase: 'offer', now: this.now() });
+    if (outcome.outcome === 'install') return result(await this.install(d, installed, outcome.consent));
+    if (outcome.outcome === 'wait') return result(EXIT.ok);
+    const r = await this.declined(version, outcome);
+    return { ...r, nextCheckSeconds: d.nextCheckSeconds };
   }
 
-  /** remind:N, decline and never, for an offer or for a staged update at start-up. */
-  private async declined(version: string, mandatory: boolean, answer: Answer, what: 'offer' | 'staged'): Promise<CycleResult> {
+  /** remind:N, decline and never, for an offer or for a staged update at start-up: report it, remember it. */
+  private async declined(version: string, o: Extract<AnswerOutcome, { outcome: 'declined' }>): Promise<CycleResult> {
     const installed = await installedVersion(this.layout);
-    const base = { version: installed, targetVersion: version };
     await this.remember((s) => delete s.lastFailure); // the answer is the client's state now
-    if (mandatory) {
-      // Seed 003: declining a mandatory upgrade shuts the program down ("remind" and "never" are not choices for it).
-      const reason = `The user declined the mandatory update to ${version}; the program must shut down`;
-      this.log.error(`${reason}.`);
-      await this.d.reporter.report({ ...base, state: 'declined', reason });
-      return { exitCode: EXIT.mustShutDown, nextCheckSeconds: 0, stopChecking: true };
-    }
-    if (answer.kind === 'remind') {
-      const until = new Date(this.now().getTime() + answer.days * 86_400_000).toISOString();
-      await this.remember((s) => (s.deferred = { version, until }));
-      const reason = `The user asked to be reminded about ${version} in ${answer.days} day${answer.days === 1 ? '' : 's'}`;
-      this.log.info(`${reason} (${until}).`);
-      await this.d.reporter.report({ ...base, state: 'deferred', deferredUntil: until, reason });
-      return { exitCode: EXIT.ok, nextCheckSeconds: 0, stopChecking: false };
-    }
-    if (answer.kind === 'never') {
-      this.stoppedForSession = true;
-      const reason = `The user chose "do not ask me again" for ${version}: no more update checks in this session`;
-      this.log.info(`${reason}.`);
-      await this.d.reporter.report({ ...base, state: 'declined', reason });
-      return { exitCode: EXIT.ok, nextCheckSeconds: 0, stopChecking: true };
-    }
-    const reason = what === 'staged'
-      ? `The user declined to install the downloaded update ${version}; asking again at the next check`
-      : `The user declined the optional update to ${version}; asking again at the next check`;
-    this.log.info(`${reason}.`);
-    await this.d.reporter.report({ ...base, state: 'declined', reason });
-    return { exitCode: EXIT.ok, nextCheckSeconds: 0, stopChecking: false };
+    if (o.deferredUntil) await this.remember((s) => (s.deferred = { version, until: o.deferredUntil! }));
+    if (o.stopChecking && !o.mustShutDown) this.stoppedForSession = true;
+    if (o.mustShutDown) this.log.error(`${o.reason}.`);
+    else this.log.info(`${o.reason}${o.deferredUntil ? ` (${o.deferredUntil})` : ''}.`);
+    await this.d.reporter.report({
+      version: installed, targetVersion: version, state: o.state, reason: o.reason, ...(o.deferredUntil ? { deferredUntil: o.deferredUntil } : {}),
+    });
+    return { exitCode: o.mustShutDown ? EXIT.mustShutDown : EXIT.ok, nextCheckSeconds: 0, stopChecking: o.stopChecking };
   }
 
   // ---- download, verify, stage, apply ---------------------------------------------------------------

@@ -1,14 +1,11 @@
 // Asking the user about an update (seeds 000 and 003): install now, later, remind me in N days, decline, or
 // "do not ask me again". A terminal prompt when a person is there; otherwise the configured --answer.
 import { createInterface } from 'node:readline/promises';
+import type { UpdateAnswer } from '../core/agentRules';
 import { UsageError } from './errors';
 
-export type Answer =
-  | { kind: 'now' }
-  | { kind: 'later' }
-  | { kind: 'remind'; days: number }
-  | { kind: 'decline' }
-  | { kind: 'never' };
+/** The answer's rules live in src/core/agentRules.ts. */
+export type Answer = UpdateAnswer;
 
 export interface PromptRequest {
   /** download: an offer from a check; install: a staged update at start-up ("install later" was chosen before). */

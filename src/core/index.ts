@@ -12,3 +12,4 @@ export * from './versionInfoXml';
 export * from './csvSafe';
 export * from './clientState';
 export * from './prng';
+export * from './agentRules';
