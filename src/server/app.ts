@@ -17,6 +17,7 @@ import { groupRoutes } from './routes/groups';
 import { miscRoutes } from './routes/misc';
 import { releaseRoutes } from './routes/releases';
 import { reportRoutes } from './routes/reports';
+import { pgEventBus } from './store/pgEventBus';
 import { FleetStore } from './store/store';
 
 export const SERVER_VERSION = '0.1.0';
@@ -115,9 +116,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const artifacts = new ArtifactStore(join(dataDir, 'artifacts'), opts.maxArtifactBytes ?? 2 * 1024 ** 3);
   await artifacts.init();
   const fleetRef: { current?: Fleet } = {};
-  const events = new EventHub(async () => fleetRef.current!.summaryHealth(), opts.eventFlushMs ?? 500);
+  const events = new EventHub(async () => fleetRef.current!.summaryHealth(), opts.eventFlushMs ?? 500, () => fleetRef.current?.invalidate());
   const fleet = new Fleet(store, events, artifacts);
   fleetRef.current = fleet;
+  // Several server processes on one PostgreSQL database tell each other what changed.
+  if (opts.postgresUrl) events.attachBus(await pgEventBus(opts.postgresUrl, (m) => events.receive(m)));
   await fleet.ensureDefaultGroup();
   const tokens = new TokenService(store);
   const secrets = await bootstrapTokens(tokens, store, dataDir, opts);
@@ -166,7 +169,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     async close() {
       if (closed) return;
       closed = true;
-      events.close();
+      await events.close();
       await app.close();
       await store.close();
     },

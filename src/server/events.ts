@@ -1,25 +1,71 @@
 // Server-sent events: what changed. Coalesced so a fleet checking in thousands of times a second sends a
 // console one "clients" event per interval (with how many changed and in which groups), not one per check-in.
+// With several server processes on one PostgreSQL database, an EventBus carries each process's coalesced changes
+// to the others, so a console sees changes made through any process.
+import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { ServerEvent } from '../core/wire';
 import type { HealthSummary } from '../core/types';
 
+/** What one process tells the others per flush. */
+export interface BusMessage {
+  origin: string;
+  events: ServerEvent[];
+  clients: { changed: number; groupIds: string[] } | null;
+}
+
+export interface EventBus {
+  send(message: BusMessage): void;
+  close(): Promise<void>;
+}
+
+class Batch {
+  readonly events = new Map<string, ServerEvent>();
+  changed = 0;
+  readonly groups = new Set<string>();
+  get empty(): boolean {
+    return this.events.size === 0 && this.changed === 0;
+  }
+  add(e: ServerEvent): void {
+    const key = e.type === 'release' ? `release:${e.releaseId}` : e.type === 'policy' || e.type === 'group' ? `${e.type}:${e.groupId}` : e.type;
+    this.events.set(key, e); // one per thing per flush: the latest wins
+  }
+  addClients(n: number, groupIds: Iterable<string>): void {
+    this.changed += n;
+    for (const g of groupIds) this.groups.add(g);
+  }
+  clear(): void {
+    this.events.clear();
+    this.changed = 0;
+    this.groups.clear();
+  }
+}
+
 export class EventHub {
+  readonly origin = randomUUID();
   private readonly subscribers = new Set<ServerResponse>();
-  private readonly pending = new Map<string, ServerEvent>();
-  private clientChanges = 0;
-  private readonly clientGroups = new Set<string>();
+  /** For this process's subscribers. */
+  private readonly local = new Batch();
+  /** For the other processes (only with a bus). */
+  private readonly outbox = new Batch();
   private timer: NodeJS.Timeout | null = null;
   private readonly heartbeat: NodeJS.Timeout;
+  private bus: EventBus | null = null;
 
   constructor(
     /** Computes the summary sent after client changes (one query per flush, not per check-in). */
     private readonly summary: () => Promise<HealthSummary>,
     private readonly flushMs = 500,
+    /** Called when another process changed releases, groups or policies: drop cached copies now. */
+    private readonly onRemoteChange: () => void = () => {},
   ) {
     // Proxies close idle streams; a comment line every 15 s keeps them open.
     this.heartbeat = setInterval(() => this.write(': keep-alive\n\n'), 15_000);
     this.heartbeat.unref();
+  }
+
+  attachBus(bus: EventBus): void {
+    this.bus = bus;
   }
 
   get subscriberCount(): number {
@@ -32,27 +78,31 @@ export class EventHub {
     res.write(': connected\n\n');
   }
 
-  /** Release, policy and group events: one per thing per flush (the latest wins). */
+  /** Release, policy and group events. */
   publish(e: ServerEvent): void {
-    const key = e.type === 'release' ? `release:${e.releaseId}` : e.type === 'policy' || e.type === 'group' ? `${e.type}:${e.groupId}` : e.type;
-    this.pending.set(key, e);
+    if (this.subscribers.size > 0) this.local.add(e);
+    if (this.bus) this.outbox.add(e);
     this.schedule();
   }
 
   clientsChanged(groupId: string, n = 1): void {
-    this.clientChanges += n;
-    this.clientGroups.add(groupId);
+    if (this.subscribers.size > 0) this.local.addClients(n, [groupId]);
+    if (this.bus) this.outbox.addClients(n, [groupId]);
+    this.schedule();
+  }
+
+  /** Another process's changes (from the bus). */
+  receive(m: BusMessage): void {
+    if (m.origin === this.origin) return;
+    if (m.events.length > 0) this.onRemoteChange();
+    if (this.subscribers.size === 0) return;
+    for (const e of m.events) this.local.add(e);
+    if (m.clients) this.local.addClients(m.clients.changed, m.clients.groupIds);
     this.schedule();
   }
 
   private schedule(): void {
-    if (this.subscribers.size === 0) {
-      // Nobody listens: nothing to coalesce.
-      this.pending.clear();
-      this.clientChanges = 0;
-      this.clientGroups.clear();
-      return;
-    }
+    if (this.local.empty && this.outbox.empty) return;
     if (this.timer) return;
     this.timer = setTimeout(() => void this.flush(), this.flushMs);
     this.timer.unref();
@@ -60,16 +110,27 @@ export class EventHub {
 
   async flush(): Promise<void> {
     this.timer = null;
-    const events = [...this.pending.values()];
-    this.pending.clear();
-    if (this.clientChanges > 0) {
-      events.push({ type: 'clients', changed: this.clientChanges, groupIds: [...this.clientGroups] });
-      this.clientChanges = 0;
-      this.clientGroups.clear();
+    if (this.bus && !this.outbox.empty) {
+      this.bus.send({
+        origin: this.origin,
+        events: [...this.outbox.events.values()],
+        clients: this.outbox.changed > 0 ? { changed: this.outbox.changed, groupIds: [...this.outbox.groups] } : null,
+      });
+      this.outbox.clear();
+    }
+    if (this.local.empty) return;
+    // Take the batch before awaiting the summary: changes arriving meanwhile belong to the next flush.
+    const events = [...this.local.events.values()];
+    const changed = this.local.changed;
+    const groupIds = [...this.local.groups];
+    this.local.clear();
+    if (changed > 0) {
+      events.push({ type: 'clients', changed, groupIds });
       try {
         events.push({ type: 'summary', summary: await this.summary() });
       } catch { /* the store is closing; the next flush will tell */ }
     }
+    if (this.subscribers.size === 0) return;
     for (const e of events) this.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
   }
 
@@ -79,10 +140,11 @@ export class EventHub {
     }
   }
 
-  close(): void {
+  async close(): Promise<void> {
     clearInterval(this.heartbeat);
     if (this.timer) clearTimeout(this.timer);
     for (const res of this.subscribers) res.end();
     this.subscribers.clear();
+    await this.bus?.close();
   }
 }

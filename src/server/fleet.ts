@@ -54,7 +54,8 @@ export class Fleet {
     return this.groups.list;
   }
 
-  private invalidate(): void {
+  /** Drop the cached releases, groups and facts (after a change here or in another server process). */
+  invalidate(): void {
     this.releases = null;
     this.groups = null;
     this.facts = null;

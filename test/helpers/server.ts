@@ -29,20 +29,23 @@ export interface TestServer {
   enrollToken: string;
   dataDir: string;
   server: RunningServer;
+  /** The PostgreSQL database of this server (when the suite runs on PostgreSQL). */
+  postgresUrl?: string;
   /** Stop and start again on the same data dir (restart keeps everything). */
   restart(): Promise<TestServer>;
   close(): Promise<void>;
 }
 
-export async function startTestServer(opts: { demo?: boolean; dataDir?: string; eventFlushMs?: number } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { demo?: boolean; dataDir?: string; eventFlushMs?: number; /** Another process on the same PostgreSQL database. */ shareDatabaseWith?: TestServer } = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'uf-server-')));
-  const adminToken = `ufa_test_${randomBytes(12).toString('hex')}`;
-  const enrollToken = `ufe_test_${randomBytes(12).toString('hex')}`;
-  const pgdb = POSTGRES_URL ? await freshPostgresDatabase() : undefined;
+  const shared = opts.shareDatabaseWith;
+  const adminToken = shared?.adminToken ?? `ufa_test_${randomBytes(12).toString('hex')}`;
+  const enrollToken = shared?.enrollToken ?? `ufe_test_${randomBytes(12).toString('hex')}`;
+  const pgdb = shared?.postgresUrl ? { url: shared.postgresUrl, drop: async () => {} } : POSTGRES_URL ? await freshPostgresDatabase() : undefined;
   const boot = async (): Promise<TestServer> => {
     const server = await startServer({ dataDir, port: 0, host: '127.0.0.1', demo: opts.demo, adminToken, enrollToken, eventFlushMs: opts.eventFlushMs ?? 100, postgresUrl: pgdb?.url });
     const ts: TestServer = {
-      url: server.url, adminToken, enrollToken, dataDir, server,
+      url: server.url, adminToken, enrollToken, dataDir, server, postgresUrl: pgdb?.url,
       async restart() {
         await server.close();
         return boot();
