@@ -2,17 +2,21 @@
 // noisy, so absolute timings mean little). Run: npm run bench [-- --clients 1000000 --checkins 20000]
 //   search:  trigram-indexed keyword search vs the literal substring scan it replaces, on N clients
 //   checkin: fleet-server check-ins per second vs a bare node:http server answering fixed JSON, same client
+//   simulator: CPU time the simulator spends per request (thousands of virtual clients in one process) vs a bare
+//              loop sending the same check-ins over the same kind of keep-alive agent; the server runs in a child
 import { createServer } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Agent, request } from 'node:http';
+import { spawn } from 'node:child_process';
 import type { Client } from '../src/core/types';
+import { runSimulator } from '../src/agent/simulator';
 import { FleetStore } from '../src/server/store/store';
 import { startServer } from '../src/server/app';
 
-const { values } = parseArgs({ options: { clients: { type: 'string', default: '200000' }, checkins: { type: 'string', default: '8000' }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { clients: { type: 'string', default: '200000' }, checkins: { type: 'string', default: '8000' }, simulated: { type: 'string', default: '3000' }, only: { type: 'string' } } });
 const N = Number(values.clients);
 const M = Number(values.checkins);
 
@@ -100,9 +104,60 @@ async function benchCheckin(): Promise<void> {
   }
 }
 
+/** The fleet server as its own process (dist/server.js), so this process's CPU time is the client side only. */
+async function serverProcess(dir: string): Promise<{ url: string; stop(): void }> {
+  const proc = spawn(process.execPath, ['dist/server.js', '--data', dir, '--port', '0'], {
+    env: { ...process.env, UPDATE_FLEET_ADMIN_TOKEN: 'ufa_bench_admin_token', UPDATE_FLEET_ENROLL_TOKEN: 'ufe_bench_enroll_token' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolve(m[1]);
+    });
+    proc.on('exit', (code) => reject(new Error(`the server exited (${code}); run npm run build first`)));
+  });
+  return { url, stop: () => proc.kill() };
+}
+
+async function benchSimulator(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'uf-bench-'));
+  const server = await serverProcess(dir);
+  const count = Number(values.simulated);
+  try {
+    const port = Number(new URL(server.url).port);
+    // Baseline: the cheapest client that sends the same check-ins (no client state, no decisions).
+    const bodies = (i: number) => JSON.stringify({ clientId: `bare-${i % count}`, name: 'b', computer: 'B', ip: '10.0.0.1', user: 'u', version: '1.0.0' });
+    const c0 = process.cpuUsage();
+    const t0 = Date.now();
+    await load(port, '/agent/v1/checkin', bodies, { authorization: 'Bearer ufe_bench_enroll_token' }, 64);
+    const bareCpu = process.cpuUsage(c0);
+    const bareMs = Date.now() - t0;
+    const bareCpuPerReq = (bareCpu.user + bareCpu.system) / M;
+
+    // The simulator: `count` clients checking in every few seconds for 15 s.
+    const sim = runSimulator({ server: server.url, token: 'ufe_bench_enroll_token', count, intervalScale: 0.00005, rampSeconds: 2, durationSeconds: 15, prefix: 'bench', concurrency: 64 });
+    const c1 = process.cpuUsage();
+    const t1 = Date.now();
+    await sim.done;
+    const simCpu = process.cpuUsage(c1);
+    const secs = (Date.now() - t1) / 1000;
+    const st = sim.stats();
+    const requests = st.checkins + st.reports;
+    const simCpuPerReq = (simCpu.user + simCpu.system) / Math.max(1, requests);
+    console.log(`simulator clients=${count}  ${(requests / secs).toFixed(0)} requests/s (${st.checkins} check-ins, ${st.reports} reports, ${st.errors} errors)  client CPU ${(((simCpu.user + simCpu.system) / 1e6 / secs) * 100).toFixed(0)}% of one core  CPU/request ${simCpuPerReq.toFixed(0)}µs vs bare loop(baseline) ${bareCpuPerReq.toFixed(0)}µs (${(M / bareMs * 1000).toFixed(0)}/s)  ratio=${(simCpuPerReq / bareCpuPerReq).toFixed(2)}`);
+  } finally {
+    server.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   if (!values.only || values.only === 'search') await benchSearch();
   if (!values.only || values.only === 'checkin') await benchCheckin();
+  if (!values.only || values.only === 'simulator') await benchSimulator();
 }
 
 main().catch((err) => { console.error(err); process.exit(1); });
