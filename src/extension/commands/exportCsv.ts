@@ -35,7 +35,7 @@ export async function exportClientsCsv(svc: FleetServices, state?: ClientState |
   if (!target) return null;
   const bytes = await svc.ui.progress(state === 'failed' ? 'Exporting failed upgrades…' : 'Exporting the client report…', async (report) => {
     const stream = await client.clientsCsv(state || undefined);
-    return writeStreamTo(target, stream, (n) => report(`${Math.round(n / 1024)} KiB`));
+    return writeStreamTo(target, stream, (n) => report(n < 1024 ? `${n} bytes` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`));
   });
   const where = target.scheme === 'file' ? target.fsPath : target.toString();
   svc.log.info(`Exported ${state || 'all'} clients as CSV to ${where} (${bytes} bytes).`);
