@@ -1,6 +1,6 @@
 // Approve from the command palette and roll back with the modal confirmation: the server changes, the trees follow.
 import assert from 'node:assert/strict';
-import type { ReleaseView } from '../../src/core/wire';
+import type { CheckinRequest, CheckinResponse, ReleaseView } from '../../src/core/wire';
 import { api, stack } from './fixture';
 import { clickDialogButton, dialog, pickQuickItem, rowLabels, runCommand, screenshot, showFleetViews, until, waitForRow } from './workbench';
 
@@ -34,15 +34,27 @@ describe('releases: approve and roll back from the workbench', () => {
       // The previous test failed before approving: approve through the API so this one still tests the rollback.
       await api('/releases/3.59.228.0/approve', { body: {} });
     }
+    // Two machines already run 3.59.228.0 (they upgraded after the approval).
+    const { server } = stack();
+    const machines: CheckinRequest[] = [1, 2].map((i) => ({ clientId: `e2e-early-${i}`, name: `Early ${i}`, computer: `E2E-EARLY-0${i}`, ip: `10.251.0.${i}`, user: 'e2e.early', version: '3.59.228.0' }));
+    for (const m of machines) assert.equal((await api('/agent/v1/checkin', { body: m, token: server.enrollToken })).status, 200);
     await runCommand(page, 'Update Fleet: Roll Back Release…');
     await pickQuickItem(page, '3.59.228.0', { title: 'Roll Back Release' });
     const d = dialog(page).filter({ hasText: 'Roll back 3.59.228.0 to 3.59.127.0?' });
     await d.waitFor();
+    await d.filter({ hasText: '2 clients on 3.59.228.0 will move to 3.59.127.0' }).waitFor();
     await screenshot(page, '02-rollback-confirmation');
     await clickDialogButton(page, 'Roll Back');
     await until(async () => (await release('3.59.228.0')).state === 'revoked', 'GET /api/v1/releases/3.59.228.0 to say revoked');
     assert.equal((await release('3.59.127.0')).state, 'approved', 'the target stays approved');
     await waitForRow(page, 'Releases', /^Release 3\.59\.228\.0, .*Revoked$/);
     await screenshot(page, '02-rolled-back');
+    // Seed 000: their next check-in sends them back to the approved version below, whatever their group's policy.
+    for (const m of machines) {
+      const c = await api<CheckinResponse>('/agent/v1/checkin', { body: m, token: server.enrollToken });
+      assert.equal(c.body.action, 'downgrade', c.text);
+      assert.equal(c.body.reason, 'rollback');
+      assert.equal(c.body.version, '3.59.127.0');
+    }
   });
 });
