@@ -48,7 +48,6 @@ export interface CycleResult {
 /** A check that failed (server unreachable) is retried sooner than a full day later. */
 const RETRY_AFTER_FAILED_CHECK_SECONDS = 900;
 
-export const sameVersion = sameInstalledVersion;
 
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -363,7 +362,7 @@ export class Agent {
     try {
       const st = await loadAgentState(this.layout.state);
       const pendingVersion = await readVersionFile(this.layout.pending);
-      const reuse = st.staged && pendingVersion !== undefined && sameVersion(st.staged.version, version) && sameVersion(pendingVersion, version)
+      const reuse = st.staged && pendingVersion !== undefined && sameInstalledVersion(st.staged.version, version) && sameInstalledVersion(pendingVersion, version)
         && (!d.sha256 || d.sha256.toLowerCase() === st.staged.sha256);
       if (reuse) {
         this.log.info(`${version} is already staged in ${this.layout.pending}.`);

@@ -66,9 +66,10 @@ export class FleetModel implements vscode.Disposable {
   private async load(c: ChangeSet): Promise<void> {
     const client = this.connection.client;
     if (!client) return;
-    // Client changes move counts: per-version counts on releases, per-group counts, the summary.
-    const wantReleases = c.all || c.releases || c.clients;
-    const wantGroups = c.all || c.groups || c.clients;
+    // Client changes move counts: per-version counts on releases, per-group counts, the summary. The server's
+    // summary event trails a burst of changes (throttled), so counts are reloaded with it too.
+    const wantReleases = c.all || c.releases || c.clients || !!c.summary;
+    const wantGroups = c.all || c.groups || c.clients || !!c.summary;
     const wantSummary = c.all || c.clients || c.releases || !!c.summary;
     await Promise.all([
       wantReleases &&

@@ -18,7 +18,7 @@ import { miscRoutes } from './routes/misc';
 import { releaseRoutes } from './routes/releases';
 import { reportRoutes } from './routes/reports';
 import { pgEventBus } from './store/pgEventBus';
-import { FleetStore } from './store/store';
+import { FleetStore, type TokenRecord } from './store/store';
 
 export const SERVER_VERSION = '0.1.0';
 
@@ -44,6 +44,10 @@ export interface ServerOptions {
   print?: (line: string) => void;
   /** Event coalescing interval (ms). */
   eventFlushMs?: number;
+  /** Fleet-wide counts (summary, clients per release and group) are recomputed at most this often (ms). */
+  countsCacheMs?: number;
+  /** The event stream sends a fleet summary at most this often (ms). */
+  summaryEveryMs?: number;
 }
 
 export interface RunningServer {
@@ -71,38 +75,39 @@ async function readSecretFile(file: string): Promise<string | undefined> {
   }
 }
 
-/** First start: make the admin and enrollment tokens, print the admin one once, keep both in 0600 files. */
+/**
+ * One bootstrap token (admin or enrollment): the environment's secret wins (automation); otherwise the first start
+ * makes one and keeps it in a 0600 file; later starts read the file.
+ */
+async function bootstrapToken(tokens: TokenService, existing: TokenRecord[], kind: { name: string; role: 'admin' | 'agent'; file: string; fromEnv?: string; announce: (secret: string) => string }, print?: (line: string) => void): Promise<string | undefined> {
+  const onFile = await readSecretFile(kind.file);
+  if (kind.fromEnv) {
+    await tokens.ensure(kind.name, kind.role, kind.fromEnv);
+    // The environment's token replaced a generated one: a stale file would only mislead.
+    if (onFile !== undefined && onFile !== kind.fromEnv) await rm(kind.file, { force: true });
+    return kind.fromEnv;
+  }
+  if (existing.some((t) => t.role === kind.role)) return onFile;
+  const { secret } = await tokens.create(kind.name, kind.role);
+  await writeSecretFile(kind.file, secret);
+  print?.(kind.announce(secret));
+  return secret;
+}
+
 async function bootstrapTokens(tokens: TokenService, store: FleetStore, dataDir: string, opts: ServerOptions): Promise<{ admin?: string; enroll?: string }> {
   const existing = await store.listTokens();
-  const out: { admin?: string; enroll?: string } = {};
   const adminFile = join(dataDir, 'admin.token');
   const enrollFile = join(dataDir, 'enroll.token');
-  if (opts.adminToken) {
-    await tokens.ensure('admin', 'admin', opts.adminToken);
-    // The environment's token replaced a generated one: a stale file would only mislead.
-    if ((await readSecretFile(adminFile)) !== undefined && (await readSecretFile(adminFile)) !== opts.adminToken) await rm(adminFile, { force: true });
-    out.admin = opts.adminToken;
-  } else if (!existing.some((t) => t.role === 'admin')) {
-    const { secret } = await tokens.create('admin', 'admin');
-    await writeSecretFile(adminFile, secret);
-    opts.print?.(`Created the admin token (shown once; also in ${adminFile}): ${secret}`);
-    out.admin = secret;
-  } else {
-    out.admin = await readSecretFile(adminFile);
-  }
-  if (opts.enrollToken) {
-    await tokens.ensure('enrollment', 'agent', opts.enrollToken);
-    if ((await readSecretFile(enrollFile)) !== undefined && (await readSecretFile(enrollFile)) !== opts.enrollToken) await rm(enrollFile, { force: true });
-    out.enroll = opts.enrollToken;
-  } else if (!existing.some((t) => t.role === 'agent')) {
-    const { secret } = await tokens.create('enrollment', 'agent');
-    await writeSecretFile(enrollFile, secret);
-    opts.print?.(`Created the agent enrollment token in ${enrollFile}.`);
-    out.enroll = secret;
-  } else {
-    out.enroll = await readSecretFile(enrollFile);
-  }
-  return out;
+  return {
+    admin: await bootstrapToken(tokens, existing, {
+      name: 'admin', role: 'admin', file: adminFile, fromEnv: opts.adminToken,
+      announce: (secret) => `Created the admin token (shown once; also in ${adminFile}): ${secret}`,
+    }, opts.print),
+    enroll: await bootstrapToken(tokens, existing, {
+      name: 'enrollment', role: 'agent', file: enrollFile, fromEnv: opts.enrollToken,
+      announce: () => `Created the agent enrollment token in ${enrollFile}.`,
+    }, opts.print),
+  };
 }
 
 export async function openStore(dataDir: string, postgresUrl?: string): Promise<FleetStore> {
@@ -116,8 +121,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const artifacts = new ArtifactStore(join(dataDir, 'artifacts'), opts.maxArtifactBytes ?? 2 * 1024 ** 3);
   await artifacts.init();
   const fleetRef: { current?: Fleet } = {};
-  const events = new EventHub(async () => fleetRef.current!.summaryHealth(), opts.eventFlushMs ?? 500, () => fleetRef.current?.invalidate());
-  const fleet = new Fleet(store, events, artifacts);
+  const events = new EventHub(async () => fleetRef.current!.summaryHealth(), {
+    flushMs: opts.eventFlushMs ?? 500,
+    summaryEveryMs: opts.summaryEveryMs ?? 3_000,
+    onRemoteChange: (what) => (what === 'config' ? fleetRef.current?.invalidate() : fleetRef.current?.clientsChangedElsewhere()),
+  });
+  const fleet = new Fleet(store, events, artifacts, opts.countsCacheMs ?? 1_000);
   fleetRef.current = fleet;
   // Several server processes on one PostgreSQL database tell each other what changed.
   if (opts.postgresUrl) events.attachBus(await pgEventBus(opts.postgresUrl, (m) => events.receive(m)));

@@ -52,13 +52,26 @@ export class EventHub {
   private readonly heartbeat: NodeJS.Timeout;
   private bus: EventBus | null = null;
 
+  private summaryTimer: NodeJS.Timeout | null = null;
+  private summaryOwed = false;
+  private lastSummaryAt = 0;
+  private readonly flushMs: number;
+  private readonly summaryEveryMs: number;
+  private readonly onRemoteChange: (what: 'config' | 'clients') => void;
+
   constructor(
-    /** Computes the summary sent after client changes (one query per flush, not per check-in). */
+    /** The fleet summary sent after client changes: a query over every client, so at most once per summaryEveryMs. */
     private readonly summary: () => Promise<HealthSummary>,
-    private readonly flushMs = 500,
-    /** Called when another process changed releases, groups or policies: drop cached copies now. */
-    private readonly onRemoteChange: () => void = () => {},
+    opts: {
+      flushMs?: number;
+      summaryEveryMs?: number;
+      /** Another process changed releases, groups or policies ('config') or clients: drop cached copies now. */
+      onRemoteChange?: (what: 'config' | 'clients') => void;
+    } = {},
   ) {
+    this.flushMs = opts.flushMs ?? 500;
+    this.summaryEveryMs = opts.summaryEveryMs ?? 3_000;
+    this.onRemoteChange = opts.onRemoteChange ?? (() => {});
     // Proxies close idle streams; a comment line every 15 s keeps them open.
     this.heartbeat = setInterval(() => this.write(': keep-alive\n\n'), 15_000);
     this.heartbeat.unref();
@@ -94,7 +107,8 @@ export class EventHub {
   /** Another process's changes (from the bus). */
   receive(m: BusMessage): void {
     if (m.origin === this.origin) return;
-    if (m.events.length > 0) this.onRemoteChange();
+    if (m.events.length > 0) this.onRemoteChange('config');
+    if (m.clients) this.onRemoteChange('clients');
     if (this.subscribers.size === 0) return;
     for (const e of m.events) this.local.add(e);
     if (m.clients) this.local.addClients(m.clients.changed, m.clients.groupIds);
@@ -119,19 +133,36 @@ export class EventHub {
       this.outbox.clear();
     }
     if (this.local.empty) return;
-    // Take the batch before awaiting the summary: changes arriving meanwhile belong to the next flush.
     const events = [...this.local.events.values()];
-    const changed = this.local.changed;
-    const groupIds = [...this.local.groups];
+    if (this.local.changed > 0) events.push({ type: 'clients', changed: this.local.changed, groupIds: [...this.local.groups] });
+    const summaryDue = this.local.changed > 0;
     this.local.clear();
-    if (changed > 0) {
-      events.push({ type: 'clients', changed, groupIds });
-      try {
-        events.push({ type: 'summary', summary: await this.summary() });
-      } catch { /* the store is closing; the next flush will tell */ }
-    }
     if (this.subscribers.size === 0) return;
     for (const e of events) this.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+    if (summaryDue) {
+      this.summaryOwed = true;
+      this.scheduleSummary();
+    }
+  }
+
+  /** The latest summary follows the changes, at most once per summaryEveryMs however busy the fleet is. */
+  private scheduleSummary(): void {
+    if (this.summaryTimer || !this.summaryOwed) return;
+    const wait = Math.max(0, this.lastSummaryAt + this.summaryEveryMs - Date.now());
+    this.summaryTimer = setTimeout(() => void this.sendSummary(), wait);
+    this.summaryTimer.unref();
+  }
+
+  private async sendSummary(): Promise<void> {
+    this.summaryOwed = false;
+    this.lastSummaryAt = Date.now();
+    try {
+      const summary = await this.summary();
+      this.write(`event: summary\ndata: ${JSON.stringify({ type: 'summary', summary } satisfies ServerEvent)}\n\n`);
+    } catch { /* the store is closing */ }
+    this.summaryTimer = null;
+    // Changes flushed while it was computed are owed another one.
+    if (this.subscribers.size > 0) this.scheduleSummary();
   }
 
   private write(chunk: string): void {
@@ -143,6 +174,7 @@ export class EventHub {
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     if (this.timer) clearTimeout(this.timer);
+    if (this.summaryTimer) clearTimeout(this.summaryTimer);
     for (const res of this.subscribers) res.end();
     this.subscribers.clear();
     await this.bus?.close();

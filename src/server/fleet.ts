@@ -10,6 +10,7 @@ import {
   type RollbackRequest, type SummaryResponse, type CheckinRequest, type CheckinResponse, type ReportRequest,
   type RegisterReleaseRequest, type CreateGroupRequest, type Page,
 } from '../core';
+import type { StateVersionCount } from '../core/summary';
 import type { ArtifactStore } from './artifacts';
 import { ApiError, notFound } from './errors';
 import type { EventHub } from './events';
@@ -17,9 +18,15 @@ import type { FleetStore } from './store/store';
 
 export const DEFAULT_GROUP_ID = 'default';
 
-/** Releases, groups and fleet facts change rarely and are read on every check-in: cached, and reloaded after a
- * short while so several server processes on one PostgreSQL see each other's changes. */
+/** Releases and groups change rarely and are read on every check-in: cached, and reloaded after a short while so
+ * several server processes on one PostgreSQL database see each other's changes. */
 const CACHE_MS = 2_000;
+/** Fleet facts (outcomes per release, for the rollout halt) are a GROUP BY over every client: refreshed in the
+ * background at most this often, never on the check-in path. */
+const FACTS_MS = 10_000;
+
+/** Counts by group, state and version: one GROUP BY serves release counts, group counts and every summary. */
+type Counts = Array<StateVersionCount & { groupId: string }>;
 
 export interface Actor {
   name: string;
@@ -30,15 +37,28 @@ function slug(name: string): string {
   return s || 'group';
 }
 
+function clientsIn(rows: Counts, groupId: string): number {
+  let n = 0;
+  for (const r of rows) if (r.groupId === groupId) n += r.count;
+  return n;
+}
+
 export class Fleet {
   private releases: { at: number; list: Release[] } | null = null;
   private groups: { at: number; list: Group[] } | null = null;
-  private facts: { at: number; value: FleetFacts } | null = null;
+  private outcomes: { at: number; byVersion: Map<string, { attempted: number; failed: number }> } | null = null;
+  private outcomesLoading: Promise<void> | null = null;
+  private counts: { at: number; seq: number; rows: Counts } | null = null;
+  private countsLoading: Promise<Counts> | null = null;
+  /** Bumped by every client change this process makes: counts computed at the same seq are still exact. */
+  private changeSeq = 0;
 
   constructor(
     readonly store: FleetStore,
     readonly events: EventHub,
     readonly artifacts: ArtifactStore,
+    /** How long fleet-wide counts may be reused: many consoles and the event stream share one query. */
+    private readonly countsCacheMs = 1_000,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -54,28 +74,60 @@ export class Fleet {
     return this.groups.list;
   }
 
-  /** Drop the cached releases, groups and facts (after a change here or in another server process). */
+  /** Drop the cached releases and groups (after a change here or in another server process). */
   invalidate(): void {
     this.releases = null;
     this.groups = null;
-    this.facts = null;
+  }
+
+  private refreshOutcomes(): Promise<void> {
+    this.outcomesLoading ??= this.store.outcomesByTargetVersion()
+      .then((byVersion) => { this.outcomes = { at: Date.now(), byVersion }; })
+      .finally(() => { this.outcomesLoading = null; });
+    return this.outcomesLoading;
   }
 
   async fleetFacts(): Promise<FleetFacts> {
-    if (!this.facts || Date.now() - this.facts.at > CACHE_MS) {
-      const byVersion = await this.store.outcomesByTargetVersion();
-      const releases = await this.allReleases();
-      const outcomesByRelease: FleetFacts['outcomesByRelease'] = {};
-      for (const r of releases) {
-        const o = byVersion.get(r.version);
-        if (o) outcomesByRelease[r.id] = o;
-      }
-      this.facts = { at: Date.now(), value: { outcomesByRelease } };
+    if (!this.outcomes) await this.refreshOutcomes();
+    else if (Date.now() - this.outcomes.at > FACTS_MS) void this.refreshOutcomes().catch(() => { /* keep the last facts */ });
+    const releases = await this.allReleases();
+    const outcomesByRelease: FleetFacts['outcomesByRelease'] = {};
+    for (const r of releases) {
+      const o = this.outcomes!.byVersion.get(r.version);
+      if (o) outcomesByRelease[r.id] = o;
     }
-    return this.facts.value;
+    return { outcomesByRelease };
   }
 
-  private async audit(actor: Actor, action: string, target: string, details: Record<string, unknown> = {}): Promise<void> {
+  /**
+   * Counts by group, state and version. Exact while no client changed since they were computed; otherwise reused
+   * for up to countsCacheMs, so many consoles reloading after a burst share one query (`fresh` skips that reuse:
+   * the event stream's summary, which comes after the changes it follows).
+   */
+  private async fleetCounts(fresh = false): Promise<Counts> {
+    const c = this.counts;
+    if (c && (c.seq === this.changeSeq || (!fresh && Date.now() - c.at <= this.countsCacheMs))) return c.rows;
+    if (this.countsLoading) return this.countsLoading;
+    const seq = this.changeSeq;
+    this.countsLoading = this.store.stateVersionCounts()
+      .then((rows) => { this.counts = { at: Date.now(), seq, rows }; return rows; })
+      .finally(() => { this.countsLoading = null; });
+    return this.countsLoading;
+  }
+
+  /** Another server process changed clients: our counts are no longer exact either. */
+  clientsChangedElsewhere(): void {
+    this.changeSeq++;
+  }
+
+  /** A client changed: counts are no longer exact, and consoles hear of it (coalesced). */
+  private clientChanged(groupId: string): void {
+    this.changeSeq++;
+    this.events.clientsChanged(groupId);
+  }
+
+  /** Who did what, when: every admin action goes through here. */
+  async audit(actor: Actor, action: string, target: string, details: Record<string, unknown> = {}): Promise<void> {
     await this.store.addAudit({ at: this.now().toISOString(), actor: actor.name, action, target, details: JSON.stringify(details) });
   }
 
@@ -99,10 +151,11 @@ export class Fleet {
   }
 
   async releaseViews(): Promise<ReleaseView[]> {
-    const [releases, counts] = await Promise.all([this.allReleases(), this.store.clientCountsByVersion()]);
+    const [releases, rows] = await Promise.all([this.allReleases(), this.fleetCounts()]);
+    const byVersion = summarize(rows).byVersion;
     return [...releases]
       .sort((a, b) => compareVersions(b.version, a.version))
-      .map((r) => ({ ...r, clientCount: counts.get(r.version) ?? 0 }));
+      .map((r) => ({ ...r, clientCount: byVersion[r.version] ?? 0 }));
   }
 
   async releaseView(ref: string): Promise<ReleaseView> {
@@ -210,14 +263,13 @@ export class Fleet {
   }
 
   async groupViews(): Promise<GroupView[]> {
-    const [groups, counts] = await Promise.all([this.allGroups(), this.store.clientCountsByGroup()]);
-    return groups.map((g) => ({ ...g, clientCount: counts.get(g.id) ?? 0 }));
+    const [groups, rows] = await Promise.all([this.allGroups(), this.fleetCounts()]);
+    return groups.map((g) => ({ ...g, clientCount: clientsIn(rows, g.id) }));
   }
 
   async groupView(ref: string): Promise<GroupView> {
     const g = await this.resolveGroup(ref);
-    const counts = await this.store.clientCountsByGroup();
-    return { ...g, clientCount: counts.get(g.id) ?? 0 };
+    return { ...g, clientCount: clientsIn(await this.fleetCounts(), g.id) };
   }
 
   checkPolicy(input: unknown): Policy {
@@ -300,8 +352,8 @@ export class Fleet {
     });
     await this.store.moveClient(id, group.id);
     await this.audit(actor, 'client.move', c.computer || c.id, { from: c.groupId, to: group.id });
-    this.events.clientsChanged(c.groupId);
-    this.events.clientsChanged(group.id);
+    this.clientChanged(c.groupId);
+    this.clientChanged(group.id);
     return { ...c, groupId: group.id };
   }
 
@@ -346,7 +398,7 @@ export class Fleet {
       id: req.clientId, name: req.name, computer: req.computer, ip: req.ip, user: req.user, version: req.version,
       ...recorded, deferredUntil: recorded.state === 'deferred' ? deferredUntil : null, at: now.toISOString(), groupId: group.id,
     }, previous);
-    if (!previous || previous.state !== after.state || previous.version !== after.version) this.events.clientsChanged(after.groupId);
+    if (!previous || previous.state !== after.state || previous.version !== after.version) this.clientChanged(after.groupId);
     return { response: toCheckinResponse(decision, group.policy, now), client: after, release: decision.release };
   }
 
@@ -354,29 +406,29 @@ export class Fleet {
     const c = await this.store.getClient(req.clientId);
     if (!c) throw new ApiError(404, 'unknown-client', `Client "${req.clientId}" has not checked in yet; check in first.`);
     if (req.version !== undefined && !isValidVersion(req.version)) throw new ApiError(422, 'invalid-version', `"${req.version}" is not a version.`);
-    const reason = req.reason ?? (req.state === 'up-to-date' ? null : c.reason);
-    await this.store.writeClient({
+    // A report without a reason keeps the old one only while the state stays (download progress); a new state
+    // starts clean, so "Checksum mismatch" does not stick to a later "downloading".
+    const { after } = await this.store.writeClient({
       id: c.id, name: c.name, computer: c.computer, ip: c.ip, user: c.user,
       version: req.version ?? c.version,
       state: req.state,
       targetVersion: req.targetVersion !== undefined ? req.targetVersion : c.targetVersion,
-      reason: req.state === 'up-to-date' && !req.reason ? null : reason,
+      reason: req.reason ?? (req.state === c.state ? c.reason : null),
       deferredUntil: req.state === 'deferred' ? req.deferredUntil ?? c.deferredUntil : null,
       at: this.now().toISOString(),
       groupId: c.groupId,
     }, c);
-    this.facts = null;
-    this.events.clientsChanged(c.groupId);
+    if (after.state !== c.state || after.version !== c.version) this.clientChanged(c.groupId);
   }
 
   // ---- summary --------------------------------------------------------------------------------
 
   async summaryHealth(): Promise<HealthSummary> {
-    return summarize(await this.store.stateVersionCounts());
+    return summarize(await this.fleetCounts(true));
   }
 
   async summary(): Promise<SummaryResponse> {
-    const rows = await this.store.stateVersionCounts();
+    const rows = await this.fleetCounts();
     const groups = await this.allGroups();
     const byGroup: Record<string, HealthSummary> = {};
     for (const g of groups) byGroup[g.id] = summarize(rows.filter((r) => r.groupId === g.id));

@@ -195,7 +195,9 @@ describe(`fleet server API (real server, ${POSTGRES_URL ? 'PostgreSQL' : 'real S
     assert.equal(d.body.groupName, 'Office');
     assert.equal(d.body.history[0].state, 'failed');
     for (let i = 0; i < 60; i++) await agent.post('/agent/v1/report', { clientId: 'pc-05', state: i % 2 ? 'downloading' : 'staged', targetVersion: '3.59.127.0' });
-    assert.equal((await admin.get('/api/v1/clients/pc-05')).body.history.length, 50);
+    const afterProgress = (await admin.get('/api/v1/clients/pc-05')).body;
+    assert.equal(afterProgress.history.length, 50);
+    assert.equal(afterProgress.reason, null, 'a new state without a reason does not keep the old failure reason');
     const unknown = await agent.post('/agent/v1/report', { clientId: 'never-seen', state: 'failed', reason: 'x' });
     assert.equal(unknown.status, 404);
     assert.match(unknown.body.error.message, /check in first/);

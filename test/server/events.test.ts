@@ -2,46 +2,7 @@
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { checkinBody, client } from '../helpers/http';
-
-interface Sse { events: Array<{ type: string; data: any }>; close(): void; waitFor(pred: (e: { type: string; data: any }) => boolean, ms?: number): Promise<{ type: string; data: any }> }
-
-async function subscribe(url: string, token: string): Promise<Sse> {
-  const ac = new AbortController();
-  const res = await fetch(`${url}/api/v1/events`, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal: ac.signal });
-  assert.equal(res.status, 200);
-  assert.match(res.headers.get('content-type') ?? '', /text\/event-stream/);
-  const events: Sse['events'] = [];
-  const waiters: Array<() => void> = [];
-  void (async () => {
-    let buf = '';
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buf += Buffer.from(chunk).toString('utf8');
-        let i;
-        while ((i = buf.indexOf('\n\n')) >= 0) {
-          const block = buf.slice(0, i);
-          buf = buf.slice(i + 2);
-          const type = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (type && data) { events.push({ type, data: JSON.parse(data) }); waiters.splice(0).forEach((w) => w()); }
-        }
-      }
-    } catch { /* aborted */ }
-  })();
-  return {
-    events,
-    close: () => ac.abort(),
-    async waitFor(pred, ms = 5000) {
-      const deadline = Date.now() + ms;
-      for (;;) {
-        const hit = events.find(pred);
-        if (hit) return hit;
-        if (Date.now() > deadline) throw new Error(`no such event; got ${JSON.stringify(events.map((e) => e.type))}`);
-        await new Promise<void>((r) => { waiters.push(r); setTimeout(r, 100); });
-      }
-    },
-  };
-}
+import { subscribe } from '../helpers/sse';
 
 describe('GET /api/v1/events (SSE)', function () {
   this.timeout(20_000);
@@ -91,6 +52,25 @@ describe('GET /api/v1/events (SSE)', function () {
       assert.ok(sse.events.indexOf(failed) >= before);
     } finally {
       sse.close();
+    }
+  });
+
+  it('sends the fleet summary at most once per interval, and always one after the last change', async () => {
+    const t = await startTestServer({ eventFlushMs: 50, summaryEveryMs: 1000 });
+    const sse = await subscribe(t.url, t.adminToken);
+    try {
+      const agent = client(t.url, t.enrollToken);
+      const started = Date.now();
+      let i = 0;
+      while (Date.now() - started < 1500) await agent.post('/agent/v1/checkin', checkinBody(`steady-${i++}`, '4.0.0'));
+      await sse.waitFor((e) => e.type === 'summary' && e.data.summary.total === i, 5000);
+      const summaries = sse.events.filter((e) => e.type === 'summary');
+      assert.ok(summaries.length <= 3, `${summaries.length} summaries for ${i} check-ins in 1.5 s`);
+      assert.ok(sse.events.filter((e) => e.type === 'clients').length > summaries.length, 'client events are not held back');
+      assert.equal(summaries[summaries.length - 1].data.summary.total, i, 'the last summary counts every client');
+    } finally {
+      sse.close();
+      await t.close();
     }
   });
 });

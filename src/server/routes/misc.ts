@@ -33,7 +33,7 @@ export function miscRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.get('/api/v1/tokens', { preHandler: tokens.guard('admin'), schema: { tags: ['tokens'] } }, async () => ({ items: await fleet.store.listTokens() }));
   app.post<{ Body: Static<typeof CreateTokenBody> }>('/api/v1/tokens', { preHandler: tokens.guard('admin'), schema: { tags: ['tokens'], body: CreateTokenBody } }, async (req, reply) => {
     const { secret, record } = await tokens.create(req.body.name.trim(), req.body.role);
-    await fleet.store.addAudit({ at: new Date().toISOString(), actor: actorOf(req).name, action: 'token.create', target: record.name, details: JSON.stringify({ role: record.role }) });
+    await fleet.audit(actorOf(req), 'token.create', record.name, { role: record.role });
     reply.status(201);
     // The only time the secret is shown.
     return { ...record, token: secret };
@@ -41,7 +41,7 @@ export function miscRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.delete<{ Params: Static<typeof RefParams> }>('/api/v1/tokens/:id', { preHandler: tokens.guard('admin'), schema: { tags: ['tokens'], params: RefParams } }, async (req, reply) => {
     if (req.caller?.tokenId === req.params.id) throw new ApiError(409, 'own-token', 'A token cannot revoke itself; use another admin token.');
     if (!(await tokens.revoke(req.params.id))) throw new ApiError(404, 'not-found', `No token "${req.params.id}".`);
-    await fleet.store.addAudit({ at: new Date().toISOString(), actor: actorOf(req).name, action: 'token.revoke', target: req.params.id, details: '{}' });
+    await fleet.audit(actorOf(req), 'token.revoke', req.params.id);
     return reply.status(204).send();
   });
 }

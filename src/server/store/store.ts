@@ -188,11 +188,6 @@ export class FleetStore {
     await this.db.updateTable('releases').set(rest).where('id', '=', id).execute();
   }
 
-  async clientCountsByVersion(): Promise<Map<string, number>> {
-    const rows = await this.db.selectFrom('clients').select(['version', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('version').execute();
-    return new Map(rows.map((r) => [r.version, Number(r.n)]));
-  }
-
   async countClientsOnVersion(version: string): Promise<number> {
     const r = await this.db.selectFrom('clients').select((eb) => eb.fn.countAll<number>().as('n')).where('version', '=', version).executeTakeFirst();
     return Number(r?.n ?? 0);
@@ -232,11 +227,6 @@ export class FleetStore {
 
   async updatePolicy(groupId: string, policy: Policy): Promise<void> {
     await this.db.updateTable('groups').set({ policy: JSON.stringify(policy) }).where('id', '=', groupId).execute();
-  }
-
-  async clientCountsByGroup(): Promise<Map<string, number>> {
-    const rows = await this.db.selectFrom('clients').select(['group_id', (eb) => eb.fn.countAll<number>().as('n')]).groupBy('group_id').execute();
-    return new Map(rows.map((r) => [r.group_id, Number(r.n)]));
   }
 
   // ---- clients --------------------------------------------------------------------------------
