@@ -9,6 +9,8 @@ const builds = [
   { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', external: ['vscode'] },
   { ...common, entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js', platform: 'node', format: 'cjs',
     external: ['better-sqlite3', 'pg', 'pg-native'], banner: { js: '#!/usr/bin/env node' } },
+  { ...common, entryPoints: ['src/server/heavy/worker.ts'], outfile: 'dist/heavyWorker.js', platform: 'node', format: 'cjs',
+    external: ['better-sqlite3', 'pg', 'pg-native'] },
   { ...common, entryPoints: ['src/agent/main.ts'], outfile: 'dist/agent.js', platform: 'node', format: 'cjs', banner: { js: '#!/usr/bin/env node' } },
   { ...common, entryPoints: ['src/demo/start.ts'], outfile: 'dist/demo.js', platform: 'node', format: 'cjs', external: ['better-sqlite3', 'pg', 'pg-native', 'playwright-core'] },
 ];

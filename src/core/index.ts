@@ -13,3 +13,4 @@ export * from './csvSafe';
 export * from './clientState';
 export * from './prng';
 export * from './agentRules';
+export * from './preview';

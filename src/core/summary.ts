@@ -38,3 +38,19 @@ export function healthLine(s: HealthSummary): string {
   const pctText = Number.isInteger(s.percentUpToDate) ? `${s.percentUpToDate}` : s.percentUpToDate.toFixed(1);
   return s.failed > 0 ? `${pctText}% up to date · ${s.failed} failed` : `${pctText}% up to date`;
 }
+
+/** The states in which a client has finished an attempt at its target version: what a rollout halt weighs. */
+const OUTCOME_STATES: ReadonlySet<ClientState> = new Set<ClientState>(['failed', 'up-to-date', 'staged', 'installed-pending-restart']);
+
+/** Per target version: clients that finished an attempt, and how many of them failed — from the counts, no scan. */
+export function outcomesByTargetVersion(rows: ReadonlyArray<{ state: ClientState; targetVersion: string | null; count: number }>): Map<string, { attempted: number; failed: number }> {
+  const out = new Map<string, { attempted: number; failed: number }>();
+  for (const r of rows) {
+    if (!r.targetVersion || !OUTCOME_STATES.has(r.state) || !(r.count > 0)) continue;
+    const o = out.get(r.targetVersion) ?? { attempted: 0, failed: 0 };
+    o.attempted += r.count;
+    if (r.state === 'failed') o.failed += r.count;
+    out.set(r.targetVersion, o);
+  }
+  return out;
+}

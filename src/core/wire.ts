@@ -81,6 +81,8 @@ export interface Page<T> {
   nextCursor?: string;
   /** Total matching rows, when the server can count them cheaply. */
   total?: number;
+  /** The total is a floor: the server stopped counting there ("10,000+"). */
+  totalCapped?: boolean;
 }
 
 export interface ReleaseView extends Release {

@@ -10,6 +10,7 @@ import { installErrorHandler } from './errors';
 import { installValidators } from './validation';
 import { EventHub } from './events';
 import { Fleet } from './fleet';
+import { HeavyReads } from './heavy/heavyReads';
 import { seedDemoFleet } from './demo';
 import { agentRoutes } from './routes/agent';
 import { clientRoutes } from './routes/clients';
@@ -44,8 +45,6 @@ export interface ServerOptions {
   print?: (line: string) => void;
   /** Event coalescing interval (ms). */
   eventFlushMs?: number;
-  /** Fleet-wide counts (summary, clients per release and group) are recomputed at most this often (ms). */
-  countsCacheMs?: number;
   /** The event stream sends a fleet summary at most this often (ms). */
   summaryEveryMs?: number;
 }
@@ -126,7 +125,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     summaryEveryMs: opts.summaryEveryMs ?? 3_000,
     onRemoteChange: (what) => (what === 'config' ? fleetRef.current?.invalidate() : fleetRef.current?.clientsChangedElsewhere()),
   });
-  const fleet = new Fleet(store, events, artifacts, opts.countsCacheMs ?? 1_000);
+  const heavy = new HeavyReads(opts.postgresUrl ? { postgresUrl: opts.postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db') });
+  const fleet = new Fleet(store, events, artifacts, heavy);
   fleetRef.current = fleet;
   // Several server processes on one PostgreSQL database tell each other what changed.
   if (opts.postgresUrl) events.attachBus(await pgEventBus(opts.postgresUrl, (m) => events.receive(m)));
@@ -180,6 +180,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       closed = true;
       await events.close();
       await app.close();
+      await heavy.close();
       await store.close();
     },
   };

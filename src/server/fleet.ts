@@ -3,30 +3,26 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
-  applyLifecycle, compareVersions, decide, findRelease, isValidVersion, planRollback, stateAfterCheckin, summarize,
-  toCheckinResponse, validatePolicy, withPolicyDefaults,
-  type Client, type ClientDetail, type DecisionAction, type FleetFacts, type Group, type GroupView, type HealthSummary,
-  type LifecycleAction, type Policy, type PolicyPreviewResponse, type Release, type ReleaseView, type RollbackPlanView,
-  type RollbackRequest, type SummaryResponse, type CheckinRequest, type CheckinResponse, type ReportRequest,
-  type RegisterReleaseRequest, type CreateGroupRequest, type Page,
+  applyLifecycle, compareVersions, findRelease, isValidVersion, planRollback, validatePolicy, withPolicyDefaults,
+  type CheckinRequest, type Client, type ClientDetail, type CreateGroupRequest, type Group, type GroupView, type HealthSummary,
+  type LifecycleAction, type Page, type Policy, type PolicyPreviewResponse, type RegisterReleaseRequest, type Release,
+  type ReleaseView, type ReportRequest, type RollbackPlanView, type RollbackRequest, type SummaryResponse,
 } from '../core';
-import type { StateVersionCount } from '../core/summary';
 import type { ArtifactStore } from './artifacts';
+import { Catalog } from './catalog';
+import { Checkins } from './checkins';
 import { ApiError, notFound } from './errors';
 import type { EventHub } from './events';
-import type { FleetStore } from './store/store';
+import { FleetCounts } from './fleetCounts';
+import type { HeavyReads } from './heavy/heavyReads';
+import { isIndexedText, type ClientFilter, type ClientPageRequest, type FleetStore } from './store/store';
 
-export const DEFAULT_GROUP_ID = 'default';
+export { DEFAULT_GROUP_ID } from './catalog';
 
-/** Releases and groups change rarely and are read on every check-in: cached, and reloaded after a short while so
- * several server processes on one PostgreSQL database see each other's changes. */
-const CACHE_MS = 2_000;
-/** Fleet facts (outcomes per release, for the rollout halt) are a GROUP BY over every client: refreshed in the
- * background at most this often, never on the check-in path. */
-const FACTS_MS = 10_000;
-
-/** Counts by group, state and version: one GROUP BY serves release counts, group counts and every summary. */
-type Counts = Array<StateVersionCount & { groupId: string }>;
+/** A search reads at most this many rows in order before it asks the trigram index instead. */
+const WALK_BUDGET = 2_000;
+/** Search totals stop counting here ("10,000+"): an exact count of a broad term would read the whole fleet. */
+export const TOTAL_CAP = 10_000;
 
 export interface Actor {
   name: string;
@@ -37,92 +33,43 @@ function slug(name: string): string {
   return s || 'group';
 }
 
-function clientsIn(rows: Counts, groupId: string): number {
-  let n = 0;
-  for (const r of rows) if (r.groupId === groupId) n += r.count;
-  return n;
-}
-
 export class Fleet {
-  private releases: { at: number; list: Release[] } | null = null;
-  private groups: { at: number; list: Group[] } | null = null;
-  private outcomes: { at: number; byVersion: Map<string, { attempted: number; failed: number }> } | null = null;
-  private outcomesLoading: Promise<void> | null = null;
-  private counts: { at: number; seq: number; rows: Counts } | null = null;
-  private countsLoading: Promise<Counts> | null = null;
-  /** Bumped by every client change this process makes: counts computed at the same seq are still exact. */
-  private changeSeq = 0;
+  readonly catalog: Catalog;
+  readonly counts: FleetCounts;
+  readonly checkins: Checkins;
 
   constructor(
     readonly store: FleetStore,
     readonly events: EventHub,
     readonly artifacts: ArtifactStore,
-    /** How long fleet-wide counts may be reused: many consoles and the event stream share one query. */
-    private readonly countsCacheMs = 1_000,
+    readonly heavy: HeavyReads,
     private readonly now: () => Date = () => new Date(),
-  ) {}
-
-  // ---- caches ---------------------------------------------------------------------------------
-
-  async allReleases(): Promise<Release[]> {
-    if (!this.releases || Date.now() - this.releases.at > CACHE_MS) this.releases = { at: Date.now(), list: await this.store.listReleases() };
-    return this.releases.list;
+  ) {
+    this.catalog = new Catalog(store, now);
+    this.counts = new FleetCounts(store, this.catalog);
+    this.checkins = new Checkins(store, this.catalog, this.counts, (groupId) => this.clientChanged(groupId), now);
   }
 
-  async allGroups(): Promise<Group[]> {
-    if (!this.groups || Date.now() - this.groups.at > CACHE_MS) this.groups = { at: Date.now(), list: await this.store.listGroups() };
-    return this.groups.list;
-  }
-
+  allReleases(): Promise<Release[]> { return this.catalog.allReleases(); }
+  allGroups(): Promise<Group[]> { return this.catalog.allGroups(); }
+  resolveRelease(ref: string): Promise<Release> { return this.catalog.resolveRelease(ref); }
+  resolveGroup(ref: string): Promise<Group> { return this.catalog.resolveGroup(ref); }
+  ensureDefaultGroup(): Promise<void> { return this.catalog.ensureDefaultGroup(); }
   /** Drop the cached releases and groups (after a change here or in another server process). */
-  invalidate(): void {
-    this.releases = null;
-    this.groups = null;
-  }
+  invalidate(): void { this.catalog.invalidate(); }
+  checkin(req: CheckinRequest): ReturnType<Checkins['checkin']> { return this.checkins.checkin(req); }
+  report(req: ReportRequest): Promise<void> { return this.checkins.report(req); }
+  summary(): Promise<SummaryResponse> { return this.counts.summary(); }
+  summaryHealth(): Promise<HealthSummary> { return this.counts.health(); }
 
-  private refreshOutcomes(): Promise<void> {
-    this.outcomesLoading ??= this.store.outcomesByTargetVersion()
-      .then((byVersion) => { this.outcomes = { at: Date.now(), byVersion }; })
-      .finally(() => { this.outcomesLoading = null; });
-    return this.outcomesLoading;
-  }
-
-  async fleetFacts(): Promise<FleetFacts> {
-    if (!this.outcomes) await this.refreshOutcomes();
-    else if (Date.now() - this.outcomes.at > FACTS_MS) void this.refreshOutcomes().catch(() => { /* keep the last facts */ });
-    const releases = await this.allReleases();
-    const outcomesByRelease: FleetFacts['outcomesByRelease'] = {};
-    for (const r of releases) {
-      const o = this.outcomes!.byVersion.get(r.version);
-      if (o) outcomesByRelease[r.id] = o;
-    }
-    return { outcomesByRelease };
-  }
-
-  /**
-   * Counts by group, state and version. Exact while no client changed since they were computed; otherwise reused
-   * for up to countsCacheMs, so many consoles reloading after a burst share one query (`fresh` skips that reuse:
-   * the event stream's summary, which comes after the changes it follows).
-   */
-  private async fleetCounts(fresh = false): Promise<Counts> {
-    const c = this.counts;
-    if (c && (c.seq === this.changeSeq || (!fresh && Date.now() - c.at <= this.countsCacheMs))) return c.rows;
-    if (this.countsLoading) return this.countsLoading;
-    const seq = this.changeSeq;
-    this.countsLoading = this.store.stateVersionCounts()
-      .then((rows) => { this.counts = { at: Date.now(), seq, rows }; return rows; })
-      .finally(() => { this.countsLoading = null; });
-    return this.countsLoading;
-  }
-
-  /** Another server process changed clients: our counts are no longer exact either. */
+  /** Another server process changed clients. */
   clientsChangedElsewhere(): void {
-    this.changeSeq++;
+    this.counts.changed();
   }
 
-  /** A client changed: counts are no longer exact, and consoles hear of it (coalesced). */
+  /** A client changed: consoles hear of it (coalesced), and the rollout outcomes are re-read. */
   private clientChanged(groupId: string): void {
-    this.changeSeq++;
+    this.counts.changed();
     this.events.clientsChanged(groupId);
   }
 
@@ -131,28 +78,10 @@ export class Fleet {
     await this.store.addAudit({ at: this.now().toISOString(), actor: actor.name, action, target, details: JSON.stringify(details) });
   }
 
-  // ---- setup ----------------------------------------------------------------------------------
-
-  /** A fresh server has the Default group (seed 001: by default clients do not upgrade automatically). */
-  async ensureDefaultGroup(): Promise<void> {
-    const groups = await this.store.listGroups();
-    if (!groups.some((g) => g.id === DEFAULT_GROUP_ID)) {
-      await this.store.insertGroup({ id: DEFAULT_GROUP_ID, name: 'Default', description: 'Clients seen for the first time land here.', policy: withPolicyDefaults(undefined) }, this.now().toISOString());
-      this.invalidate();
-    }
-  }
-
   // ---- releases -------------------------------------------------------------------------------
 
-  async resolveRelease(ref: string): Promise<Release> {
-    const r = findRelease(ref, await this.allReleases());
-    if (!r) throw notFound('release', ref);
-    return r;
-  }
-
   async releaseViews(): Promise<ReleaseView[]> {
-    const [releases, rows] = await Promise.all([this.allReleases(), this.fleetCounts()]);
-    const byVersion = summarize(rows).byVersion;
+    const [releases, byVersion] = await Promise.all([this.allReleases(), this.counts.byVersion()]);
     return [...releases]
       .sort((a, b) => compareVersions(b.version, a.version))
       .map((r) => ({ ...r, clientCount: byVersion[r.version] ?? 0 }));
@@ -255,21 +184,14 @@ export class Fleet {
 
   // ---- groups and policies --------------------------------------------------------------------
 
-  async resolveGroup(ref: string): Promise<Group> {
-    const groups = await this.allGroups();
-    const g = groups.find((x) => x.id === ref) ?? groups.find((x) => x.name.toLowerCase() === ref.toLowerCase());
-    if (!g) throw notFound('group', ref);
-    return g;
-  }
-
   async groupViews(): Promise<GroupView[]> {
-    const [groups, rows] = await Promise.all([this.allGroups(), this.fleetCounts()]);
-    return groups.map((g) => ({ ...g, clientCount: clientsIn(rows, g.id) }));
+    const [groups, byGroup] = await Promise.all([this.allGroups(), this.counts.byGroup()]);
+    return groups.map((g) => ({ ...g, clientCount: byGroup.get(g.id) ?? 0 }));
   }
 
   async groupView(ref: string): Promise<GroupView> {
     const g = await this.resolveGroup(ref);
-    return { ...g, clientCount: clientsIn(await this.fleetCounts(), g.id) };
+    return { ...g, clientCount: (await this.counts.byGroup()).get(g.id) ?? 0 };
   }
 
   checkPolicy(input: unknown): Policy {
@@ -315,24 +237,16 @@ export class Fleet {
     return policy;
   }
 
-  /** What a candidate policy would do now, client by client: the very decide() the check-in calls. */
+  /**
+   * What a candidate policy would do now: the very decide() the check-in calls, once per class of clients the
+   * rules cannot tell apart, on the heavy-read worker so a 250k-client group does not stall check-ins.
+   */
   async preview(ref: string, input: unknown, limit = 50): Promise<PolicyPreviewResponse> {
     const group = await this.resolveGroup(ref);
     const policy = this.checkPolicy(input);
-    const [releases, facts] = await Promise.all([this.allReleases(), this.fleetFacts()]);
-    const now = this.now();
-    const counts: Record<DecisionAction, number> = { none: 0, offer: 0, force: 0, downgrade: 0, manual: 0 };
-    const clients: PolicyPreviewResponse['clients'] = [];
-    let total = 0;
-    for await (const batch of this.store.iterateClients({ groupId: group.id })) {
-      for (const c of batch) {
-        const d = decide(c, policy, releases, now, facts);
-        counts[d.action]++;
-        total++;
-        if (clients.length < limit) clients.push({ client: c, action: d.action, targetVersion: d.release?.version ?? null, reason: d.reason, message: d.message });
-      }
-    }
-    return { counts, total, clients };
+    await this.checkPinned(policy);
+    const [releases, facts] = await Promise.all([this.allReleases(), this.counts.facts()]);
+    return this.heavy.preview({ groupId: group.id, policy, releases, now: this.now().toISOString(), facts, limit });
   }
 
   // ---- clients --------------------------------------------------------------------------------
@@ -357,6 +271,27 @@ export class Fleet {
     return { ...c, groupId: group.id };
   }
 
+  /**
+   * One page of a search, never a scan of the fleet on the event loop: a broad term is answered by walking the
+   * (computer, id) order, which fills a page within a few rows; a selective one by the trigram index; a text too
+   * short for the index (1–2 characters) by the heavy-read worker.
+   */
+  private async findClients(req: ClientPageRequest): Promise<Client[]> {
+    if (!req.q) return this.store.pageClients(req);
+    if (!isIndexedText(req.q)) return this.store.dialect === 'sqlite' ? this.heavy.walk(req) : (await this.store.walkClients(req)).items;
+    const walked = await this.store.walkClients(req, WALK_BUDGET);
+    if (walked.items.length >= req.limit || walked.exhausted) return walked.items;
+    return this.store.pageClients(req);
+  }
+
+  /** The total beside a page: from the counts without a text; counted up to a cap with one; none below a trigram. */
+  private async countClients(f: ClientFilter): Promise<{ total?: number; totalCapped?: boolean }> {
+    if (!f.q) return { total: await this.counts.matching(f) };
+    if (!isIndexedText(f.q)) return {};
+    const r = this.store.dialect === 'sqlite' ? await this.heavy.count(f, TOTAL_CAP) : await this.store.countClientsCapped(f, TOTAL_CAP);
+    return r.capped ? { total: r.total, totalCapped: true } : { total: r.total };
+  }
+
   async pageClients(query: { q?: string; group?: string; state?: Client['state']; version?: string; cursor?: string; limit?: number }): Promise<Page<Client>> {
     const limit = query.limit ?? 100;
     let after: { computer: string; id: string } | undefined;
@@ -370,71 +305,17 @@ export class Fleet {
       }
     }
     const groupId = query.group ? (await this.resolveGroup(query.group)).id : undefined;
+    const filter: ClientFilter = { q: query.q?.trim() || undefined, groupId, state: query.state, version: query.version };
     // One row more than asked tells whether there is a next page, so the last page carries no cursor.
-    const page = await this.store.pageClients({ q: query.q, groupId, state: query.state, version: query.version, after, limit: limit + 1 });
+    const [found, total] = await Promise.all([this.findClients({ ...filter, after, limit: limit + 1 }), this.countClients(filter)]);
+    const page = { items: found, ...total };
     const items = page.items.slice(0, limit);
     const last = items[items.length - 1];
     return {
       items,
       ...(page.total !== undefined ? { total: page.total } : {}),
+      ...(page.totalCapped ? { totalCapped: true } : {}),
       ...(page.items.length > limit && last ? { nextCursor: Buffer.from(JSON.stringify([last.computer, last.id])).toString('base64url') } : {}),
     };
-  }
-
-  // ---- agent ----------------------------------------------------------------------------------
-
-  async checkin(req: CheckinRequest): Promise<{ response: CheckinResponse; client: Client; release?: Release }> {
-    const now = this.now();
-    const previous = await this.store.getClient(req.clientId);
-    const groupId = previous?.groupId ?? DEFAULT_GROUP_ID;
-    const groups = await this.allGroups();
-    const group = groups.find((g) => g.id === groupId) ?? groups.find((g) => g.id === DEFAULT_GROUP_ID);
-    if (!group) throw new ApiError(409, 'no-group', 'The server has no group for this client.');
-    const [releases, facts] = await Promise.all([this.allReleases(), this.fleetFacts()]);
-    const deferredUntil = req.deferredUntil !== undefined ? req.deferredUntil : previous?.deferredUntil ?? null;
-    const decision = decide({ id: req.clientId, version: req.version, deferredUntil }, group.policy, releases, now, facts);
-    const recorded = stateAfterCheckin(decision, req.state, previous);
-    const { after } = await this.store.writeClient({
-      id: req.clientId, name: req.name, computer: req.computer, ip: req.ip, user: req.user, version: req.version,
-      ...recorded, deferredUntil: recorded.state === 'deferred' ? deferredUntil : null, at: now.toISOString(), groupId: group.id,
-    }, previous);
-    if (!previous || previous.state !== after.state || previous.version !== after.version) this.clientChanged(after.groupId);
-    return { response: toCheckinResponse(decision, group.policy, now), client: after, release: decision.release };
-  }
-
-  async report(req: ReportRequest): Promise<void> {
-    const c = await this.store.getClient(req.clientId);
-    if (!c) throw new ApiError(404, 'unknown-client', `Client "${req.clientId}" has not checked in yet; check in first.`);
-    if (req.version !== undefined && !isValidVersion(req.version)) throw new ApiError(422, 'invalid-version', `"${req.version}" is not a version.`);
-    // A report without a reason keeps the old one only while the state stays (download progress); a new state
-    // starts clean, so "Checksum mismatch" does not stick to a later "downloading".
-    const { after } = await this.store.writeClient({
-      id: c.id, name: c.name, computer: c.computer, ip: c.ip, user: c.user,
-      version: req.version ?? c.version,
-      state: req.state,
-      targetVersion: req.targetVersion !== undefined ? req.targetVersion : c.targetVersion,
-      reason: req.reason ?? (req.state === c.state ? c.reason : null),
-      deferredUntil: req.state === 'deferred' ? req.deferredUntil ?? c.deferredUntil : null,
-      at: this.now().toISOString(),
-      groupId: c.groupId,
-    }, c);
-    if (after.state !== c.state || after.version !== c.version) this.clientChanged(c.groupId);
-  }
-
-  // ---- summary --------------------------------------------------------------------------------
-
-  async summaryHealth(): Promise<HealthSummary> {
-    return summarize(await this.fleetCounts(true));
-  }
-
-  async summary(): Promise<SummaryResponse> {
-    const rows = await this.fleetCounts();
-    const groups = await this.allGroups();
-    const byGroup: Record<string, HealthSummary> = {};
-    for (const g of groups) byGroup[g.id] = summarize(rows.filter((r) => r.groupId === g.id));
-    const latest = (await this.allReleases())
-      .filter((r) => r.state === 'approved' && r.channel === 'stable')
-      .sort((a, b) => compareVersions(b.version, a.version))[0];
-    return { overall: summarize(rows), byGroup, latestApproved: latest?.version ?? null };
   }
 }

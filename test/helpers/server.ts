@@ -43,7 +43,7 @@ export async function startTestServer(opts: { demo?: boolean; dataDir?: string; 
   const enrollToken = shared?.enrollToken ?? `ufe_test_${randomBytes(12).toString('hex')}`;
   const pgdb = shared?.postgresUrl ? { url: shared.postgresUrl, drop: async () => {} } : POSTGRES_URL ? await freshPostgresDatabase() : undefined;
   const boot = async (): Promise<TestServer> => {
-    const server = await startServer({ dataDir, port: 0, host: '127.0.0.1', demo: opts.demo, adminToken, enrollToken, eventFlushMs: opts.eventFlushMs ?? 100, summaryEveryMs: opts.summaryEveryMs ?? 100, countsCacheMs: 0, postgresUrl: pgdb?.url });
+    const server = await startServer({ dataDir, port: 0, host: '127.0.0.1', demo: opts.demo, adminToken, enrollToken, eventFlushMs: opts.eventFlushMs ?? 100, summaryEveryMs: opts.summaryEveryMs ?? 100, postgresUrl: pgdb?.url });
     const ts: TestServer = {
       url: server.url, adminToken, enrollToken, dataDir, server, postgresUrl: pgdb?.url,
       async restart() {

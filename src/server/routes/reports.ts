@@ -2,33 +2,22 @@
 // memory. Seed 000: "which clients failed to upgrade and why" is ?state=failed.
 import type { FastifyInstance } from 'fastify';
 import type { Static } from '@sinclair/typebox';
-import { stringify } from 'csv-stringify';
-import { Readable } from 'node:stream';
-import { neutraliseFormula } from '../../core/csvSafe';
 import { CsvQuery } from '../schemas';
 import type { RouteContext } from './context';
 
-export const CSV_COLUMNS = ['computer', 'name', 'ip', 'last user', 'group', 'version', 'target version', 'state', 'reason', 'last seen'];
+export { CSV_COLUMNS } from '../heavy/csvReport';
 
 export function reportRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { fleet, tokens } = ctx;
   app.get<{ Querystring: Static<typeof CsvQuery> }>('/api/v1/reports/clients.csv', { preHandler: tokens.guard('viewer'), schema: { tags: ['reports'], querystring: CsvQuery } }, async (req, reply) => {
     const { state, q } = req.query;
     const groupId = req.query.group ? (await fleet.resolveGroup(req.query.group)).id : undefined;
-    const groups = new Map((await fleet.allGroups()).map((g) => [g.id, g.name]));
-    const rows = Readable.from((async function* () {
-      for await (const batch of fleet.store.iterateClients({ state, q, groupId })) {
-        for (const c of batch) {
-          // Every cell through the formula guard: names and reasons come from client machines.
-          yield [c.computer, c.name, c.ip, c.user, groups.get(c.groupId) ?? c.groupId, c.version, c.targetVersion ?? '', c.state, c.reason ?? '', c.lastSeen].map(neutraliseFormula);
-        }
-      }
-    })());
-    const csv = stringify({ header: true, columns: CSV_COLUMNS, record_delimiter: 'unix' });
-    rows.on('error', (err) => csv.destroy(err));
+    const groupNames = Object.fromEntries((await fleet.allGroups()).map((g) => [g.id, g.name]));
+    // Written by the heavy-read worker, a batch at a time as the response drains.
+    const csv = fleet.heavy.csv({ filter: { state, q, groupId }, groupNames });
     const name = state ? `clients-${state}.csv` : 'clients.csv';
     reply.header('Content-Type', 'text/csv; charset=utf-8');
     reply.header('Content-Disposition', `attachment; filename="${name}"`);
-    return reply.send(rows.pipe(csv));
+    return reply.send(csv);
   });
 }

@@ -102,6 +102,71 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         }
       },
     },
+    '0002_client_counts': {
+      // Fleet-wide figures without a scan: counts per (group, version, state, target version), kept by triggers
+      // in the same transaction as every client write, so rows written by any tool (imports, seeding, a restore)
+      // are counted too. The summary, tree counts, release counts and rollout outcomes read only this table.
+      async up(db: Kysely<unknown>) {
+        await sql`CREATE TABLE client_counts (
+          group_id TEXT NOT NULL, version TEXT NOT NULL, state TEXT NOT NULL, target TEXT NOT NULL, n BIGINT NOT NULL,
+          PRIMARY KEY (group_id, version, state, target))`.execute(db);
+        if (dialect === 'sqlite') {
+          // target '' stands for "no target version": a key column cannot be NULL.
+          const inc = (r: string) => `INSERT INTO client_counts (group_id, version, state, target, n)
+            VALUES (${r}.group_id, ${r}.version, ${r}.state, coalesce(${r}.target_version, ''), 1)
+            ON CONFLICT (group_id, version, state, target) DO UPDATE SET n = n + 1;`;
+          const dec = (r: string) => `UPDATE client_counts SET n = n - 1 WHERE group_id = ${r}.group_id AND version = ${r}.version
+            AND state = ${r}.state AND target = coalesce(${r}.target_version, '');`;
+          await sql.raw(`CREATE TRIGGER client_counts_ai AFTER INSERT ON clients BEGIN ${inc('new')} END`).execute(db);
+          await sql.raw(`CREATE TRIGGER client_counts_ad AFTER DELETE ON clients BEGIN ${dec('old')} END`).execute(db);
+          await sql.raw(`CREATE TRIGGER client_counts_au AFTER UPDATE OF group_id, version, state, target_version ON clients
+            WHEN old.group_id IS NOT new.group_id OR old.version IS NOT new.version OR old.state IS NOT new.state
+              OR old.target_version IS NOT new.target_version
+            BEGIN ${dec('old')} ${inc('new')} END`).execute(db);
+        } else {
+          // Two rows change per moved client; taking them in key order means two concurrent moves in opposite
+          // directions cannot deadlock.
+          await sql.raw(`CREATE FUNCTION client_counts_add(g TEXT, v TEXT, s TEXT, t TEXT, d INTEGER) RETURNS void AS $$
+            BEGIN
+              IF d > 0 THEN
+                INSERT INTO client_counts (group_id, version, state, target, n) VALUES (g, v, s, coalesce(t, ''), d)
+                ON CONFLICT (group_id, version, state, target) DO UPDATE SET n = client_counts.n + d;
+              ELSE
+                UPDATE client_counts SET n = n + d WHERE group_id = g AND version = v AND state = s AND target = coalesce(t, '');
+              END IF;
+            END $$ LANGUAGE plpgsql`).execute(db);
+          await sql.raw(`CREATE FUNCTION client_counts_track() RETURNS trigger AS $$
+            BEGIN
+              IF TG_OP = 'INSERT' THEN
+                PERFORM client_counts_add(NEW.group_id, NEW.version, NEW.state, NEW.target_version, 1);
+              ELSIF TG_OP = 'DELETE' THEN
+                PERFORM client_counts_add(OLD.group_id, OLD.version, OLD.state, OLD.target_version, -1);
+              ELSIF ROW(OLD.group_id, OLD.version, OLD.state, coalesce(OLD.target_version, ''))
+                  < ROW(NEW.group_id, NEW.version, NEW.state, coalesce(NEW.target_version, '')) THEN
+                PERFORM client_counts_add(OLD.group_id, OLD.version, OLD.state, OLD.target_version, -1);
+                PERFORM client_counts_add(NEW.group_id, NEW.version, NEW.state, NEW.target_version, 1);
+              ELSE
+                PERFORM client_counts_add(NEW.group_id, NEW.version, NEW.state, NEW.target_version, 1);
+                PERFORM client_counts_add(OLD.group_id, OLD.version, OLD.state, OLD.target_version, -1);
+              END IF;
+              RETURN NULL;
+            END $$ LANGUAGE plpgsql`).execute(db);
+          await sql`CREATE TRIGGER client_counts_aid AFTER INSERT OR DELETE ON clients FOR EACH ROW EXECUTE FUNCTION client_counts_track()`.execute(db);
+          await sql`CREATE TRIGGER client_counts_au AFTER UPDATE OF group_id, version, state, target_version ON clients FOR EACH ROW
+            WHEN (OLD.group_id IS DISTINCT FROM NEW.group_id OR OLD.version IS DISTINCT FROM NEW.version
+              OR OLD.state IS DISTINCT FROM NEW.state OR OLD.target_version IS DISTINCT FROM NEW.target_version)
+            EXECUTE FUNCTION client_counts_track()`.execute(db);
+          // TRUNCATE skips row triggers: keep the counts honest for that too.
+          await sql.raw(`CREATE FUNCTION client_counts_truncate() RETURNS trigger AS $$
+            BEGIN DELETE FROM client_counts; RETURN NULL; END $$ LANGUAGE plpgsql`).execute(db);
+          await sql`CREATE TRIGGER client_counts_truncate AFTER TRUNCATE ON clients FOR EACH STATEMENT EXECUTE FUNCTION client_counts_truncate()`.execute(db);
+        }
+        // Clients that existed before this migration.
+        await sql`INSERT INTO client_counts (group_id, version, state, target, n)
+          SELECT group_id, version, state, coalesce(target_version, ''), count(*) FROM clients
+          GROUP BY group_id, version, state, coalesce(target_version, '')`.execute(db);
+      },
+    },
   };
 }
 

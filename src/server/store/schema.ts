@@ -47,6 +47,16 @@ export interface ClientTable {
   last_seen: string;
 }
 
+/** Clients per (group, version, state, target version), kept by triggers on clients (migration 0002). */
+export interface ClientCountsTable {
+  group_id: string;
+  version: string;
+  state: string;
+  /** '' when the clients have no target version. */
+  target: string;
+  n: number;
+}
+
 export interface ClientHistoryTable {
   id: Generated<number>;
   client_id: string;
@@ -79,6 +89,7 @@ export interface Database {
   releases: ReleaseTable;
   groups: GroupTable;
   clients: ClientTable;
+  client_counts: ClientCountsTable;
   client_history: ClientHistoryTable;
   audit: AuditTable;
   tokens: TokenTable;

@@ -1,6 +1,6 @@
 // The fleet's data behind one async interface, SQL through Kysely so the same code runs on SQLite (embedded
 // default) and PostgreSQL. Nothing here decides anything: that is src/core's job.
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Selectable, type Updateable } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type ExpressionBuilder, type Selectable, type Updateable } from 'kysely';
 import type {
   AuditEntry, Client, ClientHistoryEntry, ClientState, Group, Policy, Release, ReleaseState, ReleaseTransition,
 } from '../../core/types';
@@ -22,6 +22,11 @@ export interface ClientPageRequest extends ClientFilter {
   /** Keyset: the (computer, id) of the last row of the previous page. */
   after?: { computer: string; id: string };
   limit: number;
+}
+
+export interface ClientCount extends StateVersionCount {
+  groupId: string;
+  targetVersion: string | null;
 }
 
 export interface TokenRecord {
@@ -52,6 +57,8 @@ export interface OpenOptions {
   sqliteFile?: string;
   /** postgres://… for the PostgreSQL backend. */
   postgresUrl?: string;
+  /** A second, read-only connection (the heavy-read worker's): no migrations, no writes. */
+  readonly?: boolean;
 }
 
 function rowToRelease(r: Selectable<ReleaseTable>): Release {
@@ -123,6 +130,12 @@ export function likeLiteral(text: string): string {
   return '%' + text.replace(/[\\%_]/g, (m) => '\\' + m) + '%';
 }
 
+/** Whether a search text can use the trigram index: three characters or more. */
+export function isIndexedText(q: string | undefined): boolean {
+  const text = q?.trim();
+  return !text || [...text].length >= 3;
+}
+
 export class FleetStore {
   private constructor(readonly db: Kysely<Database>, readonly dialect: Dialect) {}
 
@@ -132,16 +145,16 @@ export class FleetStore {
     if (opts.postgresUrl) {
       const pg = await import('pg');
       const Pool = pg.default?.Pool ?? (pg as unknown as { Pool: typeof pg.Pool }).Pool;
-      db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new Pool({ connectionString: opts.postgresUrl, max: 10 }) }) });
+      db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new Pool({ connectionString: opts.postgresUrl, max: opts.readonly ? 2 : 10 }) }) });
       dialect = 'postgres';
     } else {
       const { default: BetterSqlite3 } = await import('better-sqlite3');
       const file = opts.sqliteFile ?? ':memory:';
-      const native = new BetterSqlite3(file);
-      native.pragma('journal_mode = WAL');
+      const native = new BetterSqlite3(file, { readonly: !!opts.readonly });
+      if (!opts.readonly) native.pragma('journal_mode = WAL');
       // WAL + NORMAL: durable across process crashes, and a check-in does not wait for an fsync.
       native.pragma('synchronous = NORMAL');
-      native.pragma('foreign_keys = ON');
+      if (!opts.readonly) native.pragma('foreign_keys = ON');
       native.pragma('busy_timeout = 5000');
       // Kysely prepares every query anew; the same few statements run per check-in, so keep them prepared.
       // Safe: Kysely's SQLite driver runs one query at a time on this single connection.
@@ -159,6 +172,7 @@ export class FleetStore {
       dialect = 'sqlite';
     }
     const store = new FleetStore(db, dialect);
+    if (opts.readonly) return store;
     const migrator = new Migrator({ db, provider: new InCodeMigrations(dialect) });
     const { error, results } = await migrator.migrateToLatest();
     if (error) {
@@ -188,28 +202,19 @@ export class FleetStore {
     await this.db.updateTable('releases').set(rest).where('id', '=', id).execute();
   }
 
+  /** Clients on one version, from the counts table: no scan. */
   async countClientsOnVersion(version: string): Promise<number> {
-    const r = await this.db.selectFrom('clients').select((eb) => eb.fn.countAll<number>().as('n')).where('version', '=', version).executeTakeFirst();
+    const r = await this.db.selectFrom('client_counts').select((eb) => eb.fn.sum<number>('n').as('n')).where('version', '=', version).executeTakeFirst();
     return Number(r?.n ?? 0);
   }
 
-  /** Per target version: clients that finished an attempt, and how many of them failed (the rollout halt). */
-  async outcomesByTargetVersion(): Promise<Map<string, { attempted: number; failed: number }>> {
-    const rows = await this.db.selectFrom('clients')
-      .select(['target_version', 'state', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('target_version', 'is not', null)
-      .where('state', 'in', ['failed', 'up-to-date', 'staged', 'installed-pending-restart'])
-      .groupBy(['target_version', 'state'])
-      .execute();
-    const out = new Map<string, { attempted: number; failed: number }>();
-    for (const r of rows) {
-      const v = r.target_version as string;
-      const o = out.get(v) ?? { attempted: 0, failed: 0 };
-      o.attempted += Number(r.n);
-      if (r.state === 'failed') o.failed += Number(r.n);
-      out.set(v, o);
-    }
-    return out;
+  /**
+   * Clients per (group, version, state, target version): the counts table kept by triggers (migration 0002), a few
+   * hundred rows whatever the fleet's size. Every fleet-wide figure is computed from these.
+   */
+  async clientCounts(): Promise<ClientCount[]> {
+    const rows = await this.db.selectFrom('client_counts').select(['group_id', 'version', 'state', 'target', 'n']).where('n', '>', 0).execute();
+    return rows.map((r) => ({ groupId: r.group_id, version: r.version, state: r.state as ClientState, targetVersion: r.target === '' ? null : r.target, count: Number(r.n) }));
   }
 
   // ---- groups ---------------------------------------------------------------------------------
@@ -311,56 +316,92 @@ export class FleetStore {
     });
   }
 
-  private filtered(f: ClientFilter) {
+  /** The column filters (group, state, version): each has an index that also orders by (computer, id). */
+  private filteredByColumns(f: ClientFilter) {
     let q = this.db.selectFrom('clients');
     if (f.groupId) q = q.where('group_id', '=', f.groupId);
     if (f.state) q = q.where('state', '=', f.state);
     if (f.version) q = q.where('version', '=', f.version);
+    return q;
+  }
+
+  /** Literal, case-insensitive substring over the searched columns, tested row by row (no index). */
+  private static literalMatch(text: string) {
+    const pattern = likeLiteral(text.toLowerCase());
+    return sql<boolean>`(${sql.join((['name', 'computer', 'ip', 'user_name'] as const).map((col) => sql`lower(${sql.ref(col)}) LIKE ${pattern} ESCAPE '\\'`), sql` OR `)})`;
+  }
+
+  /** The filters plus the search text answered from the trigram index (SQLite FTS5 / PostgreSQL pg_trgm). */
+  private filtered(f: ClientFilter) {
+    let q = this.filteredByColumns(f);
     const text = f.q?.trim();
     if (text) {
-      if (this.dialect === 'sqlite' && this.indexedText(text)) {
+      if (this.dialect === 'sqlite' && isIndexedText(text)) {
         // Substring match from the trigram index (case-insensitive), the text taken literally.
         q = q.where(sql<boolean>`seq IN (SELECT rowid FROM clients_fts WHERE clients_fts MATCH ${ftsPhrase(text)})`);
       } else {
-        // One or two characters are below a trigram: a literal, case-insensitive substring test.
-        const pattern = likeLiteral(text.toLowerCase());
-        q = q.where((eb) => eb.or(
-          (['name', 'computer', 'ip', 'user_name'] as const).map((col) => eb(sql`lower(${sql.ref(col)})`, 'like', sql`${pattern} ESCAPE '\\'`)),
-        ));
+        q = q.where(FleetStore.literalMatch(text));
       }
     }
     return q;
   }
 
-  /** Whether a search text can use the index (or there is no text): only then is a total cheap. */
-  private indexedText(q: string | undefined): boolean {
-    const text = q?.trim();
-    return !text || [...text].length >= 3;
+  private static afterKey<Q extends { where: (...args: never[]) => unknown }>(q: Q, after?: { computer: string; id: string }): Q {
+    if (!after) return q;
+    const { computer, id } = after;
+    return (q as unknown as { where: (cb: (eb: ExpressionBuilder<Database, 'clients'>) => unknown) => Q })
+      .where((eb) => eb.or([eb('computer', '>', computer), eb.and([eb('computer', '=', computer), eb('id', '>', id)])]));
   }
 
-  async pageClients(req: ClientPageRequest): Promise<{ items: Client[]; total?: number }> {
-    let q = this.filtered(req).selectAll();
-    if (req.after) {
-      const { computer, id } = req.after;
-      q = q.where((eb) => eb.or([eb('computer', '>', computer), eb.and([eb('computer', '=', computer), eb('id', '>', id)])]));
-    }
+  /** One page in (computer, id) order: the column filters walk their index; a search text uses the trigram index. */
+  async pageClients(req: ClientPageRequest): Promise<Client[]> {
+    const q = FleetStore.afterKey(this.filtered(req).selectAll(), req.after);
     const rows = await q.orderBy('computer').orderBy('id').limit(req.limit).execute();
-    // Below a trigram the search is a scan: a page stops early, a count would read every row. No total then.
-    if (!this.indexedText(req.q)) return { items: rows.map(rowToClient) };
-    const count = await this.filtered(req).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
-    return { items: rows.map(rowToClient), total: Number(count?.n ?? 0) };
+    return rows.map(rowToClient);
   }
 
-  /** Every matching client, in pages, for the CSV report and the policy preview: memory stays flat. */
+  /**
+   * A search that walks the (computer, id) order and tests each row, reading at most `budget` rows (all when
+   * absent). A broad term fills its page within a few hundred rows, far faster than gathering its matches from
+   * the index; `exhausted` tells that the walk reached the end, so a short page is the whole answer.
+   */
+  async walkClients(req: ClientPageRequest, budget?: number): Promise<{ items: Client[]; exhausted: boolean }> {
+    const text = req.q?.trim() ?? '';
+    let inner = FleetStore.afterKey(this.filteredByColumns(req).selectAll(), req.after).orderBy('computer').orderBy('id');
+    if (budget !== undefined) inner = inner.limit(budget);
+    const rows = await this.db.selectFrom(inner.as('w')).selectAll()
+      .where(FleetStore.literalMatch(text)).orderBy('computer').orderBy('id').limit(req.limit).execute();
+    if (budget === undefined || rows.length >= req.limit) return { items: rows.map(rowToClient), exhausted: budget === undefined };
+    const seen = await this.db.selectFrom(FleetStore.afterKey(this.filteredByColumns(req).select('id'), req.after).orderBy('computer').orderBy('id').limit(budget).as('w'))
+      .select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+    return { items: rows.map(rowToClient), exhausted: Number(seen?.n ?? 0) < budget };
+  }
+
+  /** How many clients match, counting no further than `cap` (a broad term stops early instead of counting a million). */
+  async countClientsCapped(f: ClientFilter, cap: number): Promise<{ total: number; capped: boolean }> {
+    const text = f.q?.trim();
+    let n: number;
+    if (this.dialect === 'sqlite' && text && isIndexedText(text)) {
+      // Driven from the trigram index, so it stops after cap + 1 matches.
+      let q = this.db.selectFrom(sql<{ rowid: number }>`clients_fts`.as('f')).innerJoin('clients', (j) => j.on(sql`clients.seq`, '=', sql`f.rowid`))
+        .select(sql<number>`1`.as('one')).where(sql<boolean>`clients_fts MATCH ${ftsPhrase(text)}`);
+      if (f.groupId) q = q.where('clients.group_id', '=', f.groupId);
+      if (f.state) q = q.where('clients.state', '=', f.state);
+      if (f.version) q = q.where('clients.version', '=', f.version);
+      const r = await this.db.selectFrom(q.limit(cap + 1).as('m')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+      n = Number(r?.n ?? 0);
+    } else {
+      const r = await this.db.selectFrom(this.filtered(f).select('id').limit(cap + 1).as('m')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+      n = Number(r?.n ?? 0);
+    }
+    return n > cap ? { total: cap, capped: true } : { total: n, capped: false };
+  }
+
+  /** Every matching client, in keyset batches (no statement stays open between them): memory stays flat. */
   async *iterateClients(f: ClientFilter, batch = 2000): AsyncGenerator<Client[]> {
     let after: { computer: string; id: string } | undefined;
     for (;;) {
-      let q = this.filtered(f).selectAll();
-      if (after) {
-        const a = after;
-        q = q.where((eb) => eb.or([eb('computer', '>', a.computer), eb.and([eb('computer', '=', a.computer), eb('id', '>', a.id)])]));
-      }
-      const rows = await q.orderBy('computer').orderBy('id').limit(batch).execute();
+      const rows = await FleetStore.afterKey(this.filtered(f).selectAll(), after).orderBy('computer').orderBy('id').limit(batch).execute();
       if (rows.length === 0) return;
       yield rows.map(rowToClient);
       const last = rows[rows.length - 1];
@@ -369,12 +410,18 @@ export class FleetStore {
     }
   }
 
-  async stateVersionCounts(): Promise<Array<StateVersionCount & { groupId: string }>> {
-    const rows = await this.db.selectFrom('clients')
-      .select(['group_id', 'state', 'version', (eb) => eb.fn.countAll<number>().as('n')])
-      .groupBy(['group_id', 'state', 'version'])
-      .execute();
-    return rows.map((r) => ({ groupId: r.group_id, state: r.state as ClientState, version: r.version, count: Number(r.n) }));
+  /** What the policy preview needs of a group's clients, in keyset batches along the group's index. */
+  async *iterateDecisionInputs(groupId: string, batch = 20_000): AsyncGenerator<Array<{ id: string; version: string; deferredUntil: string | null }>> {
+    let after: { computer: string; id: string } | undefined;
+    for (;;) {
+      const q = this.db.selectFrom('clients').select(['id', 'computer', 'version', 'deferred_until']).where('group_id', '=', groupId);
+      const rows = await FleetStore.afterKey(q, after).orderBy('computer').orderBy('id').limit(batch).execute();
+      if (rows.length === 0) return;
+      yield rows.map((r) => ({ id: r.id, version: r.version, deferredUntil: r.deferred_until }));
+      const last = rows[rows.length - 1];
+      after = { computer: last.computer, id: last.id };
+      if (rows.length < batch) return;
+    }
   }
 
   // ---- audit ----------------------------------------------------------------------------------

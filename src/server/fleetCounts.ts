@@ -1,0 +1,83 @@
+// Fleet-wide figures — the summary, clients per release and per group, rollout outcomes — read from the counts
+// table that triggers keep (store migration 0002): a few hundred rows whatever the fleet's size, so every figure
+// is exact and cheap, and nothing scans clients on the request path.
+import { compareVersions, outcomesByTargetVersion, summarize, type FleetFacts, type HealthSummary, type SummaryResponse } from '../core';
+import type { Catalog } from './catalog';
+import type { ClientCount, FleetStore } from './store/store';
+
+/** Rollout outcomes feed every check-in's halt rule: re-read at most this often, in the background. */
+const FACTS_MS = 1_000;
+
+export class FleetCounts {
+  private outcomes: { at: number; seq: number; byVersion: Map<string, { attempted: number; failed: number }> } | null = null;
+  private outcomesLoading: Promise<void> | null = null;
+  /** Bumped by every client change: outcomes read at the same seq are still exact. */
+  private changeSeq = 0;
+
+  constructor(private readonly store: FleetStore, private readonly catalog: Catalog) {}
+
+  /** The counts as they are now (one small indexed read). */
+  rows(): Promise<ClientCount[]> {
+    return this.store.clientCounts();
+  }
+
+  /** A client changed, here or in another server process. */
+  changed(): void {
+    this.changeSeq++;
+  }
+
+  private refreshOutcomes(): Promise<void> {
+    const seq = this.changeSeq;
+    this.outcomesLoading ??= this.rows()
+      .then((rows) => { this.outcomes = { at: Date.now(), seq, byVersion: outcomesByTargetVersion(rows) }; })
+      .finally(() => { this.outcomesLoading = null; });
+    return this.outcomesLoading;
+  }
+
+  /** What the rollout halt needs, per release; refreshed behind the check-ins, never awaited by them after the first. */
+  async facts(): Promise<FleetFacts> {
+    if (!this.outcomes) await this.refreshOutcomes();
+    else if (this.outcomes.seq !== this.changeSeq && Date.now() - this.outcomes.at > FACTS_MS) void this.refreshOutcomes().catch(() => { /* keep the last facts */ });
+    const releases = await this.catalog.allReleases();
+    const outcomesByRelease: FleetFacts['outcomesByRelease'] = {};
+    for (const r of releases) {
+      const o = this.outcomes!.byVersion.get(r.version);
+      if (o) outcomesByRelease[r.id] = o;
+    }
+    return { outcomesByRelease };
+  }
+
+  async health(): Promise<HealthSummary> {
+    return summarize(await this.rows());
+  }
+
+  async byVersion(): Promise<Record<string, number>> {
+    return summarize(await this.rows()).byVersion;
+  }
+
+  async byGroup(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const r of await this.rows()) out.set(r.groupId, (out.get(r.groupId) ?? 0) + r.count);
+    return out;
+  }
+
+  /** Clients matching group / state / version filters (no text): a sum over the counts. */
+  async matching(f: { groupId?: string; state?: string; version?: string }): Promise<number> {
+    let n = 0;
+    for (const r of await this.rows()) {
+      if ((f.groupId && r.groupId !== f.groupId) || (f.state && r.state !== f.state) || (f.version && r.version !== f.version)) continue;
+      n += r.count;
+    }
+    return n;
+  }
+
+  async summary(): Promise<SummaryResponse> {
+    const [rows, groups, releases] = await Promise.all([this.rows(), this.catalog.allGroups(), this.catalog.allReleases()]);
+    const byGroup: SummaryResponse['byGroup'] = {};
+    for (const g of groups) byGroup[g.id] = summarize(rows.filter((r) => r.groupId === g.id));
+    const latest = releases
+      .filter((r) => r.state === 'approved' && r.channel === 'stable')
+      .sort((a, b) => compareVersions(b.version, a.version))[0];
+    return { overall: summarize(rows), byGroup, latestApproved: latest?.version ?? null };
+  }
+}

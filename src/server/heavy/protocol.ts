@@ -1,0 +1,48 @@
+// Messages between the server and its heavy-read worker. Requests carry an id; a reply answers it once, or, for a
+// stream, comes as chunks that the server acknowledges one by one (backpressure: the worker reads the next batch
+// only when the HTTP response has taken the last one).
+import type { Client, FleetFacts, Policy, PolicyPreviewResponse, Release } from '../../core';
+import type { ClientFilter, ClientPageRequest } from '../store/store';
+
+export interface PreviewArgs {
+  groupId: string;
+  policy: Policy;
+  releases: Release[];
+  /** ISO time the decisions are made at. */
+  now: string;
+  facts: FleetFacts;
+  limit: number;
+}
+
+export interface CsvArgs {
+  filter: ClientFilter;
+  /** Group id → name, for the group column. */
+  groupNames: Record<string, string>;
+}
+
+export type HeavyRequest =
+  | { id: number; kind: 'preview'; args: PreviewArgs }
+  | { id: number; kind: 'count'; args: { filter: ClientFilter; cap: number } }
+  | { id: number; kind: 'walk'; args: { req: ClientPageRequest } }
+  | { id: number; kind: 'csv'; args: CsvArgs }
+  /** The server took a chunk: send the next. */
+  | { id: number; kind: 'more' }
+  /** The HTTP client went away: stop the stream. */
+  | { id: number; kind: 'cancel' };
+
+export interface HeavyResults {
+  preview: PolicyPreviewResponse;
+  count: { total: number; capped: boolean };
+  walk: Client[];
+}
+
+export type HeavyReply =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; message: string }
+  | { id: number; chunk: string }
+  | { id: number; end: true };
+
+export interface WorkerConfig {
+  sqliteFile?: string;
+  postgresUrl?: string;
+}

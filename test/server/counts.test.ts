@@ -1,0 +1,100 @@
+// The counts table (kept by triggers) against a full GROUP BY over clients, after random churn through every kind
+// of client write: bulk insert, check-ins and reports over HTTP, moves, raw updates and deletes by another tool.
+// Runs on SQLite and, in the PostgreSQL pass, on PostgreSQL.
+import assert from 'node:assert/strict';
+import { sql } from 'kysely';
+import { seededRandom } from '../../src/core/prng';
+import type { Client, ClientState } from '../../src/core/types';
+import { startTestServer, type TestServer } from '../helpers/server';
+import { checkinBody, client } from '../helpers/http';
+
+const STATES: ClientState[] = ['up-to-date', 'downloading', 'staged', 'failed', 'deferred', 'installed-pending-restart'];
+const VERSIONS = ['1.0.0', '1.1.0', '2.0.0', '2.1.0-beta.1'];
+
+async function groupByCounts(s: TestServer): Promise<string[]> {
+  const rows = await s.server.fleet.store.db.selectFrom('clients')
+    .select(['group_id', 'version', 'state', sql<string>`coalesce(target_version, '')`.as('target'), (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy(['group_id', 'version', 'state', sql`coalesce(target_version, '')`]).execute();
+  return rows.map((r) => `${r.group_id}|${r.version}|${r.state}|${r.target}=${Number(r.n)}`).sort();
+}
+
+async function tableCounts(s: TestServer): Promise<string[]> {
+  const rows = await s.server.fleet.store.clientCounts();
+  return rows.map((r) => `${r.groupId}|${r.version}|${r.state}|${r.targetVersion ?? ''}=${r.count}`).sort();
+}
+
+describe('fleet counts kept by triggers', function () {
+  this.timeout(120_000);
+  let s: TestServer;
+  before(async () => { s = await startTestServer(); });
+  after(async () => { await s.close(); });
+
+  it('equal a full GROUP BY after random inserts, check-ins, reports, moves, raw updates and deletes', async () => {
+    const admin = client(s.url, s.adminToken);
+    const agent = client(s.url, s.enrollToken);
+    for (const name of ['Pilot', 'Office']) assert.equal((await admin.post('/api/v1/groups', { name, policy: { mode: 'auto' } })).status, 201);
+    for (const v of ['1.1.0', '2.0.0']) {
+      await admin.post('/api/v1/releases', { version: v });
+      await admin.raw('PUT', `/api/v1/releases/${v}/artifact`, { body: Buffer.from(`pkg ${v}`), headers: { 'content-type': 'application/octet-stream' } });
+      await admin.post(`/api/v1/releases/${v}/approve`);
+    }
+    const store = s.server.fleet.store;
+    const rnd = seededRandom(20261125);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+    const groups = ['default', 'pilot', 'office'];
+    const now = new Date().toISOString();
+    // A bulk import, as a restore or the benchmark's seeding writes rows.
+    const bulk: Client[] = Array.from({ length: 300 }, (_, i) => ({
+      id: `bulk-${i}`, name: `Bulk ${i}`, computer: `BULK-${i}`, ip: '10.1.0.1', user: 'u', groupId: pick(groups), version: pick(VERSIONS),
+      state: pick(STATES), targetVersion: rnd() < 0.5 ? pick(VERSIONS) : null, reason: null, deferredUntil: null, lastSeen: now,
+    }));
+    await store.insertClients(bulk);
+    assert.deepEqual(await tableCounts(s), await groupByCounts(s), 'after the bulk insert');
+    const ids = bulk.map((c) => c.id);
+    for (let step = 0; step < 400; step++) {
+      const r = rnd();
+      if (r < 0.3) {
+        const id = rnd() < 0.3 ? `new-${step}` : pick(ids);
+        if (!ids.includes(id)) ids.push(id);
+        const res = await agent.post('/agent/v1/checkin', checkinBody(id, pick(VERSIONS), { state: pick(STATES) }));
+        assert.equal(res.status, 200, res.text);
+      } else if (r < 0.55) {
+        const res = await agent.post('/agent/v1/report', { clientId: pick(ids), state: pick(STATES), version: pick(VERSIONS), targetVersion: rnd() < 0.5 ? pick(VERSIONS) : null, reason: 'churn' });
+        assert.ok(res.status === 200 || res.status === 404, res.text);
+      } else if (r < 0.7) {
+        const res = await admin.patch(`/api/v1/clients/${pick(ids)}`, { groupId: pick(groups) });
+        assert.ok(res.status === 200 || res.status === 404, res.text);
+      } else if (r < 0.85) {
+        // Another tool writing rows directly.
+        await store.db.updateTable('clients').set({ state: pick(STATES), version: pick(VERSIONS), target_version: rnd() < 0.5 ? null : pick(VERSIONS) }).where('id', '=', pick(ids)).execute();
+      } else if (r < 0.95) {
+        await store.db.deleteFrom('clients').where('id', '=', pick(ids)).execute();
+      } else {
+        // Several rows in one statement and one transaction.
+        await store.db.transaction().execute(async (tx) => {
+          await tx.updateTable('clients').set({ group_id: pick(groups) }).where('version', '=', pick(VERSIONS)).execute();
+          await tx.updateTable('clients').set({ state: 'failed' }).where('group_id', '=', pick(groups)).where('state', '=', pick(STATES)).execute();
+        });
+      }
+      if (step % 50 === 49) assert.deepEqual(await tableCounts(s), await groupByCounts(s), `after step ${step}`);
+    }
+    assert.deepEqual(await tableCounts(s), await groupByCounts(s), 'at the end');
+    // And the figures the console reads agree with them.
+    const summary = (await admin.get('/api/v1/summary')).body;
+    const total = (await store.db.selectFrom('clients').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())!.n;
+    assert.equal(summary.overall.total, Number(total));
+    const failed = (await store.db.selectFrom('clients').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'failed').executeTakeFirst())!.n;
+    assert.equal(summary.overall.failed, Number(failed));
+  });
+
+  it('a transaction that is rolled back leaves the counts as they were', async () => {
+    const store = s.server.fleet.store;
+    const before = await tableCounts(s);
+    await assert.rejects(store.db.transaction().execute(async (tx) => {
+      await tx.updateTable('clients').set({ state: 'staged' }).execute();
+      throw new Error('abort');
+    }));
+    assert.deepEqual(await tableCounts(s), before);
+    assert.deepEqual(await tableCounts(s), await groupByCounts(s));
+  });
+});
