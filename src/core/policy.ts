@@ -150,11 +150,27 @@ export function validatePolicy(input: unknown): PolicyValidation {
 
 const toMinutes = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
-/** Minutes since local midnight of `at` in the time zone. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const minutesMemo = new Map<string, number>();
+
+/**
+ * Minutes since local midnight of `at` in the time zone. Memoised per zone and minute: every check-in of a group
+ * with a window asks, and building a formatter costs more than the rest of the decision.
+ */
 export function localMinutes(at: Date, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(at);
+  const key = `${timeZone}|${Math.floor(at.getTime() / 60_000)}`;
+  const hit = minutesMemo.get(key);
+  if (hit !== undefined) return hit;
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    if (formatters.size < 500) formatters.set(timeZone, f);
+  }
+  const parts = f.formatToParts(at);
   const h = Number(parts.find((x) => x.type === 'hour')?.value ?? 0);
   const m = Number(parts.find((x) => x.type === 'minute')?.value ?? 0);
+  if (minutesMemo.size > 2_000) minutesMemo.clear();
+  minutesMemo.set(key, h * 60 + m);
   return h * 60 + m;
 }
 

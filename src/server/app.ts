@@ -109,14 +109,14 @@ async function bootstrapTokens(tokens: TokenService, store: FleetStore, dataDir:
   };
 }
 
-export async function openStore(dataDir: string, postgresUrl?: string): Promise<FleetStore> {
+export async function openStore(dataDir: string, postgresUrl?: string, checkpointElsewhere = false): Promise<FleetStore> {
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  return FleetStore.open(postgresUrl ? { postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db') });
+  return FleetStore.open(postgresUrl ? { postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db'), checkpointElsewhere });
 }
 
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const dataDir = resolve(opts.dataDir ?? '.update-fleet');
-  const store = await openStore(dataDir, opts.postgresUrl);
+  const store = await openStore(dataDir, opts.postgresUrl, true);
   const artifacts = new ArtifactStore(join(dataDir, 'artifacts'), opts.maxArtifactBytes ?? 2 * 1024 ** 3);
   await artifacts.init();
   const fleetRef: { current?: Fleet } = {};
@@ -125,7 +125,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     summaryEveryMs: opts.summaryEveryMs ?? 3_000,
     onRemoteChange: (what) => (what === 'config' ? fleetRef.current?.invalidate() : fleetRef.current?.clientsChangedElsewhere()),
   });
-  const heavy = new HeavyReads(opts.postgresUrl ? { postgresUrl: opts.postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db') });
+  const heavy = new HeavyReads(opts.postgresUrl ? { postgresUrl: opts.postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db'), checkpointEveryMs: 250 });
+  heavy.startNow();
   const fleet = new Fleet(store, events, artifacts, heavy);
   fleetRef.current = fleet;
   // Several server processes on one PostgreSQL database tell each other what changed.

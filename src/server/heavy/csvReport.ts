@@ -1,21 +1,40 @@
 // The client report's rows: one definition for the columns and the cell guard, used by the worker that writes it.
 import { stringify } from 'csv-stringify/sync';
-import { neutraliseFormula, type Client } from '../../core';
+import { neutraliseFormula } from '../../core';
 
 export const CSV_COLUMNS = ['computer', 'name', 'ip', 'last user', 'group', 'version', 'target version', 'state', 'reason', 'last seen'];
 
 /**
- * Every cell through the formula guard (names and reasons come from client machines), and every cell holding a
- * line break quoted, CR included: a bare CR ends a row for Python's csv module and for spreadsheets.
+ * csv-stringify decides quoting; every cell holding a line break is quoted, CR included: a bare CR ends a row for
+ * Python's csv module and for spreadsheets.
  */
 const OPTIONS = { record_delimiter: 'unix', quoted_match: /[\r\n]/ } as const;
+
+/** A cell csv-stringify would write as it is: nothing to quote or escape. */
+const PLAIN = /^[^",\r\n]*$/;
 
 export function csvHeader(): string {
   return stringify([CSV_COLUMNS], OPTIONS);
 }
 
-export function csvRows(clients: readonly Client[], groupNames: Record<string, string>): string {
-  return stringify(clients.map((c) => [
-    c.computer, c.name, c.ip, c.user, groupNames[c.groupId] ?? c.groupId, c.version, c.targetVersion ?? '', c.state, c.reason ?? '', c.lastSeen,
-  ].map(neutraliseFormula)), OPTIONS);
+/**
+ * One report row per client tuple (the CSV_COLUMNS in order; null for empty). Every cell through the formula guard:
+ * names and reasons come from client machines. A row whose cells need no quoting is joined directly — exactly
+ * what csv-stringify writes for it (a test holds the two equal on random rows) at a fifth of the cost; any other
+ * row goes through csv-stringify.
+ */
+export function csvRows(rows: ReadonlyArray<ReadonlyArray<unknown>>): string {
+  let out = '';
+  let special: string[][] | undefined;
+  for (const row of rows) {
+    const cells = row.map(neutraliseFormula);
+    if (cells.every((c) => PLAIN.test(c))) {
+      if (special) { out += stringify(special, OPTIONS); special = undefined; }
+      out += cells.join(',') + '\n';
+    } else {
+      (special ??= []).push(cells);
+    }
+  }
+  if (special) out += stringify(special, OPTIONS);
+  return out;
 }

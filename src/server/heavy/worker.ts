@@ -1,22 +1,41 @@
 // The heavy-read worker: its own read-only connection (SQLite in WAL mode lets it read beside the server's
 // writes), so exports, previews, search totals and short-text scans never stop the server's event loop.
 import { parentPort, workerData } from 'node:worker_threads';
-import { readlinkSync } from 'node:fs';
-import { setPriority } from 'node:os';
 import { decide, PreviewTally, type PolicyPreviewResponse } from '../../core';
 import { FleetStore } from '../store/store';
 import { csvHeader, csvRows } from './csvReport';
 import type { CsvArgs, HeavyReply, HeavyRequest, PreviewArgs, WorkerConfig } from './protocol';
 
-const config = workerData as WorkerConfig;
-const port = parentPort!;
-const storeReady = FleetStore.open({ ...config, readonly: true });
+/** A RESTART every this many checkpoints, or as soon as the log holds more than this many pages. */
+const RESTART_EVERY = 10;
+const RESTART_ABOVE_FRAMES = 8_192;
 
-// Check-ins come first: on Linux a thread has its own nice value, so this thread yields the CPU to the server's.
-try {
-  const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-  if (Number.isInteger(tid) && tid > 0) setPriority(tid, 10);
-} catch { /* not Linux: run at the normal priority */ }
+const config = workerData as WorkerConfig;
+/** Statements reading a whole table right now (they hold a snapshot). */
+let longReads = 0;
+const port = parentPort!;
+const storeReady = FleetStore.open({ sqliteFile: config.sqliteFile, postgresUrl: config.postgresUrl, readonly: true });
+
+// The server's connection does not checkpoint (a checkpoint copies pages and fsyncs the file: milliseconds that
+// would stop every request); this thread does. PASSIVE copies what it can without blocking anyone; now and then a
+// RESTART lets the server start the log again from its beginning (a writer can only do that after a checkpoint
+// that nobody wrote past). While a RESTART holds, the server's group commit gets "busy" at once and retries in a
+// moment instead of waiting: its event loop never stops for a checkpoint.
+if (config.sqliteFile && config.checkpointEveryMs) {
+  void import('better-sqlite3').then(({ default: BetterSqlite3 }) => {
+    const db = new BetterSqlite3(config.sqliteFile!);
+    db.pragma('busy_timeout = 200');
+    let passives = 0;
+    setInterval(() => {
+      try {
+        // A RESTART waits for readers, and holds writers off while it waits: not while an export reads.
+        const mode = ++passives % RESTART_EVERY === 0 && longReads === 0 ? 'RESTART' : 'PASSIVE';
+        const r = db.pragma(`wal_checkpoint(${mode})`) as Array<{ busy: number; log: number; checkpointed: number }>;
+        if (mode === 'PASSIVE' && longReads === 0 && r[0] && r[0].log > RESTART_ABOVE_FRAMES) db.pragma('wal_checkpoint(RESTART)');
+      } catch { /* busy: the next tick */ }
+    }, config.checkpointEveryMs);
+  });
+}
 
 function send(m: HeavyReply): void {
   port.postMessage(m);
@@ -25,11 +44,45 @@ function send(m: HeavyReply): void {
 /** Streams waiting for the server to take their last chunk, by request id. */
 const waiting = new Map<number, (go: boolean) => void>();
 
+/**
+ * Rows of a compiled query, in batches. SQLite: one statement iterated on a connection of its own (an open
+ * iterator would block this thread's shared connection), so a million rows are read in one pass; PostgreSQL: the
+ * store's keyset batches.
+ */
+async function* tuples(query: { sql: string; parameters: readonly unknown[] }, fallback: () => AsyncGenerator<unknown[][]>, batch: number): AsyncGenerator<unknown[][]> {
+  if (!config.sqliteFile) {
+    yield* fallback();
+    return;
+  }
+  const { default: BetterSqlite3 } = await import('better-sqlite3');
+  const db = new BetterSqlite3(config.sqliteFile, { readonly: true });
+  longReads++;
+  try {
+    let rows: unknown[][] = [];
+    for (const row of db.prepare(query.sql).raw().iterate(...query.parameters) as IterableIterator<unknown[]>) {
+      rows.push(row);
+      if (rows.length === batch) {
+        yield rows;
+        rows = [];
+      }
+    }
+    if (rows.length) yield rows;
+  } finally {
+    longReads--;
+    db.close();
+  }
+}
+
 async function preview(a: PreviewArgs): Promise<PolicyPreviewResponse> {
   const store = await storeReady;
   const now = new Date(a.now);
   const tally = new PreviewTally(a.policy, a.releases, now, a.facts);
-  for await (const batch of store.iterateDecisionInputs(a.groupId)) for (const c of batch) tally.add(c);
+  const inputs = tuples(store.decisionInputsQuery(a.groupId), async function* () {
+    for await (const b of store.iterateDecisionInputs(a.groupId)) yield b.map((c) => [c.id, c.version, c.deferredUntil]);
+  }, 20_000);
+  for await (const batch of inputs) {
+    for (const [id, version, deferredUntil] of batch as Array<[string, string, string | null]>) tally.add({ id, version, deferredUntil });
+  }
   // The first clients in the table's order, each decided in full (reason and message are per client).
   const clients: PolicyPreviewResponse['clients'] = [];
   for await (const batch of store.iterateClients({ groupId: a.groupId }, a.limit)) {
@@ -44,13 +97,24 @@ async function preview(a: PreviewArgs): Promise<PolicyPreviewResponse> {
 
 async function csv(id: number, a: CsvArgs): Promise<void> {
   const store = await storeReady;
+  const rows = tuples(store.exportQuery(a.filter), async function* () {
+    for await (const b of store.iterateClients(a.filter, 5_000)) {
+      yield b.map((c) => [c.computer, c.name, c.ip, c.user, c.groupId, c.version, c.targetVersion, c.state, c.reason, c.lastSeen]);
+    }
+  }, 5_000);
   let text = csvHeader();
-  for await (const batch of store.iterateClients(a.filter, 5_000)) {
-    text += csvRows(batch, a.groupNames);
-    send({ id, chunk: text });
-    text = '';
-    const go = await new Promise<boolean>((resolve) => waiting.set(id, resolve));
-    if (!go) return;
+  try {
+    for await (const batch of rows) {
+      for (const r of batch) r[4] = a.groupNames[r[4] as string] ?? r[4];
+      text += csvRows(batch);
+      send({ id, chunk: text });
+      text = '';
+      const go = await new Promise<boolean>((resolve) => waiting.set(id, resolve));
+      if (!go) return;
+    }
+  } finally {
+    // Stopping early closes the iterator and its connection.
+    await rows.return(undefined);
   }
   if (text) send({ id, chunk: text });
   send({ id, end: true });

@@ -1,11 +1,12 @@
 // The fleet's data behind one async interface, SQL through Kysely so the same code runs on SQLite (embedded
 // default) and PostgreSQL. Nothing here decides anything: that is src/core's job.
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type ExpressionBuilder, type Selectable, type Updateable } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Selectable, type Updateable } from 'kysely';
 import type {
   AuditEntry, Client, ClientHistoryEntry, ClientState, Group, Policy, Release, ReleaseState, ReleaseTransition,
 } from '../../core/types';
 import type { StateVersionCount } from '../../core/summary';
 import { InCodeMigrations, type Dialect } from './migrations';
+import { GroupCommit, type BetterSqlite3Database } from './groupCommit';
 import type { ClientTable, Database, GroupTable, ReleaseTable } from './schema';
 
 /** A client's history is bounded: the newest entries are what an admin needs, and a million clients must fit. */
@@ -59,6 +60,11 @@ export interface OpenOptions {
   postgresUrl?: string;
   /** A second, read-only connection (the heavy-read worker's): no migrations, no writes. */
   readonly?: boolean;
+  /**
+   * SQLite: another connection checkpoints the WAL (the heavy-read worker does, every second), so no commit on
+   * the request path stops to copy pages into the database file and fsync it.
+   */
+  checkpointElsewhere?: boolean;
 }
 
 function rowToRelease(r: Selectable<ReleaseTable>): Release {
@@ -137,11 +143,15 @@ export function isIndexedText(q: string | undefined): boolean {
 }
 
 export class FleetStore {
+  /** SQLite: check-in writes committed together (see GroupCommit). */
+  private groupCommit?: GroupCommit;
+
   private constructor(readonly db: Kysely<Database>, readonly dialect: Dialect) {}
 
   static async open(opts: OpenOptions): Promise<FleetStore> {
     let db: Kysely<Database>;
     let dialect: Dialect;
+    let native: BetterSqlite3Database | undefined;
     if (opts.postgresUrl) {
       const pg = await import('pg');
       const Pool = pg.default?.Pool ?? (pg as unknown as { Pool: typeof pg.Pool }).Pool;
@@ -150,24 +160,30 @@ export class FleetStore {
     } else {
       const { default: BetterSqlite3 } = await import('better-sqlite3');
       const file = opts.sqliteFile ?? ':memory:';
-      const native = new BetterSqlite3(file, { readonly: !!opts.readonly });
+      native = new BetterSqlite3(file, { readonly: !!opts.readonly });
       if (!opts.readonly) native.pragma('journal_mode = WAL');
       // WAL + NORMAL: durable across process crashes, and a check-in does not wait for an fsync.
       native.pragma('synchronous = NORMAL');
       if (!opts.readonly) native.pragma('foreign_keys = ON');
+      if (opts.checkpointElsewhere) native.pragma('wal_autocheckpoint = 0');
+      // A log started again from its beginning is cut back to this size, so it does not keep its peak on disk.
+      if (!opts.readonly) native.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+      // 32 MiB of pages (the default is 2): the upper levels of every index of a million clients stay in memory.
+      if (!opts.readonly) native.pragma('cache_size = -32768');
       native.pragma('busy_timeout = 5000');
       // Kysely prepares every query anew; the same few statements run per check-in, so keep them prepared.
       // Safe: Kysely's SQLite driver runs one query at a time on this single connection.
       const prepare = native.prepare.bind(native);
       const prepared = new Map<string, ReturnType<typeof prepare>>();
-      native.prepare = ((source: string) => {
+      const cached = native;
+      cached.prepare = ((source: string) => {
         let stmt = prepared.get(source);
         if (!stmt) {
           stmt = prepare(source);
           if (prepared.size < 1000) prepared.set(source, stmt);
         }
         return stmt;
-      }) as typeof native.prepare;
+      }) as typeof cached.prepare;
       db = new Kysely<Database>({ dialect: new SqliteDialect({ database: native }) });
       dialect = 'sqlite';
     }
@@ -179,6 +195,7 @@ export class FleetStore {
       const failed = results?.find((r) => r.status === 'Error');
       throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
     }
+    if (native) store.groupCommit = new GroupCommit(db, native);
     return store;
   }
 
@@ -237,6 +254,10 @@ export class FleetStore {
   // ---- clients --------------------------------------------------------------------------------
 
   async getClient(id: string): Promise<Client | undefined> {
+    if (this.groupCommit) {
+      const row = this.groupCommit.readClient(id);
+      return row ? rowToClient(row) : undefined;
+    }
     const r = await this.db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
     return r ? rowToClient(r) : undefined;
   }
@@ -259,6 +280,10 @@ export class FleetStore {
     };
     const changed = !before || before.state !== after.state || before.version !== after.version ||
       before.targetVersion !== after.targetVersion || before.reason !== after.reason;
+    if (this.groupCommit) {
+      await this.groupCommit.writeClient(before, after, changed);
+      return { before, after };
+    }
     if (before && !changed && before.name === after.name && before.computer === after.computer && before.ip === after.ip && before.user === after.user) {
       // The steady state of a fleet: a check-in that changes nothing but last_seen is one small UPDATE.
       await this.db.updateTable('clients').set({ last_seen: after.lastSeen, deferred_until: after.deferredUntil }).where('id', '=', w.id).execute();
@@ -346,11 +371,13 @@ export class FleetStore {
     return q;
   }
 
+  /**
+   * Keyset paging after (computer, id). A row-value comparison, not an OR of two: both SQLite and PostgreSQL turn
+   * it into an index range, where the OR form makes SQLite walk from the first row on every page.
+   */
   private static afterKey<Q extends { where: (...args: never[]) => unknown }>(q: Q, after?: { computer: string; id: string }): Q {
     if (!after) return q;
-    const { computer, id } = after;
-    return (q as unknown as { where: (cb: (eb: ExpressionBuilder<Database, 'clients'>) => unknown) => Q })
-      .where((eb) => eb.or([eb('computer', '>', computer), eb.and([eb('computer', '=', computer), eb('id', '>', id)])]));
+    return (q as unknown as { where: (e: unknown) => Q }).where(sql<boolean>`(computer, id) > (${after.computer}, ${after.id})`);
   }
 
   /** One page in (computer, id) order: the column filters walk their index; a search text uses the trigram index. */
@@ -408,6 +435,21 @@ export class FleetStore {
       after = { computer: last.computer, id: last.id };
       if (rows.length < batch) return;
     }
+  }
+
+  /**
+   * The client report's query, compiled (columns in CSV_COLUMNS order, group as its id), for a reader that runs it
+   * on a connection of its own and streams the rows.
+   */
+  exportQuery(f: ClientFilter): { sql: string; parameters: readonly unknown[] } {
+    return this.filtered(f)
+      .select(['computer', 'name', 'ip', 'user_name', 'group_id', 'version', 'target_version', 'state', 'reason', 'last_seen'])
+      .orderBy('computer').orderBy('id').compile();
+  }
+
+  /** The policy preview's query over a group, compiled likewise: what decide() sees of each client. */
+  decisionInputsQuery(groupId: string): { sql: string; parameters: readonly unknown[] } {
+    return this.db.selectFrom('clients').select(['id', 'version', 'deferred_until']).where('group_id', '=', groupId).compile();
   }
 
   /** What the policy preview needs of a group's clients, in keyset batches along the group's index. */

@@ -1,0 +1,299 @@
+// The scale benchmark (issue 8): a million clients on one server, driven by wrk, every row printed next to its
+// target and a bare node:http server measured in the same run with the same wrk script.
+//   npm run bench:scale [-- --clients 1000000 --seconds 10 --postgres postgres://fleet:fleet@127.0.0.1/postgres]
+// The fleet is built once and cached (.cache/bench/): SQLite file, or a PostgreSQL database named after its size.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { seededRandom } from '../src/core/prng';
+import type { Client, ClientState } from '../src/core/types';
+import { startServer } from '../src/server/app';
+
+const { values } = parseArgs({ options: {
+  clients: { type: 'string', default: '1000000' }, seconds: { type: 'string', default: '10' }, postgres: { type: 'string' },
+  only: { type: 'string' },
+} });
+const N = Number(values.clients);
+const SECONDS = Number(values.seconds);
+const ADMIN = 'ufa_bench_admin_token_scale';
+const ENROLL = 'ufe_bench_enroll_token_scale';
+const ROOT = resolve(__dirname, '..');
+const CACHE = join(ROOT, '.cache', 'bench');
+const WRK = join(ROOT, 'bench', 'wrk');
+const PG_BASE = values.postgres;
+
+interface WrkResult { requests: number; seconds: number; errors: number; non2xx: number; p50: number; p95: number; p99: number; max: number; rate: number }
+
+function wrk(url: string, script: string, opts: { connections: number; seconds: number; env?: Record<string, string>; path?: string }): Promise<WrkResult> {
+  const args = ['-t', opts.connections > 1 ? '2' : '1', '-c', String(opts.connections), '-d', `${opts.seconds}s`, '--timeout', '10s', '-s', join(WRK, script), url + (opts.path ?? '')];
+  return new Promise((resolvePromise, reject) => {
+    const p = spawn('wrk', args, { env: { ...process.env, ...opts.env } });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { out += d; });
+    p.on('error', (e) => reject(new Error(`wrk: ${e.message} (install it: apt-get install wrk, or bash scripts/setup.sh)`)));
+    p.on('exit', () => {
+      const m = /WRK (\{.*\})/.exec(out);
+      if (!m) return reject(new Error(`wrk printed no result:\n${out}`));
+      const r = JSON.parse(m[1]) as Omit<WrkResult, 'rate'>;
+      resolvePromise({ ...r, rate: r.requests / r.seconds });
+    });
+  });
+}
+
+// ---- the fleet ------------------------------------------------------------------------------------------------
+
+const STATES: Array<[ClientState, number]> = [['up-to-date', 0.7], ['failed', 0.1], ['available', 0.08], ['downloading', 0.05], ['deferred', 0.04], ['staged', 0.03]];
+const VERSIONS = ['3.59.127.0', '3.58.0.0', '1.2.2', '3.59.228.0', '2.0.0'];
+const GROUPS = ['pilot', 'office', 'warehouse', 'default'];
+
+function weighted<T>(rnd: () => number, xs: Array<[T, number]>): T {
+  let r = rnd();
+  for (const [x, w] of xs) { if ((r -= w) < 0) return x; }
+  return xs[xs.length - 1][0];
+}
+
+function clientAt(i: number, rnd: () => number, now: string): Client {
+  const state = weighted(rnd, STATES);
+  // Same fields as the wrk script sends for client-i, so an "unchanged" check-in really changes nothing.
+  return {
+    id: `client-${i}`, name: `Name ${i % 9973}`, computer: `PC-${String(i).padStart(7, '0')}`,
+    ip: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, user: `user${i % 50021}.name`,
+    groupId: GROUPS[i % 4], version: VERSIONS[i % 5], state, targetVersion: state === 'up-to-date' ? null : '3.59.127.0',
+    reason: state === 'failed' ? 'Checksum mismatch after download' : null, deferredUntil: null, lastSeen: now,
+  };
+}
+
+/** Demo releases and groups, then N clients written straight into the tables (the triggers count them). */
+async function buildFleet(dataDir: string, n: number, postgresUrl?: string): Promise<void> {
+  const server = await startServer({ dataDir, port: 0, demo: true, adminToken: ADMIN, enrollToken: ENROLL, postgresUrl });
+  const store = server.fleet.store;
+  // The demo's 300 clients go: the fleet is client-0 … client-(n-1).
+  await store.db.deleteFrom('client_history').execute();
+  await store.db.deleteFrom('clients').execute();
+  const rnd = seededRandom(1_000_003);
+  const now = new Date().toISOString();
+  const t0 = Date.now();
+  for (let i = 0; i < n; i += 20_000) {
+    const batch: Client[] = [];
+    for (let j = i; j < Math.min(n, i + 20_000); j++) batch.push(clientAt(j, rnd, now));
+    await store.insertClients(batch);
+    if (i % 200_000 === 0) process.stdout.write(`  built ${i.toLocaleString()} of ${n.toLocaleString()} clients (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
+  }
+  if (postgresUrl) await sql`VACUUM ANALYZE`.execute(store.db);
+  await server.close();
+}
+
+async function pgDatabase(n: number): Promise<{ url: string; exists: boolean }> {
+  const name = `uf_bench_${n}`;
+  const admin = new pg.Client({ connectionString: PG_BASE });
+  await admin.connect();
+  try {
+    const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
+    const url = new URL(PG_BASE!);
+    url.pathname = '/' + name;
+    if (exists) {
+      const c = new pg.Client({ connectionString: url.toString() });
+      await c.connect();
+      const ok = await c.query("SELECT count(*)::int AS n FROM clients").then((r) => r.rows[0].n >= n, () => false);
+      await c.end();
+      if (ok) return { url: url.toString(), exists: true };
+      await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
+    }
+    await admin.query(`CREATE DATABASE ${name}`);
+    return { url: url.toString(), exists: false };
+  } finally {
+    await admin.end();
+  }
+}
+
+/** A data folder holding the fleet, built once per size. */
+async function fleetDir(n: number): Promise<{ dataDir: string; postgresUrl?: string }> {
+  const dataDir = join(CACHE, PG_BASE ? `pg-${n}` : `sqlite-${n}`);
+  if (PG_BASE) {
+    const db = await pgDatabase(n);
+    if (!db.exists) {
+      rmSync(dataDir, { recursive: true, force: true });
+      console.log(`Building a ${n.toLocaleString()}-client fleet in PostgreSQL (once; kept in database uf_bench_${n})…`);
+      await buildFleet(dataDir, n, db.url);
+    }
+    return { dataDir, postgresUrl: db.url };
+  }
+  if (!existsSync(join(dataDir, 'built'))) {
+    rmSync(dataDir, { recursive: true, force: true });
+    mkdirSync(dataDir, { recursive: true });
+    console.log(`Building a ${n.toLocaleString()}-client fleet (once; kept in ${dataDir})…`);
+    await buildFleet(dataDir, n);
+    spawnSync('touch', [join(dataDir, 'built')]);
+  }
+  return { dataDir };
+}
+
+// ---- processes ------------------------------------------------------------------------------------------------
+
+async function child(args: string[], env: Record<string, string> = {}): Promise<{ url: string; proc: ChildProcess }> {
+  const proc = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const url = await new Promise<string>((resolvePromise, reject) => {
+    proc.stdout!.on('data', (d) => {
+      out += d;
+      const m = /listening on (http:\/\/\S+)/.exec(out);
+      if (m) resolvePromise(m[1]);
+    });
+    proc.on('exit', (code) => reject(new Error(`${args[0]} exited (${code}); run npm run build first`)));
+  });
+  return { url, proc };
+}
+
+function fleetServer(dataDir: string, postgresUrl?: string) {
+  return child(['dist/server.js', '--data', dataDir, '--port', '0', ...(postgresUrl ? ['--postgres', postgresUrl] : [])],
+    { UPDATE_FLEET_ADMIN_TOKEN: ADMIN, UPDATE_FLEET_ENROLL_TOKEN: ENROLL });
+}
+
+/** The baseline: node:http reading the body and answering a fixed check-in answer. */
+function bareServer() {
+  const code = `
+    const body = JSON.stringify({ action: 'none', reason: 'up-to-date', message: 'Already on 3.59.127.0.', checkIntervalSeconds: 3600 });
+    const s = require('node:http').createServer((req, res) => {
+      req.on('data', () => {});
+      req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) }); res.end(body); });
+    });
+    s.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + s.address().port));`;
+  return child(['-e', code]);
+}
+
+function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : 0;
+}
+
+function httpJson(url: string, method: string, body?: unknown): Promise<{ status: number; ms: number; body: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const t0 = process.hrtime.bigint();
+    const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+    const req = request(url, { method, headers: { authorization: `Bearer ${ADMIN}`, ...(data ? { 'content-type': 'application/json', 'content-length': data.length } : {}) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolvePromise({ status: res.statusCode ?? 0, ms: Number(process.hrtime.bigint() - t0) / 1e6, body: text }));
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+/** Streams the CSV report, counting rows; the server's RSS is sampled meanwhile. */
+function exportCsv(url: string, pid: number): Promise<{ rows: number; bytes: number; seconds: number; peakRssMb: number }> {
+  return new Promise((resolvePromise, reject) => {
+    const t0 = process.hrtime.bigint();
+    let peak = rssMb(pid);
+    const timer = setInterval(() => { peak = Math.max(peak, rssMb(pid)); }, 50);
+    request(`${url}/api/v1/reports/clients.csv`, { headers: { authorization: `Bearer ${ADMIN}` } }, (res) => {
+      let rows = 0;
+      let bytes = 0;
+      res.on('data', (d: Buffer) => {
+        bytes += d.length;
+        for (let i = d.indexOf(10); i !== -1; i = d.indexOf(10, i + 1)) rows++;
+      });
+      res.on('end', () => {
+        clearInterval(timer);
+        resolvePromise({ rows: rows - 1, bytes, seconds: Number(process.hrtime.bigint() - t0) / 1e9, peakRssMb: Math.max(peak, rssMb(pid)) });
+      });
+    }).on('error', reject).end();
+  });
+}
+
+// ---- the table ------------------------------------------------------------------------------------------------
+
+interface Row { what: string; measured: string; target: string; ok: boolean }
+const rows: Row[] = [];
+function row(what: string, measured: string, target: string, ok: boolean): void {
+  rows.push({ what, measured, target, ok });
+  console.log(`${ok ? 'PASS' : 'MISS'}  ${what}: ${measured}  (target ${target})`);
+}
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+const want = (name: string) => !values.only || values.only.split(',').includes(name);
+
+async function main(): Promise<void> {
+  mkdirSync(CACHE, { recursive: true });
+  const bare = await bareServer();
+  const { dataDir, postgresUrl } = await fleetDir(N);
+  const server = await fleetServer(dataDir, postgresUrl);
+  const pid = server.proc.pid!;
+  const store = postgresUrl ? 'PostgreSQL' : 'SQLite';
+  console.log(`Fleet server on ${store} with ${N.toLocaleString()} clients; bare node:http baseline; wrk for both; ${SECONDS} s per run.`);
+  try {
+    const checkinEnv = { CLIENTS: String(N), TOKEN: ENROLL, CHANGE: '1' };
+    if (want('checkin')) {
+      await wrk(server.url, 'checkin.lua', { connections: 64, seconds: 2, env: checkinEnv }); // warm-up
+      const bareRun = await wrk(bare.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env: checkinEnv });
+      // The health probe runs beside the check-ins: its worst latency is the longest stall of the event loop.
+      const [fleetRun, health] = await Promise.all([
+        wrk(server.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env: checkinEnv }),
+        wrk(server.url, 'get.lua', { connections: 1, seconds: SECONDS, env: { PATHS: '/api/v1/health' } }),
+      ]);
+      const ratio = fleetRun.rate / bareRun.rate;
+      row('check-in rate, 64 connections, clients changing version', `${fleetRun.rate.toFixed(0)}/s = ${ratio.toFixed(2)}x bare (bare ${bareRun.rate.toFixed(0)}/s; errors ${fleetRun.errors + fleetRun.non2xx})`, '>= 0.40x bare', ratio >= 0.4 && fleetRun.non2xx === 0);
+      row('check-in p99, same load', ms(fleetRun.p99), '< 20 ms', fleetRun.p99 < 20);
+      row('GET /api/v1/health while check-ins run (event-loop stall)', `p50 ${ms(health.p50)}, max ${ms(health.max)}`, 'max < 50 ms', health.max < 50);
+    }
+    if (want('summary')) {
+      // A client changes, then the summary is read: nothing is cached, every answer is the counts as they are.
+      await wrk(server.url, 'checkin.lua', { connections: 8, seconds: 1, env: checkinEnv });
+      const s = await wrk(server.url, 'get.lua', { connections: 1, seconds: Math.min(SECONDS, 5), env: { TOKEN: ADMIN, PATHS: '/api/v1/summary' } });
+      const after = await httpJson(`${server.url}/api/v1/summary`, 'GET');
+      const total = (JSON.parse(after.body) as { overall: { total: number } }).overall.total;
+      row('summary after clients changed', `p99 ${ms(s.p99)}, max ${ms(s.max)} (total ${total.toLocaleString()})`, '< 20 ms', s.max < 20 && total >= N);
+    }
+    if (want('search')) {
+      // Selective and broad terms, 1–2 characters included, with and without filters.
+      const terms = ['PC-0123456', 'user4242.', 'name', 'Name 77', '10.3.', 'PC', 'na', 'e', '0004567', 'zzz-none', 'q=9&', 'user1.name'];
+      const paths = terms.map((t) => `/api/v1/clients?q=${encodeURIComponent(t)}&limit=50`).concat(['/api/v1/clients?state=failed&limit=50', '/api/v1/clients?q=name&group=office&limit=50']);
+      const s = await wrk(server.url, 'get.lua', { connections: 1, seconds: SECONDS, env: { TOKEN: ADMIN, PATHS: paths.join('|') } });
+      row(`keyword search, ${paths.length} queries (selective, broad, 1-2 characters)`, `p50 ${ms(s.p50)}, p95 ${ms(s.p95)}, max ${ms(s.max)}${s.non2xx ? `, ${s.non2xx} errors` : ''}`, 'p95 < 50 ms', s.p95 < 50 && s.non2xx === 0);
+    }
+    if (want('preview')) {
+      const policy = JSON.parse((await httpJson(`${server.url}/api/v1/groups/office/policy`, 'GET')).body) as Record<string, unknown>;
+      const [p, health] = await Promise.all([
+        httpJson(`${server.url}/api/v1/groups/office/policy/preview`, 'POST', { ...policy, mode: 'auto', rolloutPercent: 50 }),
+        wrk(server.url, 'get.lua', { connections: 1, seconds: 4, env: { PATHS: '/api/v1/health' } }),
+      ]);
+      const total = (JSON.parse(p.body) as { total: number }).total;
+      row(`policy preview of a ${total.toLocaleString()}-client group`, `${ms(p.ms)}; health max beside it ${ms(health.max)}`, '< 1 s, health max < 50 ms', p.status === 200 && p.ms < 1000 && health.max < 50);
+    }
+    if (want('csv')) {
+      const [csv, checkins] = await Promise.all([
+        exportCsv(server.url, pid),
+        wrk(server.url, 'checkin.lua', { connections: 8, seconds: 3, env: checkinEnv }),
+      ]);
+      const perSecond = csv.rows / csv.seconds;
+      row(`CSV export of all ${csv.rows.toLocaleString()} clients`, `${csv.seconds.toFixed(1)} s = ${(perSecond / 1000).toFixed(0)}k rows/s, server RSS peak ${csv.peakRssMb.toFixed(0)} MB, check-in p99 beside it ${ms(checkins.p99)}`,
+        '>= 300k rows/s, RSS < 150 MB, check-in p99 < 50 ms', perSecond >= 300_000 && csv.peakRssMb < 150 && checkins.p99 < 50 && csv.rows >= N);
+    }
+  } finally {
+    server.proc.kill();
+  }
+  if (want('small') && !postgresUrl) {
+    const small = await fleetDir(1000);
+    const s = await fleetServer(small.dataDir);
+    try {
+      const env = { CLIENTS: '1000', TOKEN: ENROLL, CHANGE: '0' };
+      await wrk(s.url, 'checkin.lua', { connections: 64, seconds: 2, env });
+      const bareRun = await wrk(bare.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env });
+      const r = await wrk(s.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env });
+      const ratio = r.rate / bareRun.rate;
+      row('small fleet (1k clients), unchanged check-ins', `${r.rate.toFixed(0)}/s = ${ratio.toFixed(2)}x bare, p99 ${ms(r.p99)}`, '>= 0.40x, p99 < 10 ms', ratio >= 0.4 && r.p99 < 10);
+    } finally {
+      s.proc.kill();
+    }
+  }
+  bare.proc.kill();
+  console.log(`\n| what (${store}, ${N.toLocaleString()} clients) | measured | target | |\n| --- | --- | --- | --- |`);
+  for (const r of rows) console.log(`| ${r.what} | ${r.measured} | ${r.target} | ${r.ok ? 'met' : 'missed'} |`);
+}
+
+main().catch((err) => { console.error(err); process.exit(1); });

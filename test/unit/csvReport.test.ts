@@ -1,0 +1,45 @@
+// The report's rows: the direct join for plain rows must be byte for byte what csv-stringify writes, and what comes
+// out must read back, with Python's csv module too, as the cells that went in (formulas neutralised).
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { parse } from 'csv-parse/sync';
+import { stringify } from 'csv-stringify/sync';
+import { seededRandom } from '../../src/core';
+import { neutraliseFormula } from '../../src/core/csvSafe';
+import { csvHeader, csvRows } from '../../src/server/heavy/csvReport';
+
+const ALPHABET = ['a', 'Z', '7', ' ', ',', '"', '\r', '\n', '=', '+', '-', '@', '\t', 'é', '€', ';', "'"];
+
+function randomRows(seed: number, n: number): string[][] {
+  const rnd = seededRandom(seed);
+  return Array.from({ length: n }, () => Array.from({ length: 10 }, () => {
+    const len = Math.floor(rnd() * 8);
+    let s = '';
+    for (let i = 0; i < len; i++) s += rnd() < 0.6 ? 'abcXYZ019.-'[Math.floor(rnd() * 11)] : ALPHABET[Math.floor(rnd() * ALPHABET.length)];
+    return s;
+  }));
+}
+
+describe('client report rows', () => {
+  it('equal csv-stringify\'s output on random rows, quoting every cell with CR or LF', () => {
+    for (let seed = 1; seed <= 30; seed++) {
+      const rows = randomRows(seed, 200);
+      const expected = stringify(rows.map((r) => r.map(neutraliseFormula)), { record_delimiter: 'unix', quoted_match: /[\r\n]/ });
+      assert.equal(csvRows(rows), expected, `seed ${seed}`);
+    }
+  });
+
+  it('read back as the neutralised cells, in csv-parse and in Python\'s csv module', () => {
+    const rows = randomRows(99, 300).concat([['CSVX\r=1+1', 'a\nb', '"q"', '=SUM(A1)', '', 'x', 'y', 'z', 'w', 'v']]);
+    const text = csvHeader() + csvRows(rows);
+    const expected = rows.map((r) => r.map(neutraliseFormula));
+    const parsed = parse(text, { relax_column_count: false }) as string[][];
+    assert.deepEqual(parsed.slice(1), expected);
+    const py = execFileSync('python3', ['-c', 'import csv,sys,io,json; print(json.dumps(list(csv.reader(io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", newline="")))))'], { input: text }).toString();
+    const fromPython = JSON.parse(py) as string[][];
+    assert.equal(fromPython.length, rows.length + 1, 'no row split by a bare CR or LF');
+    assert.deepEqual(fromPython.slice(1), expected);
+    // The row a spreadsheet would see first in the cell after a CR stays text.
+    assert.ok(!fromPython.slice(1).some((r) => /^[=+\-@]/.test(r[0])), 'no live formula in a first cell');
+  });
+});
