@@ -245,8 +245,11 @@ export class Fleet {
     const group = await this.resolveGroup(ref);
     const policy = this.checkPolicy(input);
     await this.checkPinned(policy);
-    const [releases, facts] = await Promise.all([this.allReleases(), this.counts.facts()]);
-    return this.heavy.preview({ groupId: group.id, policy, releases, now: this.now().toISOString(), facts, limit });
+    const [releases, facts, byGroup] = await Promise.all([this.allReleases(), this.counts.facts(), this.counts.byGroup()]);
+    let fleetSize = 0;
+    for (const n of byGroup.values()) fleetSize += n;
+    const largeGroup = (byGroup.get(group.id) ?? 0) * 10 > fleetSize;
+    return this.heavy.preview({ groupId: group.id, largeGroup, policy, releases, now: this.now().toISOString(), facts, limit });
   }
 
   // ---- clients --------------------------------------------------------------------------------

@@ -109,10 +109,12 @@ async function query(keepPage = false): Promise<void> {
     replaceTableBody('clients-body', rows);
     const first = pageIndex * pageSize + (page.items.length ? 1 : 0);
     const last = pageIndex * pageSize + page.items.length;
-    const of = page.total !== undefined ? ` of ${page.total.toLocaleString('en-US')}` : '';
+    // A capped total is a floor: "10,000+" (the server stops counting a broad search there).
+    const totalText = page.total !== undefined ? `${page.total.toLocaleString('en-US')}${page.totalCapped ? '+' : ''}` : undefined;
+    const of = totalText !== undefined ? ` of ${totalText}` : '';
     $('page-info').textContent = `${first.toLocaleString('en-US')}–${last.toLocaleString('en-US')}${of}`;
     $('clients-count').textContent =
-      page.total !== undefined ? `${page.total.toLocaleString('en-US')} client${page.total === 1 ? '' : 's'}` : `${page.items.length} shown`;
+      totalText !== undefined ? `${totalText} client${page.total === 1 && !page.totalCapped ? '' : 's'}` : `${page.items.length} shown`;
     root.dataset.total = String(page.total ?? '');
     root.dataset.rows = String(page.items.length);
     disable('prev-page', pageIndex === 0);

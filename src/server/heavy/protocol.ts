@@ -6,6 +6,8 @@ import type { ClientFilter, ClientPageRequest } from '../store/store';
 
 export interface PreviewArgs {
   groupId: string;
+  /** The group holds a good part of the fleet (from the counts): read it by scanning, not through its index. */
+  largeGroup: boolean;
   policy: Policy;
   releases: Release[];
   /** ISO time the decisions are made at. */

@@ -11,6 +11,8 @@ const RESTART_EVERY = 10;
 const RESTART_ABOVE_FRAMES = 8_192;
 
 const config = workerData as WorkerConfig;
+/** Rows per CSV chunk handed to the server: large enough to amortise a message, small enough for flat memory. */
+const CSV_BATCH = 2_000;
 /** Statements reading a whole table right now (they hold a snapshot). */
 let longReads = 0;
 const port = parentPort!;
@@ -77,7 +79,7 @@ async function preview(a: PreviewArgs): Promise<PolicyPreviewResponse> {
   const store = await storeReady;
   const now = new Date(a.now);
   const tally = new PreviewTally(a.policy, a.releases, now, a.facts);
-  const inputs = tuples(store.decisionInputsQuery(a.groupId), async function* () {
+  const inputs = tuples(store.decisionInputsQuery(a.groupId, a.largeGroup), async function* () {
     for await (const b of store.iterateDecisionInputs(a.groupId)) yield b.map((c) => [c.id, c.version, c.deferredUntil]);
   }, 20_000);
   for await (const batch of inputs) {
@@ -98,10 +100,10 @@ async function preview(a: PreviewArgs): Promise<PolicyPreviewResponse> {
 async function csv(id: number, a: CsvArgs): Promise<void> {
   const store = await storeReady;
   const rows = tuples(store.exportQuery(a.filter), async function* () {
-    for await (const b of store.iterateClients(a.filter, 5_000)) {
+    for await (const b of store.iterateClients(a.filter, CSV_BATCH)) {
       yield b.map((c) => [c.computer, c.name, c.ip, c.user, c.groupId, c.version, c.targetVersion, c.state, c.reason, c.lastSeen]);
     }
-  }, 5_000);
+  }, CSV_BATCH);
   let text = csvHeader();
   try {
     for await (const batch of rows) {

@@ -161,6 +161,7 @@ export class FleetStore {
       const { default: BetterSqlite3 } = await import('better-sqlite3');
       const file = opts.sqliteFile ?? ':memory:';
       native = new BetterSqlite3(file, { readonly: !!opts.readonly });
+      native.function('uf_fold', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v) as string);
       if (!opts.readonly) native.pragma('journal_mode = WAL');
       // WAL + NORMAL: durable across process crashes, and a check-in does not wait for an fsync.
       native.pragma('synchronous = NORMAL');
@@ -168,8 +169,8 @@ export class FleetStore {
       if (opts.checkpointElsewhere) native.pragma('wal_autocheckpoint = 0');
       // A log started again from its beginning is cut back to this size, so it does not keep its peak on disk.
       if (!opts.readonly) native.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
-      // 32 MiB of pages (the default is 2): the upper levels of every index of a million clients stay in memory.
-      if (!opts.readonly) native.pragma('cache_size = -32768');
+      // 16 MiB of pages (the default is 2): the upper levels of every index of a million clients stay in memory.
+      if (!opts.readonly) native.pragma('cache_size = -16384');
       native.pragma('busy_timeout = 5000');
       // Kysely prepares every query anew; the same few statements run per check-in, so keep them prepared.
       // Safe: Kysely's SQLite driver runs one query at a time on this single connection.
@@ -350,10 +351,15 @@ export class FleetStore {
     return q;
   }
 
-  /** Literal, case-insensitive substring over the searched columns, tested row by row (no index). */
-  private static literalMatch(text: string) {
+  /**
+   * Literal, case-insensitive substring over the searched columns, tested row by row (no index). SQLite's lower()
+   * folds ASCII only, so a text with other letters is folded by JavaScript's rules (uf_fold), as PostgreSQL's
+   * lower() and the trigram index fold them.
+   */
+  private literalMatch(text: string) {
     const pattern = likeLiteral(text.toLowerCase());
-    return sql<boolean>`(${sql.join((['name', 'computer', 'ip', 'user_name'] as const).map((col) => sql`lower(${sql.ref(col)}) LIKE ${pattern} ESCAPE '\\'`), sql` OR `)})`;
+    const fold = this.dialect === 'sqlite' && /[^\x00-\x7f]/.test(text) ? 'uf_fold' : 'lower';
+    return sql<boolean>`(${sql.join((['name', 'computer', 'ip', 'user_name'] as const).map((col) => sql`${sql.raw(fold)}(${sql.ref(col)}) LIKE ${pattern} ESCAPE '\\'`), sql` OR `)})`;
   }
 
   /** The filters plus the search text answered from the trigram index (SQLite FTS5 / PostgreSQL pg_trgm). */
@@ -365,7 +371,7 @@ export class FleetStore {
         // Substring match from the trigram index (case-insensitive), the text taken literally.
         q = q.where(sql<boolean>`seq IN (SELECT rowid FROM clients_fts WHERE clients_fts MATCH ${ftsPhrase(text)})`);
       } else {
-        q = q.where(FleetStore.literalMatch(text));
+        q = q.where(this.literalMatch(text));
       }
     }
     return q;
@@ -397,7 +403,7 @@ export class FleetStore {
     let inner = FleetStore.afterKey(this.filteredByColumns(req).selectAll(), req.after).orderBy('computer').orderBy('id');
     if (budget !== undefined) inner = inner.limit(budget);
     const rows = await this.db.selectFrom(inner.as('w')).selectAll()
-      .where(FleetStore.literalMatch(text)).orderBy('computer').orderBy('id').limit(req.limit).execute();
+      .where(this.literalMatch(text)).orderBy('computer').orderBy('id').limit(req.limit).execute();
     if (budget === undefined || rows.length >= req.limit) return { items: rows.map(rowToClient), exhausted: budget === undefined };
     const seen = await this.db.selectFrom(FleetStore.afterKey(this.filteredByColumns(req).select('id'), req.after).orderBy('computer').orderBy('id').limit(budget).as('w'))
       .select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
@@ -408,7 +414,11 @@ export class FleetStore {
   async countClientsCapped(f: ClientFilter, cap: number): Promise<{ total: number; capped: boolean }> {
     const text = f.q?.trim();
     let n: number;
-    if (this.dialect === 'sqlite' && text && isIndexedText(text)) {
+    if (this.dialect === 'sqlite' && text && isIndexedText(text) && !f.groupId && !f.state && !f.version) {
+      // Only the text: the trigram index alone counts, and stops after cap + 1 matches.
+      const r = await sql<{ n: number }>`SELECT count(*) AS n FROM (SELECT rowid FROM clients_fts WHERE clients_fts MATCH ${ftsPhrase(text)} LIMIT ${cap + 1})`.execute(this.db);
+      n = Number(r.rows[0]?.n ?? 0);
+    } else if (this.dialect === 'sqlite' && text && isIndexedText(text)) {
       // Driven from the trigram index, so it stops after cap + 1 matches.
       let q = this.db.selectFrom(sql<{ rowid: number }>`clients_fts`.as('f')).innerJoin('clients', (j) => j.on(sql`clients.seq`, '=', sql`f.rowid`))
         .select(sql<number>`1`.as('one')).where(sql<boolean>`clients_fts MATCH ${ftsPhrase(text)}`);
@@ -447,9 +457,12 @@ export class FleetStore {
       .orderBy('computer').orderBy('id').compile();
   }
 
-  /** The policy preview's query over a group, compiled likewise: what decide() sees of each client. */
-  decisionInputsQuery(groupId: string): { sql: string; parameters: readonly unknown[] } {
-    return this.db.selectFrom('clients').select(['id', 'version', 'deferred_until']).where('group_id', '=', groupId).compile();
+  /**
+   * The policy preview's query over a group (SQLite), compiled likewise: what decide() sees of each client. A large
+   * group is read by one pass over the table, faster than a lookup per row through the group's index.
+   */
+  decisionInputsQuery(groupId: string, largeGroup: boolean): { sql: string; parameters: readonly unknown[] } {
+    return { sql: `SELECT id, version, deferred_until FROM clients${largeGroup ? ' NOT INDEXED' : ''} WHERE group_id = ?`, parameters: [groupId] };
   }
 
   /** What the policy preview needs of a group's clients, in keyset batches along the group's index. */

@@ -1,0 +1,78 @@
+// Keyword search at any fleet size answers what a literal, case-insensitive substring test over name, computer, IP
+// and last user answers — whichever way the server finds the rows (walking the order, the trigram index, or the
+// worker for 1–2 characters) — and a broad term's total stops at the cap ("10,000+").
+import assert from 'node:assert/strict';
+import { seededRandom } from '../../src/core/prng';
+import type { Client } from '../../src/core/types';
+import { TOTAL_CAP } from '../../src/server/fleet';
+import { startTestServer, type TestServer } from '../helpers/server';
+import { client } from '../helpers/http';
+
+describe('keyword search over a large fleet', function () {
+  this.timeout(180_000);
+  let s: TestServer;
+  const fleet: Client[] = [];
+  before(async () => {
+    s = await startTestServer();
+    const rnd = seededRandom(4242);
+    const words = ['alpha', 'Beta', 'gamma_1', '100%', 'x', 'Zeta-9', 'ÉCOLE', 'o\'hara'];
+    const now = new Date().toISOString();
+    for (let i = 0; i < TOTAL_CAP + 600; i++) {
+      const rare = i % 997 === 0 ? ' Needle' : '';
+      fleet.push({
+        id: `c-${String(i).padStart(6, '0')}`, name: `Client ${words[Math.floor(rnd() * words.length)]} ${i}${rare}`,
+        computer: `WS-${String((i * 7919) % 100_003).padStart(6, '0')}`, ip: `10.${(i >> 8) & 255}.${i & 255}.${i % 7}`,
+        user: i % 3 === 0 ? 'name.one' : `u${i % 50}`, groupId: 'default', version: i % 2 ? '1.0.0' : '2.0.0',
+        state: i % 10 === 0 ? 'failed' : 'up-to-date', targetVersion: null, reason: null, deferredUntil: null, lastSeen: now,
+      });
+    }
+    await s.server.fleet.store.insertClients(fleet);
+  });
+  after(async () => { await s?.close(); });
+
+  const matches = (c: Client, q: string) => [c.name, c.computer, c.ip, c.user].some((v) => v.toLowerCase().includes(q.toLowerCase()));
+
+  async function all(query: string): Promise<{ ids: string[]; total?: number; capped?: boolean }> {
+    const admin = client(s.url, s.adminToken);
+    const ids: string[] = [];
+    let cursor: string | undefined;
+    let first: { total?: number; totalCapped?: boolean } | undefined;
+    do {
+      const r = await admin.get(`/api/v1/clients?${query}&limit=500${cursor ? `&cursor=${cursor}` : ''}`);
+      assert.equal(r.status, 200, r.text);
+      first ??= r.body;
+      ids.push(...r.body.items.map((c: Client) => c.id));
+      cursor = r.body.nextCursor;
+    } while (cursor);
+    return { ids, total: first!.total, capped: first!.totalCapped };
+  }
+
+  const cases: Array<[string, string, (c: Client) => boolean]> = [
+    ['broad term', 'name', (c) => matches(c, 'name')],
+    ['selective term', 'needle', (c) => matches(c, 'needle')],
+    ['literal % and _', '100%', (c) => matches(c, '100%')],
+    ['underscore is no wildcard', 'a_1', (c) => matches(c, 'a_1')],
+    ['two characters', 'ws', (c) => matches(c, 'ws')],
+    ['one rare character', 'é', (c) => matches(c, 'é')],
+    ['a quote', 'o\'h', (c) => matches(c, 'o\'h')],
+    ['term and state', 'beta&state=failed', (c) => matches(c, 'beta') && c.state === 'failed'],
+    ['nothing', 'no-such-text', () => false],
+  ];
+  for (const [what, q, pred] of cases) {
+    it(`${what}: the same clients as a literal substring test, in (computer, id) order`, async () => {
+      const [text, ...rest] = q.split('&');
+      const got = await all(`q=${encodeURIComponent(text)}${rest.length ? '&' + rest.join('&') : ''}`);
+      const want = fleet.filter(pred).sort((a, b) => (a.computer < b.computer ? -1 : a.computer > b.computer ? 1 : a.id < b.id ? -1 : 1)).map((c) => c.id);
+      assert.deepEqual(got.ids, want);
+      if ([...text].length >= 3) {
+        if (want.length > TOTAL_CAP) assert.deepEqual([got.total, got.capped], [TOTAL_CAP, true], 'a broad total is capped');
+        else assert.deepEqual([got.total, got.capped], [want.length, undefined], 'an exact total below the cap');
+      }
+    });
+  }
+
+  it('totals without text come from the counts, exact at any size', async () => {
+    const r = await client(s.url, s.adminToken).get('/api/v1/clients?state=failed&limit=5');
+    assert.equal(r.body.total, fleet.filter((c) => c.state === 'failed').length + 0);
+  });
+});
