@@ -358,7 +358,7 @@ export class FleetStore {
    */
   private literalMatch(text: string) {
     const pattern = likeLiteral(text.toLowerCase());
-    const fold = this.dialect === 'sqlite' && /[^\x00-\x7f]/.test(text) ? 'uf_fold' : 'lower';
+    const fold = this.dialect === 'sqlite' && /[^ -~]/.test(text) ? 'uf_fold' : 'lower';
     return sql<boolean>`(${sql.join((['name', 'computer', 'ip', 'user_name'] as const).map((col) => sql`${sql.raw(fold)}(${sql.ref(col)}) LIKE ${pattern} ESCAPE '\\'`), sql` OR `)})`;
   }
 
