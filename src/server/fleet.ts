@@ -276,15 +276,16 @@ export class Fleet {
 
   /**
    * One page of a search, never a scan of the fleet on the event loop: a broad term is answered by walking the
-   * (computer, id) order, which fills a page within a few rows; a selective one by the trigram index; a text too
-   * short for the index (1–2 characters) by the heavy-read worker.
+   * (computer, id) order, which fills a page within a few rows; any other by the trigram index, and a text too short
+   * for the index (1–2 characters) by testing rows in order — both on the heavy-read worker (SQLite) or in the
+   * database server (PostgreSQL), since their cost grows with the matches.
    */
   private async findClients(req: ClientPageRequest): Promise<Client[]> {
     if (!req.q) return this.store.pageClients(req);
     if (!isIndexedText(req.q)) return this.store.dialect === 'sqlite' ? this.heavy.walk(req) : (await this.store.walkClients(req)).items;
     const walked = await this.store.walkClients(req, WALK_BUDGET);
     if (walked.items.length >= req.limit || walked.exhausted) return walked.items;
-    return this.store.pageClients(req);
+    return this.store.dialect === 'sqlite' ? this.heavy.page(req) : this.store.pageClients(req);
   }
 
   /** The total beside a page: from the counts without a text; counted up to a cap with one; none below a trigram. */

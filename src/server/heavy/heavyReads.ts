@@ -104,6 +104,11 @@ export class HeavyReads {
     return this.ask({ kind: 'walk', args: { req } });
   }
 
+  /** A page from the trigram index: a term of middling breadth gathers and sorts its matches, off the event loop. */
+  page(req: ClientPageRequest): Promise<Client[]> {
+    return this.ask({ kind: 'page', args: { req } });
+  }
+
   /** The CSV report as a stream; the worker writes the next batch only when this one has been read. */
   csv(args: CsvArgs): Readable {
     const id = this.nextId++;

@@ -26,6 +26,7 @@ export type HeavyRequest =
   | { id: number; kind: 'preview'; args: PreviewArgs }
   | { id: number; kind: 'count'; args: { filter: ClientFilter; cap: number } }
   | { id: number; kind: 'walk'; args: { req: ClientPageRequest } }
+  | { id: number; kind: 'page'; args: { req: ClientPageRequest } }
   | { id: number; kind: 'csv'; args: CsvArgs }
   /** The server took a chunk: send the next. */
   | { id: number; kind: 'more' }

@@ -140,6 +140,8 @@ async function handle(m: HeavyRequest): Promise<void> {
       return send({ id: m.id, ok: true, result: await store.countClientsCapped(m.args.filter, m.args.cap) });
     case 'walk':
       return send({ id: m.id, ok: true, result: (await store.walkClients(m.args.req)).items });
+    case 'page':
+      return send({ id: m.id, ok: true, result: await store.pageClients(m.args.req) });
   }
 }
 
