@@ -7,6 +7,7 @@ import type {
 import type { StateVersionCount } from '../../core/summary';
 import { InCodeMigrations, type Dialect } from './migrations';
 import { GroupCommit, type BetterSqlite3Database } from './groupCommit';
+import { PgGroupCommit } from './pgGroupCommit';
 import type { ClientTable, Database, GroupTable, ReleaseTable } from './schema';
 
 /** A client's history is bounded: the newest entries are what an admin needs, and a million clients must fit. */
@@ -145,6 +146,8 @@ export function isIndexedText(q: string | undefined): boolean {
 export class FleetStore {
   /** SQLite: check-in writes committed together (see GroupCommit). */
   private groupCommit?: GroupCommit;
+  /** PostgreSQL: the same, in set-based statements. */
+  private pgGroupCommit?: PgGroupCommit;
 
   private constructor(readonly db: Kysely<Database>, readonly dialect: Dialect) {}
 
@@ -197,6 +200,7 @@ export class FleetStore {
       throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
     }
     if (native) store.groupCommit = new GroupCommit(db, native);
+    else store.pgGroupCommit = new PgGroupCommit(db, HISTORY_PER_CLIENT, (before, after, changed) => store.writeClientAlone(before, after, changed));
     return store;
   }
 
@@ -281,14 +285,19 @@ export class FleetStore {
     };
     const changed = !before || before.state !== after.state || before.version !== after.version ||
       before.targetVersion !== after.targetVersion || before.reason !== after.reason;
-    if (this.groupCommit) {
-      await this.groupCommit.writeClient(before, after, changed);
-      return { before, after };
-    }
+    if (this.groupCommit) await this.groupCommit.writeClient(before, after, changed);
+    else if (this.pgGroupCommit) await this.pgGroupCommit.writeClient(before, after, changed);
+    else await this.writeClientAlone(before, after, changed);
+    return { before, after };
+  }
+
+  /** One client write in its own transaction. */
+  private async writeClientAlone(before: Client | undefined, after: Client, changed: boolean): Promise<void> {
+    const w = { id: after.id, at: after.lastSeen };
     if (before && !changed && before.name === after.name && before.computer === after.computer && before.ip === after.ip && before.user === after.user) {
       // The steady state of a fleet: a check-in that changes nothing but last_seen is one small UPDATE.
       await this.db.updateTable('clients').set({ last_seen: after.lastSeen, deferred_until: after.deferredUntil }).where('id', '=', w.id).execute();
-      return { before, after };
+      return;
     }
     await this.db.transaction().execute(async (tx) => {
       if (before) {
@@ -319,7 +328,6 @@ export class FleetStore {
         if (cutoff) await tx.deleteFrom('client_history').where('client_id', '=', after.id).where('id', '<=', cutoff.id).execute();
       }
     });
-    return { before, after };
   }
 
   async moveClient(id: string, groupId: string): Promise<void> {

@@ -1,0 +1,88 @@
+// PostgreSQL group commit for client writes. Each commit waits for its WAL to reach the disk, and each statement is
+// a round trip: so the check-ins and reports that arrive in one turn of the event loop are written together — a
+// handful of set-based statements in one transaction — and each is answered only after that commit. If the batch
+// fails as a whole, every write is tried again alone, so one bad write fails alone.
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Client } from '../../core/types';
+import type { Database } from './schema';
+
+interface Pending {
+  before: Client | undefined;
+  after: Client;
+  changed: boolean;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
+export class PgGroupCommit {
+  private queue: Pending[] = [];
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly historyPerClient: number,
+    /** The one-write path, for a batch that failed as a whole. */
+    private readonly writeAlone: (before: Client | undefined, after: Client, changed: boolean) => Promise<void>,
+  ) {}
+
+  writeClient(before: Client | undefined, after: Client, changed: boolean): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ before, after, changed, resolve, reject });
+      if (this.queue.length === 1) setImmediate(() => void this.flush());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    try {
+      await this.db.transaction().execute(async (tx) => {
+        // A client twice in one batch: its writes go in order, one per round (an UPDATE … FROM takes one row per id).
+        let rest = batch;
+        while (rest.length) {
+          const seen = new Set<string>();
+          const round: Pending[] = [];
+          const later: Pending[] = [];
+          for (const p of rest) (seen.has(p.after.id) ? later : round).push(p), seen.add(p.after.id);
+          await this.writeRound(tx, round);
+          rest = later;
+        }
+      });
+    } catch {
+      for (const p of batch) this.writeAlone(p.before, p.after, p.changed).then(p.resolve, p.reject);
+      return;
+    }
+    for (const p of batch) p.resolve();
+  }
+
+  private async writeRound(tx: Transaction<Database>, round: Pending[]): Promise<void> {
+    const inserts = round.filter((p) => !p.before).map((p) => p.after);
+    const updates = round.filter((p) => p.before).map((p) => p.after);
+    if (inserts.length) {
+      // A new client checking in through two server processes at once: the second write updates.
+      await sql`INSERT INTO clients (id, name, computer, ip, user_name, group_id, version, state, target_version, reason, deferred_until, last_seen)
+        VALUES ${sql.join(inserts.map((c) => sql`(${c.id}, ${c.name}, ${c.computer}, ${c.ip}, ${c.user}, ${c.groupId}, ${c.version}, ${c.state}, ${c.targetVersion}, ${c.reason}, ${c.deferredUntil}, ${c.lastSeen})`))}
+        ON CONFLICT (id) DO UPDATE SET name = excluded.name, computer = excluded.computer, ip = excluded.ip, user_name = excluded.user_name,
+          version = excluded.version, state = excluded.state, target_version = excluded.target_version, reason = excluded.reason,
+          deferred_until = excluded.deferred_until, last_seen = excluded.last_seen`.execute(tx);
+    }
+    if (updates.length) {
+      // Unchanged values are written back as they are: PostgreSQL keeps such an update off the indexes (HOT).
+      await sql`UPDATE clients AS c SET name = d.name, computer = d.computer, ip = d.ip, user_name = d.user_name, version = d.version,
+          state = d.state, target_version = d.target_version, reason = d.reason, deferred_until = d.deferred_until, last_seen = d.last_seen
+        FROM (VALUES ${sql.join(updates.map((c) => sql`(${c.id}::text, ${c.name}::text, ${c.computer}::text, ${c.ip}::text, ${c.user}::text, ${c.version}::text, ${c.state}::text, ${c.targetVersion}::text, ${c.reason}::text, ${c.deferredUntil}::text, ${c.lastSeen}::text)`))})
+          AS d(id, name, computer, ip, user_name, version, state, target_version, reason, deferred_until, last_seen)
+        WHERE c.id = d.id`.execute(tx);
+    }
+    const changed = round.filter((p) => p.changed).map((p) => p.after);
+    if (changed.length) {
+      await sql`INSERT INTO client_history (client_id, at, state, version, target_version, reason)
+        VALUES ${sql.join(changed.map((c) => sql`(${c.id}, ${c.lastSeen}, ${c.state}, ${c.version}, ${c.targetVersion}, ${c.reason})`))}`.execute(tx);
+      const ids = changed.map((c) => c.id);
+      await sql`DELETE FROM client_history WHERE id IN (
+          SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY client_id ORDER BY id DESC) AS rn
+            FROM client_history WHERE client_id = ANY(${ids}::text[])) AS h
+          WHERE h.rn > ${this.historyPerClient})`.execute(tx);
+    }
+  }
+}
