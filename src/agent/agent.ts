@@ -7,9 +7,10 @@ import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import type { ClientState } from '../core/types';
 import { outcomeOfAnswer, sameInstalledVersion, stepForCheck, type AnswerOutcome } from '../core/agentRules';
+import { jittered, rolledBackReason } from '../core/launchRules';
 import type { CheckinResponse } from '../core/wire';
 import { loadAgentState, updateAgentState, type AgentState, type Consent } from './agentState';
-import { applyStaged, rollbackInstall } from './apply';
+import { applyStaged, rollbackInstall, type SwapResult } from './apply';
 import type { AgentConfig } from './config';
 import { downloadPackage } from './download';
 import { AgentFailure, EXIT, messageOf, type ExitCode } from './errors';
@@ -25,6 +26,10 @@ import type { Report, Reporter } from './reporter';
 import { stagePackage } from './stage';
 import type { UpdateSource } from './updateSource';
 import { verifyPackage } from './verify';
+import { cleanDownloads } from './retention';
+import { sleep } from './sleep';
+
+export { sleep };
 
 export interface AgentDeps {
   config: AgentConfig;
@@ -43,24 +48,13 @@ export interface CycleResult {
   nextCheckSeconds: number;
   /** "Do not ask me again" or a declined mandatory update: this session checks no more. */
   stopChecking: boolean;
+  /** The user answered "install now" while the program runs: the launcher restarts it with the new version. */
+  restartForUpdate?: boolean;
 }
 
 /** A check that failed (server unreachable) is retried sooner than a full day later. */
 const RETRY_AFTER_FAILED_CHECK_SECONDS = 900;
 
-
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
 
 export class Agent {
   readonly layout: Layout;
@@ -72,9 +66,17 @@ export class Agent {
   /** Versions the start-up step already asked about, so the check right after does not ask twice. */
   private askedAtStartup = new Set<string>();
   private progressChain: Promise<unknown> = Promise.resolve();
+  /** Under `launch`: whether the program is stopped, the only time a launcher-mode agent may swap. */
+  private programStopped = false;
+  /** The user answered "install now" while the program runs (launch restarts it). */
+  private restartWanted = false;
+  /** Aborts a question when the program exits meanwhile (the exit step must not wait for an answer). */
+  askSignal?: AbortSignal;
+  /** The last swap this process made, for the launcher's start watch. */
+  private lastSwap?: SwapResult;
 
   constructor(private readonly d: AgentDeps) {
-    this.layout = layoutFor(d.config.install, d.config.state);
+    this.layout = layoutFor(d.config.install, d.config.state, d.config.keepOld ?? 1);
     this.journal = new Journal(this.layout.state);
     this.log = d.log;
     this.now = d.now ?? (() => new Date());
@@ -82,6 +84,16 @@ export class Agent {
 
   get sessionStopped(): boolean {
     return this.stoppedForSession;
+  }
+
+  /** The launcher says whether the program runs; only a stopped program may be swapped (seed 002). */
+  setProgramRunning(running: boolean): void {
+    this.programStopped = !running;
+  }
+
+  /** Whether a granted update is swapped in right away (otherwise it waits for the program's exit or `apply`). */
+  private get swapsNow(): boolean {
+    return this.d.config.applyBy === 'agent' || (this.d.config.applyBy === 'launcher' && this.programStopped);
   }
 
   // ---- commands --------------------------------------------------------------------------------
@@ -117,7 +129,8 @@ export class Agent {
       let delay = saved.startupDelaySeconds ?? this.d.config.startupDelaySeconds;
       this.log.info(`First update check in ${this.human(delay)} (${this.d.source?.description ?? 'no source'}).`);
       while (!signal?.aborted) {
-        await sleep(delay * this.d.config.intervalScale * 1000, signal);
+        // ±10 %: clients that came back from an outage together do not keep checking in together.
+        await sleep(jittered(delay, Math.random()) * this.d.config.intervalScale * 1000, signal);
         if (signal?.aborted) break;
         // The start-up prompt was a different moment; from now on each cycle may ask again (seed 003's timing cycle).
         this.askedAtStartup.clear();
@@ -157,7 +170,7 @@ export class Agent {
           this.log.info(`${st.staged?.version ?? 'The staged update'} is waiting for the user's answer (${consent === 'ask' ? 'install later was chosen' : 'it was declined'}); not applying. Give --answer now to apply it anyway.`);
           return EXIT.ok;
         }
-        return this.swapIn(st.staged?.version);
+        return (await this.swapIn(st.staged?.version)).code;
       });
     });
   }
@@ -223,8 +236,12 @@ export class Agent {
         this.log.info(`${staged.version} is staged; the update service swaps it in.`);
         return EXIT.ok;
       }
+      if (!this.swapsNow) {
+        this.log.info(`${staged.version} is staged; it is swapped in when the program is not running (launch, at its exit, or apply).`);
+        return EXIT.ok;
+      }
       this.log.info(`Applying the staged update ${staged.version} at start-up.`);
-      return this.swapIn(staged.version);
+      return (await this.swapIn(staged.version)).code;
     }
     // consent 'ask': seed 003 "Install Later": the next time the program starts, ask to install.
     this.askedAtStartup.add(staged.version);
@@ -235,13 +252,14 @@ export class Agent {
       mandatory: staged.mandatory,
       remindOptionsDays: [],
       message: `${staged.version} was downloaded earlier and is ready to install.`,
-    });
+    }, this.askSignal);
     this.log.info(`The user answered "${formatAnswer(answer)}" to installing the staged ${staged.version}.`);
     const outcome = outcomeOfAnswer(answer, { version: staged.version, mandatory: staged.mandatory, phase: 'staged', now: this.now() });
     if (outcome.outcome === 'install') {
       await updateAgentState(this.layout.state, (s) => s.staged && (s.staged.consent = 'granted'));
       if (this.d.config.applyBy === 'service') return this.handToService(staged.version);
-      return this.swapIn(staged.version);
+      if (!this.swapsNow) return this.waitForExit(staged.version, true);
+      return (await this.swapIn(staged.version)).code;
     }
     if (outcome.outcome === 'wait') return EXIT.ok;
     const r = await this.declined(staged.version, outcome);
@@ -262,7 +280,7 @@ export class Agent {
     let agentState: ClientState | undefined;
     if (st.staged && (await exists(this.layout.pending))) {
       // Seed 002: with the swap left to the update service, the new version is installed at the next restart.
-      agentState = st.staged.consent === 'granted' && this.d.config.applyBy === 'service' ? 'installed-pending-restart' : 'staged';
+      agentState = st.staged.consent === 'granted' && this.d.config.applyBy !== 'agent' ? 'installed-pending-restart' : 'staged';
     } else if (deferral) {
       agentState = 'deferred';
     } else if (st.lastFailure) {
@@ -290,13 +308,15 @@ export class Agent {
     this.log.info(`Checked ${source.description}: ${d.action}${d.version ? ` ${d.version}` : ''}${d.message ? ` — ${d.message}` : ''}`);
     const result = (exitCode: ExitCode, stopChecking = false): CycleResult => ({ exitCode, nextCheckSeconds: d.nextCheckSeconds, stopChecking });
 
-    const step = stepForCheck(d, { installed, deferral: deferral ?? null, askedAtStartUp: this.askedAtStartup });
+    const step = stepForCheck(d, { installed, deferral: deferral ?? null, askedAtStartUp: this.askedAtStartup, rolledBack: st.rolledBack?.version ?? null });
     if (step.step === 'nothing') {
       if (step.why === 'no-update') {
         // Nothing to do any more (up to date, revoked, no upgrade): an old failure no longer applies.
         if (st.lastFailure && !['rollout-halted', 'outside-window', 'deferred-until'].includes(d.reason)) await this.remember((s) => delete s.lastFailure);
       } else if (step.why === 'same-version') {
         this.log.info(`${d.version} is already installed; nothing to do.`);
+      } else if (step.why === 'rolled-back') {
+        this.log.info(`Not installing ${d.version} again: it failed to start here and was rolled back (${st.rolledBack!.reason}).`);
       } else if (step.why === 'deferred') {
         this.log.info(`Not asking about ${d.version} before ${deferral!.until} (the user asked to be reminded then).`);
       } else {
@@ -310,7 +330,7 @@ export class Agent {
       await this.d.reporter.report({ state: 'manual-required', version: installed, targetVersion: version, reason: d.message || `Install ${version} by hand` });
       return result(EXIT.ok);
     }
-    if (step.step === 'install') return result(await this.install(d, installed, 'granted'));
+    if (step.step === 'install') return result(await this.install(d, installed, 'granted', false));
     const answer = await this.d.prompter.ask({
       phase: 'download',
       version,
@@ -318,10 +338,10 @@ export class Agent {
       mandatory: d.mandatory === true,
       remindOptionsDays: d.remindOptionsDays ?? [],
       message: d.message,
-    });
+    }, this.askSignal);
     this.log.info(`The user answered "${formatAnswer(answer)}" to the update ${version}.`);
-    const outcome = outcomeOfAnswer(answer, { version, mandatory: d.mandatory === true, phase: 'offer', now: this.now() });
-    if (outcome.outcome === 'install') return result(await this.install(d, installed, outcome.consent));
+    const outcome = outcomeOfAnswer(answer, { version, mandatory: d.mandatory === true, phase: 'offer', now: this.now(), remindOptionsDays: d.remindOptionsDays });
+    if (outcome.outcome === 'install') return result(await this.install(d, installed, outcome.consent, true));
     if (outcome.outcome === 'wait') return result(EXIT.ok);
     const r = await this.declined(version, outcome);
     return { ...r, nextCheckSeconds: d.nextCheckSeconds };
@@ -356,7 +376,7 @@ export class Agent {
    * Download (resuming a .part file), verify, stage into <install>_update_pending, and — with consent and when the
    * agent applies updates itself — swap it in. Any failure is reported with its reason; the install is untouched.
    */
-  async install(d: CheckinResponse, installed: string, consent: Consent): Promise<ExitCode> {
+  async install(d: CheckinResponse, installed: string, consent: Consent, byUser: boolean): Promise<ExitCode> {
     const version = d.version!;
     const mandatory = d.mandatory === true;
     try {
@@ -394,7 +414,11 @@ export class Agent {
           throw e;
         }
         this.log.info(`Verified ${version} (sha256 ${sha256}${this.d.config.publicKeyPem ? ', signature valid' : ''}); staging it in ${this.layout.pending}.`);
-        await stagePackage({ layout: this.layout, journal: this.journal, packageFile: dl.file, version, sha256, mandatory, consent });
+        await stagePackage({
+          layout: this.layout, journal: this.journal, packageFile: dl.file, version, sha256, mandatory, consent,
+          announcementNamesVersion: this.d.source?.announcementNamesVersion === true,
+        });
+        await this.retain();
         await this.remember((s) => delete s.lastFailure);
         const why = consent === 'ask'
           ? `Downloaded and staged ${version}; the user chose to install later (asked again at the next start)`
@@ -406,7 +430,8 @@ export class Agent {
         return EXIT.ok;
       }
       if (this.d.config.applyBy === 'service') return this.handToService(version);
-      return await this.swapIn(version);
+      if (!this.swapsNow) return await this.waitForExit(version, byUser);
+      return (await this.swapIn(version)).code;
     } catch (e) {
       const reason = e instanceof AgentFailure ? e.message : `Unexpected error: ${messageOf(e)}`;
       this.log.error(`The update to ${version} failed: ${reason}. ${installed} stays installed.`);
@@ -440,20 +465,134 @@ export class Agent {
     return EXIT.ok;
   }
 
+  /** Launcher mode while the program runs: the staged update waits for the program's exit (seed 002). */
+  private async waitForExit(version: string, restart: boolean): Promise<ExitCode> {
+    if (restart) this.restartWanted = true;
+    const when = restart ? 'the program is restarted now to install it' : 'it is swapped in when the program exits';
+    this.log.info(`${version} is staged in ${this.layout.pending}; ${when}.`);
+    await this.send({
+      state: 'installed-pending-restart',
+      version: await installedVersion(this.layout),
+      targetVersion: version,
+      reason: `${version} is staged in ${this.layout.pending}; ${when}`,
+    });
+    return EXIT.ok;
+  }
+
   /** The swap, with its report. */
-  private async swapIn(expected?: string): Promise<ExitCode> {
+  private async swapIn(expected?: string): Promise<{ code: ExitCode; swap?: SwapResult }> {
     const before = await installedVersion(this.layout);
     try {
       const r = await applyStaged(this.layout, this.journal);
-      this.log.info(`Installed ${r.to} (was ${r.from ?? 'not installed'}; kept in ${this.layout.old}). Restart the program to use the new version.`);
+      const restartHint = this.d.config.applyBy === 'launcher' ? '' : ' Restart the program to use the new version.';
+      this.log.info(`Installed ${r.to} (was ${r.from ?? 'not installed'}; kept in ${this.layout.old}).${restartHint}`);
+      this.lastSwap = r;
+      await this.remember((s) => delete s.rolledBack);
       await this.send({ state: 'up-to-date', version: r.to, targetVersion: r.to, reason: `Updated from ${r.from ?? 'nothing'} to ${r.to}` });
-      return EXIT.ok;
+      await this.retain();
+      return { code: EXIT.ok, swap: r };
     } catch (e) {
       const reason = e instanceof AgentFailure ? e.message : `Unexpected error: ${messageOf(e)}`;
       this.log.error(`Installing ${expected ?? 'the staged update'} failed: ${reason}. ${before} stays installed.`);
       if (expected) await this.rememberFailure(expected, reason);
       await this.send({ state: 'failed', version: before, targetVersion: expected ?? null, reason });
-      return EXIT.failure;
+      return { code: EXIT.failure };
+    }
+  }
+
+  /** Retention: old downloads beyond the configured number go (the staged package stays). Never fails an update. */
+  private async retain(): Promise<void> {
+    try {
+      const st = await loadAgentState(this.layout.state);
+      const removed = await cleanDownloads(this.layout.downloads, this.d.config.keepDownloads ?? 2, st.staged?.packageFile);
+      if (removed.length > 0) this.log.info(`Removed ${removed.length} old download${removed.length === 1 ? '' : 's'} from ${this.layout.downloads}.`);
+    } catch (e) {
+      this.log.warn(`Could not clean ${this.layout.downloads}: ${messageOf(e)}`);
+    }
+  }
+
+  // ---- under `launch` (src/agent/launcher.ts drives these) --------------------------------------------
+
+  /** Before the program starts: recovery, then the start-up step (a granted update is swapped in now). */
+  async beforeProgramStart(): Promise<ExitCode> {
+    return this.guard(async () => {
+      await this.recover();
+      this.setProgramRunning(false);
+      return this.locked(() => this.startup());
+    });
+  }
+
+  /** The swap made since the last call, if any (the launcher then watches the new version's start). */
+  takeLastSwap(): SwapResult | undefined {
+    const r = this.lastSwap;
+    this.lastSwap = undefined;
+    return r;
+  }
+
+  /** The first check's delay after a start (seed 002: 5 minutes): the server's, else the configured one. */
+  async startupDelaySeconds(): Promise<number> {
+    const saved = await loadAgentState(this.layout.state);
+    return saved.startupDelaySeconds ?? this.d.config.startupDelaySeconds;
+  }
+
+  /** One check while the program runs; never throws. */
+  async checkWhileRunning(): Promise<CycleResult> {
+    this.setProgramRunning(true);
+    this.restartWanted = false;
+    try {
+      const r = await this.locked(() => this.cycle());
+      return { ...r, restartForUpdate: this.restartWanted };
+    } catch (e) {
+      this.log.error(messageOf(e));
+      return { exitCode: EXIT.failure, nextCheckSeconds: RETRY_AFTER_FAILED_CHECK_SECONDS, stopChecking: false };
+    }
+  }
+
+  /** The program has stopped: swap in a granted staged update (seed 002: at shutdown). */
+  async swapAtExit(): Promise<SwapResult | undefined> {
+    this.setProgramRunning(false);
+    return this.locked(async () => {
+      const st = await loadAgentState(this.layout.state);
+      if (!st.staged || st.staged.consent !== 'granted' || !(await exists(this.layout.pending))) return undefined;
+      this.log.info(`The program has stopped; swapping in ${st.staged.version}.`);
+      return (await this.swapIn(st.staged.version)).swap;
+    });
+  }
+
+  /** Whether a granted update waits in <install>_update_pending. */
+  async stagedConsent(): Promise<Consent | null> {
+    const st = await loadAgentState(this.layout.state);
+    return st.staged && (await exists(this.layout.pending)) ? st.staged.consent : null;
+  }
+
+  /** The new version failed to start: put the previous one back, remember not to take this version again, report. */
+  async rollBackFailedStart(version: string, why: string): Promise<string | undefined> {
+    return this.locked(async () => {
+      try {
+        const r = await rollbackInstall(this.layout, this.journal);
+        const reason = rolledBackReason(version, why, r.to);
+        this.log.error(`${reason}.`);
+        await this.remember((s) => {
+          s.rolledBack = { version, reason, at: this.now().toISOString() };
+          s.lastFailure = { version, reason, at: this.now().toISOString() };
+        });
+        await this.send({ state: 'failed', version: r.to, targetVersion: version, reason });
+        return r.to;
+      } catch (e) {
+        const reason = `${version} ${why}, and the rollback failed: ${messageOf(e)}`;
+        this.log.error(reason);
+        await this.rememberFailure(version, reason);
+        await this.send({ state: 'failed', version, targetVersion: version, reason });
+        return undefined;
+      }
+    });
+  }
+
+  async tellUser(message: string): Promise<void> {
+    try {
+      await this.d.prompter.tell?.(message);
+    } catch {
+      // best effort: the log has it too
     }
   }
 

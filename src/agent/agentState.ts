@@ -37,6 +37,8 @@ export interface AgentState {
   deferred?: Deferral;
   /** The last update attempt failed: check-ins say so, so the server keeps showing the failure and its reason. */
   lastFailure?: LastFailure;
+  /** A version that failed to start after the swap and was rolled back by the launcher: not installed again. */
+  rolledBack?: LastFailure;
   startupDelaySeconds?: number;
   nextCheckSeconds?: number;
   lastCheckAt?: string;

@@ -3,6 +3,7 @@ import { Agent } from './agent';
 import { describeConfig, loadConfig, parseArgs, parsePositiveNumber, parseServerUrl, requireFor, type AgentConfig, type ParsedArgs } from './config';
 import { EXIT, UsageError, messageOf, type ExitCode } from './errors';
 import { loadIdentity } from './identity';
+import { launch } from './launcher';
 import { consoleLogger, type Logger } from './log';
 import { createPrompter } from './prompter';
 import { LocalReporter, ServerReporter, type Reporter } from './reporter';
@@ -14,11 +15,16 @@ import type { UpdateSource } from './updateSource';
 export const USAGE = `update-fleet-agent — keeps one installed program up to date from an Update Fleet server or a share.
 
 Usage: update-fleet-agent <command> [options]
+       update-fleet-agent launch [options] -- <program> [args…]
 
 Commands
-  run        keep going: apply a staged update at start, first check after the start-up delay, then at the
-             interval the server returns (Ctrl-C or SIGTERM stops it)
-  check      check once and follow the decision (download, verify, stage, and install when allowed)
+  launch     start the program through the launcher: recover an interrupted swap, swap in an accepted update,
+             start the program, check after the start-up delay and then at the interval, stage updates in
+             <install>_update_pending while it runs, swap them in when it exits; roll back a new version that
+             fails to start; end the program when the user declines a mandatory update
+  run        keep going without a program: first check after the start-up delay, then at the interval the
+             server returns (Ctrl-C or SIGTERM stops it); stages, and swaps only with --apply-by agent
+  check      check once and follow the decision (download, verify, stage; swap only with --apply-by agent)
   apply      swap the staged <install>_update_pending in (for the privileged update service, at shutdown/boot)
   rollback   swap <install>_old back in
   status     what is installed, staged, deferred; the client id (--json for JSON)
@@ -37,8 +43,19 @@ Options
                          now | later | remind:N | decline | never (default later)
   --protocol json|ini    json check-in (default) or the legacy check.ini
   --name NAME            the client's name on the server (default: the computer name)
-  --apply-by agent|service   who swaps the new version in (default agent; service = only "apply" does)
+  --apply-by launcher|agent|service
+                         who swaps the new version in: launcher (default) = launch at the program's exit, or
+                         apply; agent = check/run right away (only where the program is not running);
+                         service = only "apply" (the privileged update service)
+  --startup-delay S      first check S seconds after the start until the server says (default 300, seed 002)
+  --check-interval S     seconds between checks when the source does not say (share, ini; default 86400)
   --interval-scale X     multiply the server's intervals by X (demos and tests)
+  --start-grace S        launch: a new version exiting within S seconds failed to start and is rolled back
+                         (default 10)
+  --health-command CMD   launch: run (by the shell) after a new version's grace time; failing rolls it back
+  --stop-grace S         launch: seconds between SIGTERM and SIGKILL when the program must end (default 10)
+  --keep-downloads N     verified packages kept in <state>/downloads (default 2; older ones are removed)
+  --keep-old N           previous versions kept beside the install: _old, _old.2, … (default 1)
   --json                 status as JSON
 
 Simulator options
@@ -127,8 +144,10 @@ async function simulate(args: ParsedArgs, env: NodeJS.ProcessEnv, log: Logger): 
   return s.checkins > 0 ? EXIT.ok : EXIT.failure;
 }
 
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ExitCode> {
-  const log = consoleLogger({ timestamps: argv.includes('run') || argv.includes('simulate'), infoToStderr: argv.includes('--json') });
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const long = argv[0] === 'run' || argv[0] === 'simulate' || argv[0] === 'launch';
+  // Under launch the program owns stdout; the launcher's words go to stderr.
+  const log = consoleLogger({ timestamps: long, infoToStderr: argv.includes('--json') || argv[0] === 'launch' });
   try {
     const args = parseArgs(argv);
     if (args.command === 'help' || args.flags.get('help') === true) {
@@ -152,6 +171,18 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         process.stdout.write(config.json ? `${JSON.stringify(out, null, 2)}\n` : formatStatus(out));
         return EXIT.ok;
       }
+      case 'launch': {
+        const ac = new AbortController();
+        const stop = () => ac.abort();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        try {
+          return await launch({ agent, config, log, signal: ac.signal });
+        } finally {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+        }
+      }
       case 'run': {
         const ac = new AbortController();
         const stop = () => ac.abort();
@@ -165,6 +196,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         }
       }
     }
+    return EXIT.usage;
   } catch (e) {
     if (e instanceof UsageError) {
       log.error(`${e.message}\nRun "update-fleet-agent help" for usage.`);

@@ -13,3 +13,5 @@ export * from './csvSafe';
 export * from './clientState';
 export * from './prng';
 export * from './agentRules';
+export * from './launchRules';
+export * from './packageLinks';

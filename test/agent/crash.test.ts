@@ -34,8 +34,9 @@ describe('agent: a kill at any journal step leaves a complete install', function
     for (const scratch of ['_update_pending.partial', '_old.discard', '_rollback']) assert.ok(!existsSync(`${m.install}${scratch}`), `${scratch} is cleaned up`);
   }
 
+  // --apply-by agent: the check swaps right away (the program is not running here), so every step can be killed.
   const cli = (m: Machine, command: string, crashAt: string) =>
-    runCli([command, '--server', fleet.ts.url, '--token-file', m.tokenFile, '--install', m.install, '--state', m.state], { [CRASH_ENV]: crashAt });
+    runCli([command, '--server', fleet.ts.url, '--token-file', m.tokenFile, '--install', m.install, '--state', m.state, ...(command === 'check' ? ['--apply-by', 'agent'] : [])], { [CRASH_ENV]: crashAt });
 
   for (const point of [...STAGE_POINTS, ...APPLY_POINTS]) {
     it(`check killed at "${point}"`, async () => {

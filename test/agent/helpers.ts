@@ -172,6 +172,11 @@ export function configFor(m: Machine, over: Partial<AgentConfig> = {}): AgentCon
     intervalScale: 1,
     startupDelaySeconds: 300,
     checkIntervalSeconds: 86_400,
+    startGraceSeconds: 10,
+    stopGraceSeconds: 10,
+    keepDownloads: 2,
+    keepOld: 1,
+    program: [],
     json: false,
     ...over,
   };
