@@ -66,14 +66,13 @@ export class Agent {
   /** Versions the start-up step already asked about, so the check right after does not ask twice. */
   private askedAtStartup = new Set<string>();
   private progressChain: Promise<unknown> = Promise.resolve();
+  private queue: Promise<unknown> = Promise.resolve();
   /** Under `launch`: whether the program is stopped, the only time a launcher-mode agent may swap. */
   private programStopped = false;
   /** The user answered "install now" while the program runs (launch restarts it). */
   private restartWanted = false;
   /** Aborts a question when the program exits meanwhile (the exit step must not wait for an answer). */
   askSignal?: AbortSignal;
-  /** The last swap this process made, for the launcher's start watch. */
-  private lastSwap?: SwapResult;
 
   constructor(private readonly d: AgentDeps) {
     this.layout = layoutFor(d.config.install, d.config.state, d.config.keepOld ?? 1);
@@ -486,8 +485,10 @@ export class Agent {
       const r = await applyStaged(this.layout, this.journal);
       const restartHint = this.d.config.applyBy === 'launcher' ? '' : ' Restart the program to use the new version.';
       this.log.info(`Installed ${r.to} (was ${r.from ?? 'not installed'}; kept in ${this.layout.old}).${restartHint}`);
-      this.lastSwap = r;
-      await this.remember((s) => delete s.rolledBack);
+      await this.remember((s) => {
+        delete s.rolledBack;
+        s.probation = { version: r.to, from: r.from };
+      });
       await this.send({ state: 'up-to-date', version: r.to, targetVersion: r.to, reason: `Updated from ${r.from ?? 'nothing'} to ${r.to}` });
       await this.retain();
       return { code: EXIT.ok, swap: r };
@@ -522,11 +523,22 @@ export class Agent {
     });
   }
 
-  /** The swap made since the last call, if any (the launcher then watches the new version's start). */
-  takeLastSwap(): SwapResult | undefined {
-    const r = this.lastSwap;
-    this.lastSwap = undefined;
-    return r;
+  /** A version swapped in (by this or an earlier process) that has not been seen to start yet. */
+  async onProbation(): Promise<{ version: string; from: string | null } | undefined> {
+    const st = await loadAgentState(this.layout.state);
+    const installed = await installedVersion(this.layout);
+    if (!st.probation) return undefined;
+    if (!sameInstalledVersion(st.probation.version, installed) || !(await exists(this.layout.old))) {
+      await this.remember((s) => delete s.probation); // replaced by hand meanwhile: nothing to watch or go back to
+      return undefined;
+    }
+    return st.probation;
+  }
+
+  /** The new version started fine: it is no longer on probation. */
+  async startedFine(version: string): Promise<void> {
+    this.log.info(`${version} started fine.`);
+    await this.locked(() => this.remember((s) => delete s.probation));
   }
 
   /** The first check's delay after a start (seed 002: 5 minutes): the server's, else the configured one. */
@@ -573,6 +585,7 @@ export class Agent {
         const reason = rolledBackReason(version, why, r.to);
         this.log.error(`${reason}.`);
         await this.remember((s) => {
+          delete s.probation;
           s.rolledBack = { version, reason, at: this.now().toISOString() };
           s.lastFailure = { version, reason, at: this.now().toISOString() };
         });
@@ -610,13 +623,18 @@ export class Agent {
     await updateAgentState(this.layout.state, change);
   }
 
+  /** One step at a time: across processes by the lock file, within this one (launch: checks, start watch, exit) by a queue. */
   private async locked<T>(fn: () => Promise<T>): Promise<T> {
-    const lock = await acquireLock(this.layout.state);
-    try {
-      return await fn();
-    } finally {
-      await lock.release();
-    }
+    const run = this.queue.then(async () => {
+      const lock = await acquireLock(this.layout.state);
+      try {
+        return await fn();
+      } finally {
+        await lock.release();
+      }
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
   }
 
   /** Failures outside an update (recovery, a lock held by another process) end the command with exit 1. */

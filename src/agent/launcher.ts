@@ -38,10 +38,10 @@ export async function launch(o: LaunchOptions): Promise<number> {
       return EXIT.mustShutDown;
     }
     if (agent.sessionStopped) checking = false;
-    const swap = agent.takeLastSwap();
+    const swap = await agent.onProbation();
     if (o.signal?.aborted) return EXIT.ok;
 
-    log.info(`Starting ${config.program.join(' ')}${swap ? ` (the new version ${swap.to})` : ''}.`);
+    log.info(`Starting ${config.program.join(' ')}${swap ? ` (the new version ${swap.version}, watched for ${config.startGraceSeconds} s)` : ''}.`);
     const prog = startProgram(config.program);
     agent.setProgramRunning(true);
     let stop: StopRequest = 'none';
@@ -63,12 +63,18 @@ export async function launch(o: LaunchOptions): Promise<number> {
     const watch = swap
       ? (async () => {
           await sleep(config.startGraceSeconds * 1000, running.signal);
-          if (prog.hasExited || !config.healthCommand) return;
-          health = await runHealthCommand(config.healthCommand, HEALTH_TIMEOUT_MS);
-          if (!health.ok && !prog.hasExited) {
-            stoppedForHealth = true;
-            await prog.stop(config.stopGraceSeconds * 1000);
+          if (prog.hasExited) return;
+          if (config.healthCommand) {
+            health = await runHealthCommand(config.healthCommand, HEALTH_TIMEOUT_MS);
+            if (!health.ok) {
+              if (!prog.hasExited) {
+                stoppedForHealth = true;
+                await prog.stop(config.stopGraceSeconds * 1000);
+              }
+              return;
+            }
           }
+          if (!prog.hasExited) await agent.startedFine(swap.version);
         })()
       : Promise.resolve();
 
@@ -101,9 +107,9 @@ export async function launch(o: LaunchOptions): Promise<number> {
         health, stoppedByLauncher: stop !== 'none' && !stoppedForHealth,
       });
       if (failed) {
-        const restored = await agent.rollBackFailedStart(swap.to, failed);
+        const restored = await agent.rollBackFailedStart(swap.version, failed);
         if (restored === undefined) return EXIT.failure;
-        await agent.tellUser(`The update to ${swap.to} ${failed}; ${restored} was put back.`);
+        await agent.tellUser(`The update to ${swap.version} ${failed}; ${restored} was put back.`);
         if (o.signal?.aborted) return EXIT.ok;
         continue; // start the version that worked
       }
