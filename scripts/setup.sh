@@ -5,4 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 bash scripts/setup-postgres.sh
+# The agent's terminal-question test answers through a real terminal, driven by tmux.
+if ! command -v tmux >/dev/null 2>&1; then
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y tmux
+fi
 if [ -f scripts/install-code-server.sh ]; then bash scripts/install-code-server.sh; fi
