@@ -134,6 +134,28 @@ describe('agent: launch -- <program> (seed 002: swap when the program has exited
       assert.equal((await second.done).code, 0);
     });
 
+    it('rolls back a new version whose health command fails after the grace time', async () => {
+      await fleet.setPolicy({ mode: 'auto', delivery: 'forced' });
+      await fleet.publish('2.0.0', await makePackage('2.0.0'));
+      const m = await machine('1.0.0', fleet.ts.enrollToken);
+      const program = await programFor(m);
+      // The health check: healthy unless the installed version is 2.0.0.
+      const health = ['--health-command', `test "$(head -n 1 '${m.install}/VERSION')" != 2.0.0`];
+      const first = launchCli([...serverArgs(m), ...health], program);
+      await until(() => existsSync(join(`${m.install}_update_pending`, 'VERSION')), 'the update to be staged');
+      await quit(m);
+      assert.equal((await first.done).code, 0);
+
+      const second = launchCli([...serverArgs(m), ...health], program);
+      await until(async () => (await started(m)).join(',') === '1.0.0,2.0.0,1.0.0', 'the old version to start again');
+      const d = await fleet.clientDetail(await clientIdOf(m));
+      assert.equal(d.state, 'failed');
+      assert.match(d.reason, /^rolled back: 2\.0\.0 failed its health check at start \(.* exited with code 1\); 1\.0\.0 is installed again$/);
+      await quit(m);
+      assert.equal((await second.done).code, 0);
+      await assertCompleteVersion(m.install, ['1.0.0']);
+    });
+
     it('a declined mandatory update ends the program (SIGTERM, then SIGKILL) and the launcher exits 3', async () => {
       await fleet.setPolicy({ mode: 'auto', delivery: 'on-demand', remindOptionsDays: [1, 3, 7] });
       await fleet.publish('2.0.0', await makePackage('2.0.0'), { mandatory: true });
