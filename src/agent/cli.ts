@@ -4,8 +4,12 @@ import { describeConfig, loadConfig, parseArgs, parsePositiveNumber, parseServer
 import { EXIT, UsageError, messageOf, type ExitCode } from './errors';
 import { loadIdentity } from './identity';
 import { launch } from './launcher';
+import { launchViaService } from './launchViaService';
+import { resolve } from 'node:path';
+import { runService, SocketPrompter } from './service';
+import { installServiceUnit } from './systemdUnit';
 import { consoleLogger, type Logger } from './log';
-import { createPrompter } from './prompter';
+import { createPrompter, type Prompter } from './prompter';
 import { LocalReporter, ServerReporter, type Reporter } from './reporter';
 import { ServerSource } from './serverSource';
 import { ShareSource } from './shareSource';
@@ -22,6 +26,10 @@ Commands
              start the program, check after the start-up delay and then at the interval, stage updates in
              <install>_update_pending while it runs, swap them in when it exits; roll back a new version that
              fails to start; end the program when the user declines a mandatory update
+  service    the privileged update service (as root; seed 002): owns the install, checks, stages, and swaps
+             when the user's side says the program exited; listens on --service-socket
+  install-service
+             write the systemd unit of the service into --systemd-dir (default /etc/systemd/system)
   run        keep going without a program: first check after the start-up delay, then at the interval the
              server returns (Ctrl-C or SIGTERM stops it); stages, and swaps only with --apply-by agent
   check      check once and follow the decision (download, verify, stage; swap only with --apply-by agent)
@@ -56,6 +64,10 @@ Options
   --stop-grace S         launch: seconds between SIGTERM and SIGKILL when the program must end (default 10)
   --keep-downloads N     verified packages kept in <state>/downloads (default 2; older ones are removed)
   --keep-old N           previous versions kept beside the install: _old, _old.2, … (default 1)
+  --via-service          launch: leave the install to the privileged service; only ask, answer and report the exit
+  --service-socket PATH  the service's socket (default /run/update-fleet-agent/agent.sock)
+  --socket-group GID     service: the group whose members may connect (socket folder 0750, socket 0660)
+  --systemd-dir DIR      install-service: where the unit file goes (default /etc/systemd/system)
   --json                 status as JSON
 
 Simulator options
@@ -77,16 +89,30 @@ export function buildReporter(c: AgentConfig, clientId: string, log: Logger): Re
   return new LocalReporter(c.state, clientId, log);
 }
 
-export async function createAgent(c: AgentConfig, log: Logger): Promise<Agent> {
+export async function createAgent(c: AgentConfig, log: Logger, prompter: Prompter = createPrompter(c.answer)): Promise<Agent> {
   const identity = await loadIdentity(c.state, c.name);
   return new Agent({
     config: c,
     identity,
     source: buildSource(c),
     reporter: buildReporter(c, identity.clientId, log),
-    prompter: createPrompter(c.answer),
+    prompter,
     log,
   });
+}
+
+/** Until SIGINT/SIGTERM: the long-running commands stop cleanly (at shutdown the launcher still swaps). */
+async function untilStopped<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    return await fn(ac.signal);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
 }
 
 function simulatorOptions(args: ParsedArgs, env: NodeJS.ProcessEnv): SimulatorOptions {
@@ -145,7 +171,7 @@ async function simulate(args: ParsedArgs, env: NodeJS.ProcessEnv, log: Logger): 
 }
 
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const long = argv[0] === 'run' || argv[0] === 'simulate' || argv[0] === 'launch';
+  const long = argv[0] === 'run' || argv[0] === 'simulate' || argv[0] === 'launch' || argv[0] === 'service';
   // Under launch the program owns stdout; the launcher's words go to stderr.
   const log = consoleLogger({ timestamps: long, infoToStderr: argv.includes('--json') || argv[0] === 'launch' });
   try {
@@ -157,6 +183,20 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     if (args.command === 'simulate') return await simulate(args, env, log);
     const config = await loadConfig(args, env);
     requireFor(args.command, config);
+    if (args.command === 'launch' && config.viaService) {
+      return await untilStopped((signal) => launchViaService({ config, prompter: createPrompter(config.answer), log, signal }));
+    }
+    if (args.command === 'service') {
+      const prompter = new SocketPrompter();
+      const agent = await createAgent(config, log, prompter);
+      return await untilStopped((signal) => runService({ agent, config, prompter, log, signal }));
+    }
+    if (args.command === 'install-service') {
+      if (!config.configFile) throw new UsageError('install-service needs the configuration file the service will read: --config FILE.');
+      const file = await installServiceUnit(config.systemdDir, [process.execPath, resolve(process.argv[1] ?? 'update-fleet-agent')], config.configFile);
+      process.stdout.write(`Wrote ${file}.\nEnable it with: systemctl daemon-reload && systemctl enable --now update-fleet-agent.service\n`);
+      return EXIT.ok;
+    }
     const agent = await createAgent(config, log);
     switch (args.command) {
       case 'check':
@@ -171,18 +211,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         process.stdout.write(config.json ? `${JSON.stringify(out, null, 2)}\n` : formatStatus(out));
         return EXIT.ok;
       }
-      case 'launch': {
-        const ac = new AbortController();
-        const stop = () => ac.abort();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-        try {
-          return await launch({ agent, config, log, signal: ac.signal });
-        } finally {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-        }
-      }
+      case 'launch':
+        return await untilStopped((signal) => launch({ agent, config, log, signal }));
       case 'run': {
         const ac = new AbortController();
         const stop = () => ac.abort();

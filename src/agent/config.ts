@@ -1,13 +1,13 @@
 // Configuration: a JSON file (--config FILE, default <state-dir>/agent.json) with command-line flags on top.
 // The enrollment token is read here and never printed (status shows only whether one is set).
 import { promises as fsp } from 'node:fs';
-import os from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from './errors';
 import { readJsonFile } from './files';
+import { defaultServiceSocket, defaultStateDir } from './platform';
 import { parseAnswer, type Answer } from './prompter';
 
-export const COMMANDS = ['launch', 'run', 'check', 'apply', 'rollback', 'status', 'simulate', 'help'] as const;
+export const COMMANDS = ['launch', 'service', 'install-service', 'run', 'check', 'apply', 'rollback', 'status', 'simulate', 'help'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 export type Protocol = 'json' | 'ini';
 /**
@@ -56,6 +56,14 @@ export interface AgentConfig {
   configFile?: string;
   /** launch: the program and its arguments (after "--"). */
   program: string[];
+  /** launch: talk to the privileged service over its socket instead of updating the install itself. */
+  viaService: boolean;
+  /** The service's local socket (service listens, launch --via-service connects). */
+  serviceSocket: string;
+  /** service: the group allowed to connect (the socket's folder is 0750 root:group, the socket 0660). */
+  socketGroup?: number;
+  /** install-service: where the systemd unit goes. */
+  systemdDir: string;
 }
 
 export interface ParsedArgs {
@@ -68,10 +76,10 @@ export interface ParsedArgs {
 const VALUE_FLAGS = new Set([
   'config', 'server', 'token', 'token-file', 'source', 'install', 'state', 'public-key', 'answer', 'protocol', 'name',
   'apply-by', 'interval-scale', 'startup-delay', 'check-interval', 'start-grace', 'health-command', 'stop-grace',
-  'keep-downloads', 'keep-old',
+  'keep-downloads', 'keep-old', 'service-socket', 'socket-group', 'systemd-dir',
   'count', 'failure-rate', 'duration', 'prefix', 'concurrency', 'start-version', 'ramp',
 ]);
-const BOOL_FLAGS = new Set(['json', 'help']);
+const BOOL_FLAGS = new Set(['json', 'help', 'via-service']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const flags = new Map<string, string | true>();
@@ -115,13 +123,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
   return { command, flags, program };
 }
 
-/** Where the agent keeps its id, journal and downloads unless told otherwise. */
-export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.UPDATE_FLEET_AGENT_STATE) return resolve(env.UPDATE_FLEET_AGENT_STATE);
-  if (process.platform === 'win32') return join(env.ProgramData ?? 'C:\\ProgramData', 'UpdateFleet', 'Agent');
-  if (typeof process.getuid === 'function' && process.getuid() === 0) return '/var/lib/update-fleet-agent';
-  return join(env.XDG_STATE_HOME ?? join(os.homedir(), '.local', 'state'), 'update-fleet-agent');
-}
+export { defaultStateDir };
 
 /** The keys the JSON file may hold; an unknown key is a typo worth stopping for. */
 interface FileConfig {
@@ -145,11 +147,14 @@ interface FileConfig {
   stopGraceSeconds?: number;
   keepDownloads?: number;
   keepOld?: number;
+  viaService?: boolean;
+  serviceSocket?: string;
+  socketGroup?: number;
 }
 const FILE_KEYS: readonly (keyof FileConfig)[] = [
   'server', 'token', 'tokenFile', 'source', 'install', 'state', 'publicKey', 'answer', 'protocol', 'name', 'applyBy',
   'applyCommand', 'intervalScale', 'startupDelaySeconds', 'checkIntervalSeconds', 'startGraceSeconds', 'healthCommand',
-  'stopGraceSeconds', 'keepDownloads', 'keepOld',
+  'stopGraceSeconds', 'keepDownloads', 'keepOld', 'viaService', 'serviceSocket', 'socketGroup',
 ];
 
 function str(flags: Map<string, string | true>, name: string): string | undefined {
@@ -280,18 +285,26 @@ export async function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = proc
     json: f.get('json') === true,
     configFile: loaded ? configFile : undefined,
     program: args.program,
+    viaService: f.get('via-service') === true || file.viaService === true,
+    serviceSocket: fromFlag(str(f, 'service-socket')) ?? fromFile(file.serviceSocket) ?? defaultServiceSocket(),
+    socketGroup: str(f, 'socket-group') !== undefined || file.socketGroup !== undefined
+      ? parsePositiveNumber('socket-group', str(f, 'socket-group') ?? file.socketGroup!, { integer: true, min: 0, max: 4_294_967_294 })
+      : undefined,
+    systemdDir: fromFlag(str(f, 'systemd-dir')) ?? '/etc/systemd/system',
   };
 }
 
 /** What each command needs before it can start; a missing piece is a usage error (exit 2). */
 export function requireFor(command: CommandName, c: AgentConfig): void {
   if (command === 'launch' && c.program.length === 0) throw new UsageError('launch needs the program to start: update-fleet-agent launch [options] -- <program> [args…]');
-  const needsInstall = command === 'launch' || command === 'run' || command === 'check' || command === 'apply' || command === 'rollback' || command === 'status';
+  // The user's side of the service never touches the install: it needs only the socket.
+  if (command === 'launch' && c.viaService) return;
+  const needsInstall = command === 'launch' || command === 'service' || command === 'install-service' || command === 'run' || command === 'check' || command === 'apply' || command === 'rollback' || command === 'status';
   if (needsInstall && !c.install) throw new UsageError('Which program does the agent update? Give --install DIR (or "install" in the configuration file).');
-  if (command === 'run' || command === 'check' || command === 'launch') {
+  if (command === 'run' || command === 'check' || command === 'launch' || command === 'service') {
     if (!c.source && !c.server) throw new UsageError('Where do updates come from? Give --server URL with --token-file FILE, or --source DIR (a share with version_info.xml).');
   }
-  if (c.server && !c.token && (command === 'run' || command === 'check' || command === 'launch')) {
+  if (c.server && !c.token && (command === 'run' || command === 'check' || command === 'launch' || command === 'service')) {
     throw new UsageError('The server needs the enrollment token: give --token-file FILE (or --token, or UPDATE_FLEET_AGENT_TOKEN).');
   }
   if (c.protocol === 'ini' && !c.server) throw new UsageError('--protocol ini reads the legacy check.ini from a server: give --server.');

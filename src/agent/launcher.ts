@@ -124,7 +124,7 @@ export async function launch(o: LaunchOptions): Promise<number> {
 }
 
 /** Checks while the program runs; returns the cycle that ends them (or undefined when the program exited first). */
-async function checkLoop(agent: Agent, config: AgentConfig, signal: AbortSignal, random: () => number, log: Logger): Promise<CycleResult | undefined> {
+export async function checkLoop(agent: Agent, config: AgentConfig, signal: AbortSignal, random: () => number, log: Logger): Promise<CycleResult | undefined> {
   let delay = await agent.startupDelaySeconds();
   log.info(`First update check in ${Math.round(delay * config.intervalScale * 10) / 10} s.`);
   while (!signal.aborted) {

@@ -15,3 +15,4 @@ export * from './prng';
 export * from './agentRules';
 export * from './launchRules';
 export * from './packageLinks';
+export * from './serviceWire';

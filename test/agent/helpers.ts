@@ -177,6 +177,9 @@ export function configFor(m: Machine, over: Partial<AgentConfig> = {}): AgentCon
     keepDownloads: 2,
     keepOld: 1,
     program: [],
+    viaService: false,
+    serviceSocket: join(m.root, 'agent.sock'),
+    systemdDir: join(m.root, 'systemd'),
     json: false,
     ...over,
   };
