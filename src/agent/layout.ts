@@ -3,6 +3,7 @@
 import { promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { oldGenerationSuffixes } from '../core/launchRules';
+import { siblingsOf } from './platform';
 
 /** The package's tar must hold this file at its root; its first line is the version. */
 export const VERSION_FILE = 'VERSION';
@@ -26,7 +27,7 @@ export interface Layout {
 }
 
 export function layoutFor(install: string, stateDir: string, keepOld = 1): Layout {
-  const dir = resolve(install);
+  const { install: dir } = siblingsOf(install);
   return {
     oldGenerations: oldGenerationSuffixes(keepOld).map((s) => `${dir}${s}`),
     install: dir,
