@@ -201,8 +201,12 @@ export class Agent {
 
   /** The new version started fine: it is no longer on probation. */
   async startedFine(version: string): Promise<void> {
-    this.log.info(`${version} started fine.`);
-    await this.locked(() => this.s.remember((s) => delete s.probation));
+    await this.locked(async () => {
+      const st = await loadAgentState(this.layout.state);
+      if (!st.probation) return; // already cleared (safe to call twice)
+      await this.s.remember((s) => delete s.probation);
+      this.log.info(`${version} started fine.`);
+    });
   }
 
   /** The first check's delay after a start (seed 002: 5 minutes): the server's, else the configured one. */

@@ -73,13 +73,13 @@ export interface ParsedArgs {
   program: string[];
 }
 
-const VALUE_FLAGS = new Set([
+export const VALUE_FLAGS = new Set([
   'config', 'server', 'token', 'token-file', 'source', 'install', 'state', 'public-key', 'answer', 'protocol', 'name',
   'apply-by', 'interval-scale', 'startup-delay', 'check-interval', 'start-grace', 'health-command', 'stop-grace',
   'keep-downloads', 'keep-old', 'service-socket', 'socket-group', 'systemd-dir',
   'count', 'failure-rate', 'duration', 'prefix', 'concurrency', 'start-version', 'ramp',
 ]);
-const BOOL_FLAGS = new Set(['json', 'help', 'via-service']);
+export const BOOL_FLAGS = new Set(['json', 'help', 'via-service']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const flags = new Map<string, string | true>();

@@ -113,6 +113,8 @@ export async function launch(o: LaunchOptions): Promise<number> {
         if (o.signal?.aborted) return EXIT.ok;
         continue; // start the version that worked
       }
+      // Ended by itself (or by the launcher) after a good start: the new version is no longer on probation.
+      if (!exit.error) await agent.startedFine(swap.version);
     }
 
     const consent = await agent.stagedConsent();
