@@ -48,7 +48,8 @@ Options
                          /var/lib/update-fleet-agent as root, ~/.local/state/update-fleet-agent otherwise)
   --public-key FILE      ed25519 public key (PEM): refuse packages without a valid signature
   --answer A             answer to update questions when nobody is at a terminal:
-                         now | later | remind:N | decline | never (default later)
+                         now | later | remind:N | decline | never (without one: the terminal, else a zenity
+                         dialog in a graphical session, else later); N is fitted to the policy's choices
   --protocol json|ini    json check-in (default) or the legacy check.ini
   --name NAME            the client's name on the server (default: the computer name)
   --apply-by launcher|agent|service
