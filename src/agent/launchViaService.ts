@@ -26,14 +26,14 @@ const POLL_SECONDS = 20;
 export async function launchViaService(o: RemoteLaunchOptions): Promise<number> {
   const { config, log, prompter } = o;
   const socket = config.serviceSocket;
-  // Reaching the service is checked before the program starts: a refused peer learns it at once.
-  try {
-    await askService(socket, { op: 'pending' });
-  } catch (e) {
-    log.error(messageOf(e));
-    return EXIT.failure;
-  }
   for (;;) {
+    // Right before each start: a refused peer learns it at once, and the service notes the start (its start watch).
+    try {
+      await askService(socket, { op: 'pending' });
+    } catch (e) {
+      log.error(messageOf(e));
+      return EXIT.failure;
+    }
     const prog = startProgram(config.program);
     let stop: StopRequest = 'none';
     const requestStop = (why: StopRequest) => {
@@ -81,13 +81,19 @@ export async function launchViaService(o: RemoteLaunchOptions): Promise<number> 
     o.signal?.removeEventListener('abort', onLauncherStop);
     running.abort();
     await poll;
+    let startAgain = false;
     try {
       const res = await askService(socket, { op: 'exited', code: exit.code });
-      if (res.ok && res.message) log.info(res.message);
+      if (res.ok && res.message) {
+        log.info(res.message);
+        await prompter.tell?.(res.message);
+      }
+      // The service rolled back a version that failed to start: start the previous one.
+      startAgain = res.ok && res.restartForUpdate;
     } catch (e) {
       log.error(e instanceof AgentFailure ? e.message : messageOf(e));
     }
     const step = stepAtExit({ stop, staged: null, code: exit.code });
-    if (step.then === 'exit') return step.exitCode;
+    if (step.then === 'exit' && !startAgain) return step.exitCode;
   }
 }

@@ -9,7 +9,7 @@ import { promises as fsp } from 'node:fs';
 import net from 'node:net';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
-import { stepAtExit } from '../core/launchRules';
+import { startFailure, stepAtExit } from '../core/launchRules';
 import { parseServiceRequest, type PendingQuestion, type ServiceRequest, type ServiceResponse } from '../core/serviceWire';
 import type { Agent } from './agent';
 import type { AgentConfig } from './config';
@@ -56,6 +56,11 @@ export class SocketPrompter implements Prompter {
     return true;
   }
 
+  /** The program exited while a question was open: it counts as "later" (asked again at the next start). */
+  cancel(): void {
+    this.current?.resolve({ kind: 'later' });
+  }
+
   takeNotice(): string | undefined {
     const n = this.notice;
     this.notice = undefined;
@@ -92,10 +97,28 @@ export async function runService(o: ServiceOptions): Promise<number> {
   const pre = await agent.beforeProgramStart();
   if (pre === EXIT.failure) log.warn('The start-up step failed; the service keeps running.');
   const flags = { mustShutDown: false, restartForUpdate: false };
+  // The user's side asks "pending" right before it starts the program: that is when the program started, for the
+  // start watch of a freshly swapped-in version (an early non-zero exit rolls it back, as `launch` does locally).
+  let startedAt: number | undefined;
+  let expectingStart = true;
 
   const handle = async (req: ServiceRequest): Promise<ServiceResponse> => {
     if (req.op === 'answer' && !prompter.answer(req.questionId, req.answer)) return { ok: false, error: 'no such question (answered already, or timed out)' };
     if (req.op === 'exited') {
+      prompter.cancel(); // an open question must not hold up the swap
+      expectingStart = true;
+      const probation = await agent.onProbation();
+      if (probation && startedAt !== undefined) {
+        const failed = startFailure({ ranMs: Date.now() - startedAt, code: req.code, graceMs: config.startGraceSeconds * 1000, stoppedByLauncher: flags.mustShutDown || flags.restartForUpdate });
+        if (failed) {
+          const restored = await agent.rollBackFailedStart(probation.version, failed);
+          flags.mustShutDown = false;
+          flags.restartForUpdate = false;
+          // Start again: the previous version is back.
+          return { ok: true, question: null, mustShutDown: false, restartForUpdate: restored !== undefined, message: `The update to ${probation.version} ${failed}; ${restored ?? 'nothing'} was put back.` };
+        }
+        await agent.startedFine(probation.version);
+      }
       const consent = await agent.stagedConsent();
       const stop = flags.mustShutDown ? 'must-shut-down' : flags.restartForUpdate ? 'restart-for-update' : 'none';
       const step = stepAtExit({ stop, staged: consent ? { consent } : null, code: req.code });
@@ -103,6 +126,10 @@ export async function runService(o: ServiceOptions): Promise<number> {
       flags.restartForUpdate = false;
       const swapped = step.swap ? await agent.swapAtExit() : undefined;
       return { ok: true, question: null, mustShutDown: false, restartForUpdate: false, ...(swapped ? { message: `Installed ${swapped.to}.` } : {}) };
+    }
+    if (req.op === 'pending' && expectingStart) {
+      expectingStart = false;
+      startedAt = Date.now();
     }
     const notice = prompter.takeNotice();
     return { ok: true, question: prompter.pending(), ...flags, ...(notice ? { message: notice } : {}) };

@@ -15,6 +15,7 @@ import { assertCompleteVersion, cleanupTempDirs, machine, makePackage, MAIN_TS, 
 const PROGRAM = `#!/bin/sh
 v=$(head -n 1 "$1/VERSION")
 echo "$v" >> "$2/started.log"
+if [ -e "$2/fail-$v" ]; then exit 1; fi
 while [ ! -e "$2/quit" ]; do sleep 0.1; done
 rm -f "$2/quit"
 `;
@@ -91,6 +92,39 @@ describe('agent: the privileged service and the user\'s side (seed 002)', functi
       service.child.kill('SIGTERM');
       const s = await service.done;
       assert.equal(s.code, 0, s.stderr);
+    }
+  });
+
+  it('the service rolls back a new version that exits 1 right after the user\'s side started it', async () => {
+    await fleet.setPolicy({ mode: 'auto', delivery: 'on-demand', remindOptionsDays: [1, 3, 7] });
+    const m = await machine('1.0.0', fleet.ts.enrollToken);
+    await fsp.chmod(m.root, 0o755);
+    const socket = join(m.root, 'run', 'agent.sock');
+    const home = join(m.root, 'nobody');
+    await fsp.mkdir(home);
+    await fsp.chown(home, 65534, 65534);
+    const prog = join(home, 'program.sh');
+    await fsp.writeFile(prog, PROGRAM, { mode: 0o755 });
+    await fsp.writeFile(join(home, 'fail-3.0.0'), '');
+    await fleet.publish('3.0.0', await makePackage('3.0.0'));
+    const service = background(['service', '--server', fleet.ts.url, '--token-file', m.tokenFile, '--install', m.install, '--state', m.state,
+      '--service-socket', socket, '--socket-group', '65534', '--interval-scale', '0.01', '--startup-delay', '1', '--start-grace', '5']);
+    try {
+      await until(() => existsSync(socket), 'the service to listen');
+      const user = background(['launch', '--via-service', '--service-socket', socket, '--answer', 'now', '--interval-scale', '0.01', '--stop-grace', '2',
+        '--', '/bin/sh', prog, m.install, home], { uid: 65534, gid: 65534 }, { HOME: home });
+      const started = async () => (await fsp.readFile(join(home, 'started.log'), 'utf8').catch(() => '')).trim().split('\n');
+      await until(async () => (await started()).join(',') === '1.0.0,3.0.0,1.0.0', 'the previous version to start again', 40_000);
+      await assertCompleteVersion(m.install, ['1.0.0']);
+      const id = JSON.parse(await fsp.readFile(join(m.state, 'identity.json'), 'utf8')).clientId as string;
+      const d = await fleet.clientDetail(id);
+      assert.equal(d.state, 'failed');
+      assert.equal(d.reason, 'rolled back: 3.0.0 exited with code 1 at start; 1.0.0 is installed again');
+      await fsp.writeFile(join(home, 'quit'), '');
+      assert.equal((await user.done).code, 0);
+    } finally {
+      service.child.kill('SIGTERM');
+      await service.done;
     }
   });
 
