@@ -172,6 +172,8 @@ export class Agent {
       deferred: st.deferred && Date.parse(st.deferred.until) > this.now().getTime() ? st.deferred : null,
       lastCheckAt: st.lastCheckAt ?? null,
       lastResult: st.lastResult ?? null,
+      onProbation: st.probation ?? null,
+      rolledBack: st.rolledBack ?? null,
       journal: journal ? { op: journal.op, step: journal.steps[journal.index]?.name ?? 'finishing' } : null,
     };
   }

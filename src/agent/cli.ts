@@ -251,6 +251,7 @@ function formatStatus(s: Record<string, unknown>): string {
     `Deferred:      ${deferred ? `${deferred.version} until ${deferred.until}` : 'no'}`,
     `Last check:    ${s.lastCheckAt ? `${String(s.lastCheckAt)} — ${String(s.lastResult)}` : 'never'}`,
     `Journal:       ${journal ? `${journal.op} at ${journal.step}` : 'clean'}`,
+    ...(s.rolledBack ? [`Rolled back:   ${(s.rolledBack as { reason: string }).reason}`] : []),
   ];
   return `${lines.join('\n')}\n`;
 }
