@@ -61,6 +61,22 @@ describe('agent: a kill at any journal step leaves a complete install', function
     });
   }
 
+  // With --keep-old 2 the swap also shifts "_old" to "_old.2": a kill there is finished like any other step.
+  for (const point of ['shift-old-1', 'after:shift-old-1']) {
+    it(`check --keep-old 2 killed at "${point}"`, async () => {
+      const m = await machine('1.0.0', fleet.ts.enrollToken);
+      await writeTree(`${m.install}_old`, filesOf('0.9.0'));
+      const r = await runCli(['check', '--apply-by', 'agent', '--keep-old', '2', '--server', fleet.ts.url, '--token-file', m.tokenFile, '--install', m.install, '--state', m.state], { [CRASH_ENV]: point });
+      assert.equal(r.signal, 'SIGKILL', `the process was killed (code ${r.code}): ${r.stderr}`);
+      const { agent } = await agentFor(configFor(m, { server: fleet.ts.url, token: fleet.ts.enrollToken, keepOld: 2 }));
+      await agent.recover();
+      assert.equal(await agent.journal.read(), undefined);
+      await assertCompleteVersion(m.install, ['2.0.0']);
+      await assertCompleteVersion(`${m.install}_old`, ['1.0.0']);
+      await assertCompleteVersion(`${m.install}_old.2`, ['0.9.0']);
+    });
+  }
+
   for (const point of ROLLBACK_POINTS) {
     it(`rollback killed at "${point}"`, async () => {
       const m = await machine('1.0.0', fleet.ts.enrollToken);
