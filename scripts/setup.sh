@@ -8,6 +8,7 @@ bash scripts/setup-postgres.sh
 # The agent's terminal-question test answers through a real terminal, driven by tmux.
 if ! command -v tmux >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y tmux
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y tmux \
+    || { $SUDO apt-get update && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y tmux; }
 fi
 if [ -f scripts/install-code-server.sh ]; then bash scripts/install-code-server.sh; fi
