@@ -5,9 +5,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
 bash scripts/setup-postgres.sh
-# wrk: the load generator of the scale benchmark (npm run bench:scale), from Debian.
-if ! command -v wrk >/dev/null 2>&1; then
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y wrk || { $SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y wrk; }
-fi
+# Debian tools the tests and benchmarks use: tmux (the agent's terminal-question test answers through a real
+# terminal) and wrk (the load generator of npm run bench:scale).
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+for tool in tmux wrk; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y "$tool" \
+      || { $SUDO apt-get update && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y "$tool"; }
+  fi
+done
 if [ -f scripts/install-code-server.sh ]; then bash scripts/install-code-server.sh; fi

@@ -37,6 +37,10 @@ export interface AgentState {
   deferred?: Deferral;
   /** The last update attempt failed: check-ins say so, so the server keeps showing the failure and its reason. */
   lastFailure?: LastFailure;
+  /** A version that failed to start after the swap and was rolled back by the launcher: not installed again. */
+  rolledBack?: LastFailure;
+  /** Swapped in, not yet seen to start: the next `launch` watches its start and rolls it back if it fails. */
+  probation?: { version: string; from: string | null };
   startupDelaySeconds?: number;
   nextCheckSeconds?: number;
   lastCheckAt?: string;

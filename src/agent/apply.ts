@@ -14,8 +14,13 @@ export interface SwapResult {
 }
 
 export function applySteps(layout: Layout): Step[] {
+  const g = layout.oldGenerations.length > 0 ? layout.oldGenerations : [layout.old];
+  // Retention: the oldest kept generation is discarded, the others move one place down ("_old" → "_old.2" …).
+  const shifts: Step[] = [];
+  for (let i = g.length - 2; i >= 0; i--) shifts.push({ name: `shift-old-${i + 1}`, kind: 'rename', from: g[i], to: g[i + 1] });
   return [
-    { name: 'discard-old', kind: 'rename', from: layout.old, to: layout.oldDiscard, replace: true },
+    { name: 'discard-old', kind: 'rename', from: g[g.length - 1], to: layout.oldDiscard, replace: true },
+    ...shifts,
     { name: 'move-current-to-old', kind: 'rename', from: layout.install, to: layout.old },
     { name: 'move-pending-to-install', kind: 'rename', from: layout.pending, to: layout.install },
     { name: 'remove-discarded', kind: 'remove', path: layout.oldDiscard, bestEffort: true },

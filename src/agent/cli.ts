@@ -3,8 +3,13 @@ import { Agent } from './agent';
 import { describeConfig, loadConfig, parseArgs, parsePositiveNumber, parseServerUrl, requireFor, type AgentConfig, type ParsedArgs } from './config';
 import { EXIT, UsageError, messageOf, type ExitCode } from './errors';
 import { loadIdentity } from './identity';
+import { launch } from './launcher';
+import { launchViaService } from './launchViaService';
+import { resolve } from 'node:path';
+import { runService, SocketPrompter } from './service';
+import { installServiceUnit } from './systemdUnit';
 import { consoleLogger, type Logger } from './log';
-import { createPrompter } from './prompter';
+import { createPrompter, type Prompter } from './prompter';
 import { LocalReporter, ServerReporter, type Reporter } from './reporter';
 import { ServerSource } from './serverSource';
 import { ShareSource } from './shareSource';
@@ -14,11 +19,20 @@ import type { UpdateSource } from './updateSource';
 export const USAGE = `update-fleet-agent — keeps one installed program up to date from an Update Fleet server or a share.
 
 Usage: update-fleet-agent <command> [options]
+       update-fleet-agent launch [options] -- <program> [args…]
 
 Commands
-  run        keep going: apply a staged update at start, first check after the start-up delay, then at the
-             interval the server returns (Ctrl-C or SIGTERM stops it)
-  check      check once and follow the decision (download, verify, stage, and install when allowed)
+  launch     start the program through the launcher: recover an interrupted swap, swap in an accepted update,
+             start the program, check after the start-up delay and then at the interval, stage updates in
+             <install>_update_pending while it runs, swap them in when it exits; roll back a new version that
+             fails to start; end the program when the user declines a mandatory update
+  service    the privileged update service (as root; seed 002): owns the install, checks, stages, and swaps
+             when the user's side says the program exited; listens on --service-socket
+  install-service
+             write the systemd unit of the service into --systemd-dir (default /etc/systemd/system)
+  run        keep going without a program: first check after the start-up delay, then at the interval the
+             server returns (Ctrl-C or SIGTERM stops it); stages, and swaps only with --apply-by agent
+  check      check once and follow the decision (download, verify, stage; swap only with --apply-by agent)
   apply      swap the staged <install>_update_pending in (for the privileged update service, at shutdown/boot)
   rollback   swap <install>_old back in
   status     what is installed, staged, deferred; the client id (--json for JSON)
@@ -34,11 +48,27 @@ Options
                          /var/lib/update-fleet-agent as root, ~/.local/state/update-fleet-agent otherwise)
   --public-key FILE      ed25519 public key (PEM): refuse packages without a valid signature
   --answer A             answer to update questions when nobody is at a terminal:
-                         now | later | remind:N | decline | never (default later)
+                         now | later | remind:N | decline | never (without one: the terminal, else a zenity
+                         dialog in a graphical session, else later); N is fitted to the policy's choices
   --protocol json|ini    json check-in (default) or the legacy check.ini
   --name NAME            the client's name on the server (default: the computer name)
-  --apply-by agent|service   who swaps the new version in (default agent; service = only "apply" does)
+  --apply-by launcher|agent|service
+                         who swaps the new version in: launcher (default) = launch at the program's exit, or
+                         apply; agent = check/run right away (only where the program is not running);
+                         service = only "apply" (the privileged update service)
+  --startup-delay S      first check S seconds after the start until the server says (default 300, seed 002)
+  --check-interval S     seconds between checks when the source does not say (share, ini; default 86400)
   --interval-scale X     multiply the server's intervals by X (demos and tests)
+  --start-grace S        launch: a new version exiting within S seconds failed to start and is rolled back
+                         (default 10)
+  --health-command CMD   launch: run (by the shell) after a new version's grace time; failing rolls it back
+  --stop-grace S         launch: seconds between SIGTERM and SIGKILL when the program must end (default 10)
+  --keep-downloads N     verified packages kept in <state>/downloads (default 2; older ones are removed)
+  --keep-old N           previous versions kept beside the install: _old, _old.2, … (default 1)
+  --via-service          launch: leave the install to the privileged service; only ask, answer and report the exit
+  --service-socket PATH  the service's socket (default /run/update-fleet-agent/agent.sock)
+  --socket-group GID     service: the group whose members may connect (socket folder 0750, socket 0660)
+  --systemd-dir DIR      install-service: where the unit file goes (default /etc/systemd/system)
   --json                 status as JSON
 
 Simulator options
@@ -60,16 +90,30 @@ export function buildReporter(c: AgentConfig, clientId: string, log: Logger): Re
   return new LocalReporter(c.state, clientId, log);
 }
 
-export async function createAgent(c: AgentConfig, log: Logger): Promise<Agent> {
+export async function createAgent(c: AgentConfig, log: Logger, prompter: Prompter = createPrompter(c.answer)): Promise<Agent> {
   const identity = await loadIdentity(c.state, c.name);
   return new Agent({
     config: c,
     identity,
     source: buildSource(c),
     reporter: buildReporter(c, identity.clientId, log),
-    prompter: createPrompter(c.answer),
+    prompter,
     log,
   });
+}
+
+/** Until SIGINT/SIGTERM: the long-running commands stop cleanly (at shutdown the launcher still swaps). */
+async function untilStopped<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ac = new AbortController();
+  const stop = () => ac.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    return await fn(ac.signal);
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
 }
 
 function simulatorOptions(args: ParsedArgs, env: NodeJS.ProcessEnv): SimulatorOptions {
@@ -127,8 +171,10 @@ async function simulate(args: ParsedArgs, env: NodeJS.ProcessEnv, log: Logger): 
   return s.checkins > 0 ? EXIT.ok : EXIT.failure;
 }
 
-export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ExitCode> {
-  const log = consoleLogger({ timestamps: argv.includes('run') || argv.includes('simulate'), infoToStderr: argv.includes('--json') });
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const long = argv[0] === 'run' || argv[0] === 'simulate' || argv[0] === 'launch' || argv[0] === 'service';
+  // Under launch the program owns stdout; the launcher's words go to stderr.
+  const log = consoleLogger({ timestamps: long, infoToStderr: argv.includes('--json') || argv[0] === 'launch' });
   try {
     const args = parseArgs(argv);
     if (args.command === 'help' || args.flags.get('help') === true) {
@@ -138,6 +184,20 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     if (args.command === 'simulate') return await simulate(args, env, log);
     const config = await loadConfig(args, env);
     requireFor(args.command, config);
+    if (args.command === 'launch' && config.viaService) {
+      return await untilStopped((signal) => launchViaService({ config, prompter: createPrompter(config.answer), log, signal }));
+    }
+    if (args.command === 'service') {
+      const prompter = new SocketPrompter();
+      const agent = await createAgent(config, log, prompter);
+      return await untilStopped((signal) => runService({ agent, config, prompter, log, signal }));
+    }
+    if (args.command === 'install-service') {
+      if (!config.configFile) throw new UsageError('install-service needs the configuration file the service will read: --config FILE.');
+      const file = await installServiceUnit(config.systemdDir, [process.execPath, resolve(process.argv[1] ?? 'update-fleet-agent')], config.configFile);
+      process.stdout.write(`Wrote ${file}.\nEnable it with: systemctl daemon-reload && systemctl enable --now update-fleet-agent.service\n`);
+      return EXIT.ok;
+    }
     const agent = await createAgent(config, log);
     switch (args.command) {
       case 'check':
@@ -152,6 +212,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         process.stdout.write(config.json ? `${JSON.stringify(out, null, 2)}\n` : formatStatus(out));
         return EXIT.ok;
       }
+      case 'launch':
+        return await untilStopped((signal) => launch({ agent, config, log, signal }));
       case 'run': {
         const ac = new AbortController();
         const stop = () => ac.abort();
@@ -165,6 +227,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
         }
       }
     }
+    return EXIT.usage;
   } catch (e) {
     if (e instanceof UsageError) {
       log.error(`${e.message}\nRun "update-fleet-agent help" for usage.`);
@@ -188,6 +251,7 @@ function formatStatus(s: Record<string, unknown>): string {
     `Deferred:      ${deferred ? `${deferred.version} until ${deferred.until}` : 'no'}`,
     `Last check:    ${s.lastCheckAt ? `${String(s.lastCheckAt)} — ${String(s.lastResult)}` : 'never'}`,
     `Journal:       ${journal ? `${journal.op} at ${journal.step}` : 'clean'}`,
+    ...(s.rolledBack ? [`Rolled back:   ${(s.rolledBack as { reason: string }).reason}`] : []),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -1,17 +1,22 @@
 // Configuration: a JSON file (--config FILE, default <state-dir>/agent.json) with command-line flags on top.
 // The enrollment token is read here and never printed (status shows only whether one is set).
 import { promises as fsp } from 'node:fs';
-import os from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from './errors';
 import { readJsonFile } from './files';
+import { defaultServiceSocket, defaultStateDir } from './platform';
 import { parseAnswer, type Answer } from './prompter';
 
-export const COMMANDS = ['run', 'check', 'apply', 'rollback', 'status', 'simulate', 'help'] as const;
+export const COMMANDS = ['launch', 'service', 'install-service', 'run', 'check', 'apply', 'rollback', 'status', 'simulate', 'help'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 export type Protocol = 'json' | 'ini';
-/** agent: the agent swaps the install itself; service: only a separately started `apply` (privileged) swaps. */
-export type ApplyBy = 'agent' | 'service';
+/**
+ * launcher (default): check/run only stage; the swap happens when the program is not running: `launch` swaps at the
+ * program's exit (seed 002: at shutdown), `apply` on demand. agent: check/run swap right away (only where the program
+ * is known not to run). service: only a separately started, privileged `apply` swaps.
+ */
+export type ApplyBy = 'launcher' | 'agent' | 'service';
+export const APPLY_BY: readonly ApplyBy[] = ['launcher', 'agent', 'service'];
 
 export interface AgentConfig {
   server?: string;
@@ -37,27 +42,55 @@ export interface AgentConfig {
   startupDelaySeconds: number;
   /** Check interval for sources that do not say (the share, the legacy ini): seed 002's "daily". */
   checkIntervalSeconds: number;
+  /** launch: a new version that exits within this many seconds of its start failed to start (rolled back). */
+  startGraceSeconds: number;
+  /** launch: run after a new version started (after the grace time); a non-zero exit rolls it back. */
+  healthCommand?: string[];
+  /** launch: after SIGTERM, how long the program may take to end before SIGKILL. */
+  stopGraceSeconds: number;
+  /** Retention: verified packages kept in <state>/downloads (seed 003: kept for a manual rollback). */
+  keepDownloads: number;
+  /** Retention: previous versions kept beside the install ("_old", "_old.2", …). */
+  keepOld: number;
   json: boolean;
   configFile?: string;
+  /** launch: the program and its arguments (after "--"). */
+  program: string[];
+  /** launch: talk to the privileged service over its socket instead of updating the install itself. */
+  viaService: boolean;
+  /** The service's local socket (service listens, launch --via-service connects). */
+  serviceSocket: string;
+  /** service: the group allowed to connect (the socket's folder is 0750 root:group, the socket 0660). */
+  socketGroup?: number;
+  /** install-service: where the systemd unit goes. */
+  systemdDir: string;
 }
 
 export interface ParsedArgs {
   command: CommandName;
   flags: Map<string, string | true>;
+  /** launch: the program and its arguments, everything after "--". */
+  program: string[];
 }
 
-const VALUE_FLAGS = new Set([
+export const VALUE_FLAGS = new Set([
   'config', 'server', 'token', 'token-file', 'source', 'install', 'state', 'public-key', 'answer', 'protocol', 'name',
-  'apply-by', 'interval-scale', 'startup-delay', 'check-interval',
+  'apply-by', 'interval-scale', 'startup-delay', 'check-interval', 'start-grace', 'health-command', 'stop-grace',
+  'keep-downloads', 'keep-old', 'service-socket', 'socket-group', 'systemd-dir',
   'count', 'failure-rate', 'duration', 'prefix', 'concurrency', 'start-version', 'ramp',
 ]);
-const BOOL_FLAGS = new Set(['json', 'help']);
+export const BOOL_FLAGS = new Set(['json', 'help', 'via-service']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const flags = new Map<string, string | true>();
   let command: CommandName | undefined;
+  let program: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
+    if (arg === '--') {
+      program = argv.slice(i + 1);
+      break;
+    }
     if (arg === '-h') {
       flags.set('help', true);
       continue;
@@ -86,16 +119,11 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
     command = arg as CommandName;
   }
   if (!command) command = 'help';
-  return { command, flags };
+  if (program.length > 0 && command !== 'launch') throw new UsageError(`Only "launch" takes a program after "--".`);
+  return { command, flags, program };
 }
 
-/** Where the agent keeps its id, journal and downloads unless told otherwise. */
-export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.UPDATE_FLEET_AGENT_STATE) return resolve(env.UPDATE_FLEET_AGENT_STATE);
-  if (process.platform === 'win32') return join(env.ProgramData ?? 'C:\\ProgramData', 'UpdateFleet', 'Agent');
-  if (typeof process.getuid === 'function' && process.getuid() === 0) return '/var/lib/update-fleet-agent';
-  return join(env.XDG_STATE_HOME ?? join(os.homedir(), '.local', 'state'), 'update-fleet-agent');
-}
+export { defaultStateDir };
 
 /** The keys the JSON file may hold; an unknown key is a typo worth stopping for. */
 interface FileConfig {
@@ -114,10 +142,19 @@ interface FileConfig {
   intervalScale?: number;
   startupDelaySeconds?: number;
   checkIntervalSeconds?: number;
+  startGraceSeconds?: number;
+  healthCommand?: string[];
+  stopGraceSeconds?: number;
+  keepDownloads?: number;
+  keepOld?: number;
+  viaService?: boolean;
+  serviceSocket?: string;
+  socketGroup?: number;
 }
 const FILE_KEYS: readonly (keyof FileConfig)[] = [
   'server', 'token', 'tokenFile', 'source', 'install', 'state', 'publicKey', 'answer', 'protocol', 'name', 'applyBy',
-  'applyCommand', 'intervalScale', 'startupDelaySeconds', 'checkIntervalSeconds',
+  'applyCommand', 'intervalScale', 'startupDelaySeconds', 'checkIntervalSeconds', 'startGraceSeconds', 'healthCommand',
+  'stopGraceSeconds', 'keepDownloads', 'keepOld', 'viaService', 'serviceSocket', 'socketGroup',
 ];
 
 function str(flags: Map<string, string | true>, name: string): string | undefined {
@@ -201,8 +238,18 @@ export async function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = proc
   const answerText = str(f, 'answer') ?? file.answer;
   const protocol = (str(f, 'protocol') ?? file.protocol ?? 'json') as Protocol;
   if (protocol !== 'json' && protocol !== 'ini') throw new UsageError(`--protocol must be json or ini, not "${protocol}".`);
-  const applyBy = (str(f, 'apply-by') ?? file.applyBy ?? 'agent') as ApplyBy;
-  if (applyBy !== 'agent' && applyBy !== 'service') throw new UsageError(`--apply-by must be agent or service, not "${applyBy}".`);
+  const applyBy = (str(f, 'apply-by') ?? file.applyBy ?? 'launcher') as ApplyBy;
+  if (!APPLY_BY.includes(applyBy)) throw new UsageError(`--apply-by must be launcher, agent or service, not "${applyBy}".`);
+  if (file.healthCommand !== undefined && (!Array.isArray(file.healthCommand) || file.healthCommand.length === 0 || !file.healthCommand.every((s) => typeof s === 'string'))) {
+    throw new UsageError(`${configFile}: healthCommand must be a list of strings, e.g. ["/opt/fleet-client/app/bin/selftest"].`);
+  }
+  // On the command line the health command is one string for the shell.
+  const healthFlag = str(f, 'health-command');
+  const healthCommand = healthFlag ? (process.platform === 'win32' ? ['cmd.exe', '/d', '/s', '/c', healthFlag] : ['/bin/sh', '-c', healthFlag]) : file.healthCommand;
+  const num = (flag: string, key: keyof FileConfig, dflt: number, o: { integer?: boolean; min?: number; max?: number }) => {
+    const t = str(f, flag) ?? (file[key] as number | undefined);
+    return t === undefined ? dflt : parsePositiveNumber(flag, t, o);
+  };
   if (file.applyCommand !== undefined && (!Array.isArray(file.applyCommand) || file.applyCommand.length === 0 || !file.applyCommand.every((s) => typeof s === 'string'))) {
     throw new UsageError(`${configFile}: applyCommand must be a list of strings, e.g. ["systemctl", "start", "update-fleet-apply.service"].`);
   }
@@ -230,19 +277,34 @@ export async function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = proc
     intervalScale: scaleText === undefined ? 1 : parsePositiveNumber('interval-scale', scaleText, { max: 1000 }),
     startupDelaySeconds: delayText === undefined ? 300 : parsePositiveNumber('startup-delay', delayText, { min: 0, max: 86_400 }),
     checkIntervalSeconds: intervalText === undefined ? 86_400 : parsePositiveNumber('check-interval', intervalText, { min: 1, max: 30 * 86_400 }),
+    startGraceSeconds: num('start-grace', 'startGraceSeconds', 10, { min: 0, max: 3600 }),
+    healthCommand,
+    stopGraceSeconds: num('stop-grace', 'stopGraceSeconds', 10, { min: 0, max: 3600 }),
+    keepDownloads: num('keep-downloads', 'keepDownloads', 2, { integer: true, min: 1, max: 100 }),
+    keepOld: num('keep-old', 'keepOld', 1, { integer: true, min: 1, max: 20 }),
     json: f.get('json') === true,
     configFile: loaded ? configFile : undefined,
+    program: args.program,
+    viaService: f.get('via-service') === true || file.viaService === true,
+    serviceSocket: fromFlag(str(f, 'service-socket')) ?? fromFile(file.serviceSocket) ?? defaultServiceSocket(),
+    socketGroup: str(f, 'socket-group') !== undefined || file.socketGroup !== undefined
+      ? parsePositiveNumber('socket-group', str(f, 'socket-group') ?? file.socketGroup!, { integer: true, min: 0, max: 4_294_967_294 })
+      : undefined,
+    systemdDir: fromFlag(str(f, 'systemd-dir')) ?? '/etc/systemd/system',
   };
 }
 
 /** What each command needs before it can start; a missing piece is a usage error (exit 2). */
 export function requireFor(command: CommandName, c: AgentConfig): void {
-  const needsInstall = command === 'run' || command === 'check' || command === 'apply' || command === 'rollback' || command === 'status';
+  if (command === 'launch' && c.program.length === 0) throw new UsageError('launch needs the program to start: update-fleet-agent launch [options] -- <program> [args…]');
+  // The user's side of the service never touches the install: it needs only the socket.
+  if (command === 'launch' && c.viaService) return;
+  const needsInstall = command === 'launch' || command === 'service' || command === 'install-service' || command === 'run' || command === 'check' || command === 'apply' || command === 'rollback' || command === 'status';
   if (needsInstall && !c.install) throw new UsageError('Which program does the agent update? Give --install DIR (or "install" in the configuration file).');
-  if (command === 'run' || command === 'check') {
+  if (command === 'run' || command === 'check' || command === 'launch' || command === 'service') {
     if (!c.source && !c.server) throw new UsageError('Where do updates come from? Give --server URL with --token-file FILE, or --source DIR (a share with version_info.xml).');
   }
-  if (c.server && !c.token && (command === 'run' || command === 'check')) {
+  if (c.server && !c.token && (command === 'run' || command === 'check' || command === 'launch' || command === 'service')) {
     throw new UsageError('The server needs the enrollment token: give --token-file FILE (or --token, or UPDATE_FLEET_AGENT_TOKEN).');
   }
   if (c.protocol === 'ini' && !c.server) throw new UsageError('--protocol ini reads the legacy check.ini from a server: give --server.');
@@ -264,5 +326,12 @@ export function describeConfig(c: AgentConfig): Record<string, unknown> {
     name: c.name ?? null,
     applyBy: c.applyBy,
     intervalScale: c.intervalScale,
+    startupDelaySeconds: c.startupDelaySeconds,
+    checkIntervalSeconds: c.checkIntervalSeconds,
+    startGraceSeconds: c.startGraceSeconds,
+    healthCommand: c.healthCommand ?? null,
+    stopGraceSeconds: c.stopGraceSeconds,
+    keepDownloads: c.keepDownloads,
+    keepOld: c.keepOld,
   };
 }

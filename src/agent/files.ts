@@ -1,6 +1,6 @@
 // Small file-system helpers the crash-safe steps rely on: atomic writes and "does it exist" without races on ENOENT.
 import { promises as fsp } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export async function exists(path: string): Promise<boolean> {
   try {
@@ -24,6 +24,29 @@ export async function fsyncDir(dir: string): Promise<void> {
   } catch {
     // Windows cannot open a directory for fsync; the rename is still atomic there.
   }
+}
+
+/**
+ * Flush every file and folder of a tree to disk (before a staged folder is committed by a rename, so a power cut
+ * after the rename cannot leave a folder of empty files). Links are not followed.
+ */
+export async function syncTree(root: string): Promise<void> {
+  const walk = async (dir: string): Promise<void> => {
+    for (const d of await fsp.readdir(dir, { withFileTypes: true })) {
+      const p = join(dir, d.name);
+      if (d.isDirectory()) await walk(p);
+      else if (d.isFile()) {
+        const fh = await fsp.open(p, 'r');
+        try {
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+      }
+    }
+    await fsyncDir(dir);
+  };
+  await walk(root);
 }
 
 /**

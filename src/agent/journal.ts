@@ -5,9 +5,9 @@
 // against what is on disk) or, when the kill hit a work step or an undo, removes the scratch output and undoes the
 // renames already made. The install folder is therefore always a complete version.
 import { promises as fsp } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { crashPoint } from './crash';
-import { exists, readJsonFile, removeTree, writeFileAtomic } from './files';
+import { exists, fsyncDir, readJsonFile, removeTree, writeFileAtomic } from './files';
 
 export type Step =
   | { name: string; kind: 'work'; scratch: string }
@@ -63,6 +63,8 @@ async function forward(step: Step, work?: (step: Step) => Promise<void>): Promis
         await removeTree(step.to);
       }
       await fsp.rename(step.from, step.to);
+      // The rename is on disk before the journal moves on to the next step.
+      await fsyncDir(dirname(step.to));
       return;
     case 'remove':
       try {
@@ -81,7 +83,10 @@ async function forward(step: Step, work?: (step: Step) => Promise<void>): Promis
 async function backward(step: Step): Promise<void> {
   switch (step.kind) {
     case 'rename':
-      if ((await exists(step.to)) && !(await exists(step.from))) await fsp.rename(step.to, step.from);
+      if ((await exists(step.to)) && !(await exists(step.from))) {
+        await fsp.rename(step.to, step.from);
+        await fsyncDir(dirname(step.from));
+      }
       return;
     case 'remove':
       return; // only discardable things are removed by a plan

@@ -2,6 +2,8 @@
 // one is kept beside it ("<dir>_old"). Everything the agent itself writes is in the state dir.
 import { promises as fsp } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { oldGenerationSuffixes } from '../core/launchRules';
+import { siblingsOf } from './platform';
 
 /** The package's tar must hold this file at its root; its first line is the version. */
 export const VERSION_FILE = 'VERSION';
@@ -14,6 +16,8 @@ export interface Layout {
   partial: string;
   /** The previous version, for rollback. */
   old: string;
+  /** Every kept previous version, newest first: old, then "<install>_old.2", … (retention, at least one). */
+  oldGenerations: string[];
   /** An older `_old` being replaced; deleted at the end of the swap. */
   oldDiscard: string;
   /** Where rollback parks the current version for a moment. */
@@ -22,9 +26,10 @@ export interface Layout {
   downloads: string;
 }
 
-export function layoutFor(install: string, stateDir: string): Layout {
-  const dir = resolve(install);
+export function layoutFor(install: string, stateDir: string, keepOld = 1): Layout {
+  const { install: dir } = siblingsOf(install);
   return {
+    oldGenerations: oldGenerationSuffixes(keepOld).map((s) => `${dir}${s}`),
     install: dir,
     pending: `${dir}_update_pending`,
     partial: `${dir}_update_pending.partial`,

@@ -1,7 +1,8 @@
 // Asking the user about an update (seeds 000 and 003): install now, later, remind me in N days, decline, or
 // "do not ask me again". A terminal prompt when a person is there; otherwise the configured --answer.
 import { createInterface } from 'node:readline/promises';
-import type { UpdateAnswer } from '../core/agentRules';
+import { DEFAULT_REMIND_OPTIONS_DAYS, type UpdateAnswer } from '../core/agentRules';
+import { desktopPrompter } from './desktop';
 import { UsageError } from './errors';
 
 /** The answer's rules live in src/core/agentRules.ts. */
@@ -19,8 +20,15 @@ export interface PromptRequest {
   message: string;
 }
 
+/**
+ * The one interface through which the user is asked and told things in their session: the terminal, a desktop
+ * dialog (zenity / notify-send, src/agent/desktop.ts), or a fixed --answer for unattended machines.
+ */
 export interface Prompter {
-  ask(request: PromptRequest): Promise<Answer>;
+  /** An aborted question (the program exited meanwhile) is answered "later". */
+  ask(request: PromptRequest, signal?: AbortSignal): Promise<Answer>;
+  /** Tell the user something they must know (e.g. why the program is being shut down). Best effort. */
+  tell?(message: string): Promise<void>;
 }
 
 export const MAX_REMIND_DAYS = 90;
@@ -72,7 +80,12 @@ export class TerminalPrompter implements Prompter {
     private readonly output: NodeJS.WritableStream = process.stdout,
   ) {}
 
-  async ask(r: PromptRequest): Promise<Answer> {
+  async tell(message: string): Promise<void> {
+    this.output.write(`\n*** ${message}\n`);
+  }
+
+  async ask(r: PromptRequest, signal?: AbortSignal): Promise<Answer> {
+    if (signal?.aborted) return { kind: 'later' };
     const rl = createInterface({ input: this.input, output: this.output, terminal: true });
     try {
       const what = r.phase === 'install' ? `${r.version} is downloaded and ready to install` : `Update ${r.version} is available`;
@@ -80,17 +93,23 @@ export class TerminalPrompter implements Prompter {
       if (r.message) lines.push(r.message);
       const choices: string[] = ['[n]ow', '[l]ater'];
       if (!r.mandatory) {
-        for (const d of r.remindOptionsDays) choices.push(`[${d}] remind me in ${d} day${d === 1 ? '' : 's'}`);
+        for (const d of r.remindOptionsDays.length > 0 ? r.remindOptionsDays : DEFAULT_REMIND_OPTIONS_DAYS) choices.push(`[${d}] remind me in ${d} day${d === 1 ? '' : 's'}`);
         choices.push('[d]ecline', '[never] do not ask me again');
       } else {
         choices.push('[d]ecline (the program shuts down)');
       }
       this.output.write(`${lines.join('\n')}\n${choices.join('  ')}\n`);
       for (;;) {
-        const reply = (await rl.question('> ')).trim().toLowerCase();
+        let reply: string;
+        try {
+          reply = (await rl.question('> ', signal ? { signal } : {})).trim().toLowerCase();
+        } catch (e) {
+          if (signal?.aborted) return { kind: 'later' };
+          throw e;
+        }
         const a = interpretReply(reply, r);
         if (a) return a;
-        this.output.write('Please answer n, l, d' + (r.mandatory ? '' : ', a number of days or never') + '.\n');
+        this.output.write('Please answer n, l, d' + (r.mandatory ? '' : ', one of the offered numbers of days, or never') + '.\n');
       }
     } finally {
       rl.close();
@@ -106,14 +125,51 @@ export function interpretReply(reply: string, r: Pick<PromptRequest, 'mandatory'
   if (r.mandatory) return undefined;
   if (reply === 'never') return { kind: 'never' };
   if (/^\d{1,2}$/.test(reply)) {
+    // Only the choices the policy offers (seed 000: 1, 3, 7).
     const days = Number(reply);
-    if (days >= 1 && days <= MAX_REMIND_DAYS) return { kind: 'remind', days };
+    const offered = r.remindOptionsDays.length > 0 ? r.remindOptionsDays : DEFAULT_REMIND_OPTIONS_DAYS;
+    if (offered.includes(days)) return { kind: 'remind', days };
   }
   return undefined;
 }
 
-/** Interactive when a person sits at a terminal, otherwise the --answer (default later). */
-export function createPrompter(answer: Answer | undefined, interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY)): Prompter {
-  if (answer) return new FixedPrompter(answer);
-  return interactive ? new TerminalPrompter() : new FixedPrompter({ kind: 'later' });
+/**
+ * A given --answer wins; else the terminal when a person sits at one; else a desktop dialog when the session has
+ * one (zenity); else "later". Messages also go to the desktop's notifications where notify-send exists.
+ */
+export function createPrompter(
+  answer: Answer | undefined,
+  interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY),
+  desktop: Prompter | undefined = desktopPrompter(),
+): Prompter {
+  let p: Prompter;
+  if (answer) p = new FixedPrompter(answer);
+  else if (interactive) p = new TerminalPrompter();
+  else p = desktop ?? new FixedPrompter({ kind: 'later' });
+  if (!desktop?.tell || p === desktop) return p;
+  const base = p;
+  return {
+    ask: (r, s) => base.ask(r, s),
+    tell: async (m) => {
+      await base.tell?.(m);
+      await desktop.tell?.(m);
+    },
+  };
+}
+
+/** Every choice a request offers, as (answer, words) pairs: the terminal shows letters, a dialog shows the words. */
+export function choicesFor(r: Pick<PromptRequest, 'mandatory' | 'remindOptionsDays'>): Array<{ answer: Answer; label: string }> {
+  const out: Array<{ answer: Answer; label: string }> = [
+    { answer: { kind: 'now' }, label: 'Install now' },
+    { answer: { kind: 'later' }, label: 'Install later' },
+  ];
+  if (r.mandatory) {
+    out.push({ answer: { kind: 'decline' }, label: 'Decline (the program shuts down)' });
+    return out;
+  }
+  for (const d of r.remindOptionsDays.length > 0 ? r.remindOptionsDays : DEFAULT_REMIND_OPTIONS_DAYS) {
+    out.push({ answer: { kind: 'remind', days: d }, label: `Remind me in ${d} day${d === 1 ? '' : 's'}` });
+  }
+  out.push({ answer: { kind: 'decline' }, label: 'Decline' }, { answer: { kind: 'never' }, label: 'Do not ask me again' });
+  return out;
 }

@@ -19,6 +19,8 @@ export interface ShareSourceOptions {
 
 export class ShareSource implements UpdateSource {
   readonly description: string;
+  // Seed 002's test trick: raise <Current> and the same package is installed as that version.
+  readonly announcementNamesVersion = true;
   constructor(private readonly o: ShareSourceOptions) {
     this.description = `share ${o.dir}`;
   }

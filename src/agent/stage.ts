@@ -2,8 +2,10 @@
 // the install itself. Extraction goes to a ".partial" folder that is renamed only when complete, so a staged folder
 // is always whole. Paths come from a downloaded file, so nothing is trusted: absolute names, "..", links that point
 // outside and device files are refused before anything is written, and the result is checked again afterwards.
+// Links are resolved as the file system would, step by step through other links (src/core/packageLinks.ts).
+// The staged tree is flushed to disk before the rename that commits it.
 import { promises as fsp } from 'node:fs';
-import { dirname, join, posix, relative, resolve, sep } from 'node:path';
+import { dirname, join, posix, relative } from 'node:path';
 import * as tar from 'tar';
 import { updateAgentState, type Consent } from './agentState';
 import { crashPoint } from './crash';
@@ -11,6 +13,8 @@ import { AgentFailure, errnoCode, fsFailure, messageOf } from './errors';
 import { executePlan, newRecord, type Journal, type JournalRecord, type Step } from './journal';
 import { readVersionFile, VERSION_FILE, type Layout } from './layout';
 import { compareVersions, isValidVersion } from '../core/version';
+import { linkLeavingPackage } from '../core/packageLinks';
+import { syncTree } from './files';
 
 const REFUSED_TYPES = new Set(['CharacterDevice', 'BlockDevice', 'FIFO']);
 
@@ -37,6 +41,9 @@ export async function scanPackage(file: string): Promise<{ entries: number; hasV
   let entries = 0;
   let hasVersionFile = false;
   let problem: string | undefined;
+  const symlinks = new Map<string, string>();
+  const hardlinks = new Map<string, string>();
+  const clean = (p: string) => posix.normalize(p).replace(/^(\.\/)+/, '').replace(/\/+$/, '');
   try {
     await tar.t({
       file,
@@ -46,28 +53,28 @@ export async function scanPackage(file: string): Promise<{ entries: number; hasV
         const p = e.path.replace(/^\.\//, '');
         if (p === VERSION_FILE && (e.type === 'File' || e.type === 'OldFile')) hasVersionFile = true;
         problem ??= unsafeEntry(e.path, e.type, e.linkpath);
+        if (e.type === 'SymbolicLink') symlinks.set(clean(e.path), e.linkpath ?? '');
+        else if (e.type === 'Link') hardlinks.set(clean(e.path), clean(e.linkpath ?? ''));
       },
     });
   } catch (e) {
     throw new AgentFailure(`Extraction failed: the package is not a readable tar archive (${messageOf(e)})`, { cause: e });
   }
+  problem ??= linkLeavingPackage(symlinks, hardlinks);
   if (problem) throw new AgentFailure(`Extraction failed: the package is refused because ${problem}`);
   if (entries === 0) throw new AgentFailure('Extraction failed: the package is an empty archive');
   return { entries, hasVersionFile };
 }
 
-/** Every path under root, and every symbolic link's target, must stay under root. */
+/** Every link of the extracted tree, resolved through the real tree's links, must stay under root. */
 async function assertContained(root: string): Promise<void> {
   const realRoot = await fsp.realpath(root);
+  const links = new Map<string, string>();
   const walk = async (dir: string): Promise<void> => {
     for (const d of await fsp.readdir(dir, { withFileTypes: true })) {
       const p = join(dir, d.name);
       if (d.isSymbolicLink()) {
-        const target = resolve(dirname(p), await fsp.readlink(p));
-        const rel = relative(realRoot, target);
-        if (rel === '..' || rel.startsWith(`..${sep}`) || resolve(realRoot, rel) !== target) {
-          throw new AgentFailure(`Extraction failed: the link ${relative(root, p)} points outside the package`);
-        }
+        links.set(relative(realRoot, p).split('\\').join('/'), await fsp.readlink(p));
       } else if (d.isDirectory()) {
         await walk(p);
       } else if (!d.isFile()) {
@@ -76,6 +83,8 @@ async function assertContained(root: string): Promise<void> {
     }
   };
   await walk(realRoot);
+  const problem = linkLeavingPackage(links);
+  if (problem) throw new AgentFailure(`Extraction failed: the package is refused because ${problem}`);
 }
 
 /** Extract into an empty dest; strict, no absolute paths, no owners from the archive. */
@@ -123,6 +132,11 @@ export interface StageRequest {
   sha256: string;
   mandatory: boolean;
   consent: Consent;
+  /**
+   * The announcement names the version (seed 002's share: raising <Current> in version_info.xml reinstalls the same
+   * package as the new version): VERSION is written with the announced version instead of being compared.
+   */
+  announcementNamesVersion?: boolean;
 }
 
 export function stageSteps(layout: Layout): Step[] {
@@ -164,12 +178,15 @@ export async function stagePackage(req: StageRequest): Promise<string> {
       await fsp.rm(layout.partial, { recursive: true, force: true });
       await extractSafely(req.packageFile, layout.partial);
       const inPackage = await readVersionFile(layout.partial);
-      if (inPackage === undefined) {
+      if (inPackage === undefined || (req.announcementNamesVersion && differentVersions(inPackage, req.version))) {
         // Packages without a VERSION file get the version the update was announced with.
+        // Removed first: a VERSION that is a link must not be written through.
+        await fsp.rm(join(layout.partial, VERSION_FILE), { force: true });
         await fsp.writeFile(join(layout.partial, VERSION_FILE), `${req.version}\n`);
       } else if (differentVersions(inPackage, req.version)) {
         throw new AgentFailure(`Package mismatch: its ${VERSION_FILE} file says ${inPackage}, but the update is ${req.version}`);
       }
+      await syncTree(layout.partial);
     });
   } catch (e) {
     const code = errnoCode(e);

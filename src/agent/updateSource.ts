@@ -24,6 +24,11 @@ export interface PackageStream {
 export interface UpdateSource {
   /** For messages: "server http://…" or "share /mnt/updates". */
   readonly description: string;
+  /**
+   * The announcement, not the package, names the version (seed 002's share: raising <Current> reinstalls the same
+   * package as that version).
+   */
+  readonly announcementNamesVersion?: boolean;
   check(ctx: CheckContext): Promise<CheckinResponse>;
   /** The package of a decision, from `offset` when the source supports it. */
   openPackage(decision: CheckinResponse, offset: number): Promise<PackageStream>;

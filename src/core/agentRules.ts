@@ -19,7 +19,7 @@ export function sameInstalledVersion(a: string, b: string): boolean {
 }
 
 export type CheckStep =
-  | { step: 'nothing'; why: 'no-update' | 'same-version' | 'deferred' | 'asked-at-start-up' }
+  | { step: 'nothing'; why: 'no-update' | 'same-version' | 'deferred' | 'asked-at-start-up' | 'rolled-back' }
   | { step: 'manual' }
   /** force and downgrade: install without asking. */
   | { step: 'install' }
@@ -31,13 +31,18 @@ export interface CheckContext {
   deferral: { version: string; until: string } | null;
   /** Versions the user was already asked about at this start ("install later" → asked at the next start). */
   askedAtStartUp: ReadonlySet<string>;
+  /** A version this client rolled back from by itself because it failed to start: not installed again. */
+  rolledBack?: string | null;
 }
 
-export function stepForCheck(d: Pick<CheckinResponse, 'action' | 'version'>, ctx: CheckContext): CheckStep {
+export function stepForCheck(d: Pick<CheckinResponse, 'action' | 'version' | 'mandatory'>, ctx: CheckContext): CheckStep {
   if (d.action === 'none' || !d.version) return { step: 'nothing', why: 'no-update' };
   // Seed 003: the same build number means no prompt.
   if (sameInstalledVersion(d.version, ctx.installed)) return { step: 'nothing', why: 'same-version' };
+  if (ctx.rolledBack && sameInstalledVersion(ctx.rolledBack, d.version)) return { step: 'nothing', why: 'rolled-back' };
   if (d.action === 'manual') return { step: 'manual' };
+  // Seed 003: a mandatory update is asked (declining it shuts the program down), whichever protocol says so.
+  if (d.mandatory === true && d.action === 'force') return { step: 'ask' };
   if (d.action === 'force' || d.action === 'downgrade') return { step: 'install' };
   if (ctx.deferral && sameInstalledVersion(ctx.deferral.version, d.version)) return { step: 'nothing', why: 'deferred' };
   if (ctx.askedAtStartUp.has(d.version)) return { step: 'nothing', why: 'asked-at-start-up' };
@@ -67,6 +72,23 @@ export interface AnswerContext {
   /** offer: asked after a check; staged: asked at start-up about an update downloaded earlier. */
   phase: 'offer' | 'staged';
   now: Date;
+  /** The reminder choices the policy offers; a remind answer is fitted to them. */
+  remindOptionsDays?: readonly number[];
+}
+
+/** Seed 000's reminder choices when a source offers none (the legacy ini, the share). */
+export const DEFAULT_REMIND_OPTIONS_DAYS: readonly number[] = [1, 3, 7];
+
+/**
+ * "Remind me in N days" is limited to the choices the policy offers (seed 000: 1, 3, 7): the largest offered
+ * choice not above N, else the smallest. An unattended `--answer remind:90` cannot silence a policy that offers 7.
+ */
+export function allowedRemindDays(days: number, options: readonly number[] | undefined): number {
+  const offered = (options && options.length > 0 ? options : DEFAULT_REMIND_OPTIONS_DAYS).filter((d) => Number.isInteger(d) && d > 0);
+  if (offered.length === 0) return days;
+  const sorted = [...offered].sort((a, b) => a - b);
+  const fit = sorted.filter((d) => d <= days);
+  return fit.length > 0 ? fit[fit.length - 1] : sorted[0];
 }
 
 export function outcomeOfAnswer(answer: UpdateAnswer, ctx: AnswerContext): AnswerOutcome {
@@ -78,10 +100,11 @@ export function outcomeOfAnswer(answer: UpdateAnswer, ctx: AnswerContext): Answe
     return { outcome: 'declined', state: 'declined', reason: `The user declined the mandatory update to ${version}; the program must shut down`, mustShutDown: true, stopChecking: true };
   }
   if (answer.kind === 'remind') {
-    const deferredUntil = new Date(ctx.now.getTime() + answer.days * 86_400_000).toISOString();
+    const days = allowedRemindDays(answer.days, ctx.remindOptionsDays);
+    const deferredUntil = new Date(ctx.now.getTime() + days * 86_400_000).toISOString();
     return {
       outcome: 'declined', state: 'deferred', deferredUntil, mustShutDown: false, stopChecking: false,
-      reason: `The user asked to be reminded about ${version} in ${answer.days} day${answer.days === 1 ? '' : 's'}`,
+      reason: `The user asked to be reminded about ${version} in ${days} day${days === 1 ? '' : 's'}`,
     };
   }
   if (answer.kind === 'never') {

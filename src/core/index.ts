@@ -14,3 +14,6 @@ export * from './clientState';
 export * from './prng';
 export * from './agentRules';
 export * from './preview';
+export * from './launchRules';
+export * from './packageLinks';
+export * from './serviceWire';

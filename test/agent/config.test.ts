@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
-import { describeConfig, loadConfig, parseArgs, requireFor } from '../../src/agent/config';
+import { BOOL_FLAGS, describeConfig, loadConfig, parseArgs, requireFor, VALUE_FLAGS } from '../../src/agent/config';
+import { USAGE } from '../../src/agent/cli';
 import { EXIT, UsageError } from '../../src/agent/errors';
 import { firstIPv4, loadIdentity } from '../../src/agent/identity';
 import { PassThrough } from 'node:stream';
@@ -114,5 +115,12 @@ describe('agent: command line and configuration', function () {
     const r = await runCli(['check', '--server', 'http://127.0.0.1:9', '--token-file', m.tokenFile, '--install', m.install, '--state', m.state]);
     assert.equal(r.code, EXIT.failure);
     assert.match(r.stderr, /Check-in failed: cannot reach http:\/\/127\.0\.0\.1:9\/agent\/v1\/checkin \(ECONNREFUSED\)/);
+  });
+});
+
+describe('agent: --help names every option', () => {
+  it('each flag the parser accepts is in the usage text', () => {
+    const missing = [...VALUE_FLAGS, ...BOOL_FLAGS].filter((f) => f !== 'help' && !USAGE.includes(`--${f}`));
+    assert.deepEqual(missing, []);
   });
 });

@@ -34,8 +34,9 @@ describe('agent: a kill at any journal step leaves a complete install', function
     for (const scratch of ['_update_pending.partial', '_old.discard', '_rollback']) assert.ok(!existsSync(`${m.install}${scratch}`), `${scratch} is cleaned up`);
   }
 
+  // --apply-by agent: the check swaps right away (the program is not running here), so every step can be killed.
   const cli = (m: Machine, command: string, crashAt: string) =>
-    runCli([command, '--server', fleet.ts.url, '--token-file', m.tokenFile, '--install', m.install, '--state', m.state], { [CRASH_ENV]: crashAt });
+    runCli([command, '--server', fleet.ts.url, '--token-file', m.tokenFile, '--install', m.install, '--state', m.state, ...(command === 'check' ? ['--apply-by', 'agent'] : [])], { [CRASH_ENV]: crashAt });
 
   for (const point of [...STAGE_POINTS, ...APPLY_POINTS]) {
     it(`check killed at "${point}"`, async () => {
@@ -57,6 +58,22 @@ describe('agent: a kill at any journal step leaves a complete install', function
       const detail = await fleet.clientDetail(clientId);
       assert.equal(detail.version, '2.0.0');
       assert.equal(detail.state, 'up-to-date');
+    });
+  }
+
+  // With --keep-old 2 the swap also shifts "_old" to "_old.2": a kill there is finished like any other step.
+  for (const point of ['shift-old-1', 'after:shift-old-1']) {
+    it(`check --keep-old 2 killed at "${point}"`, async () => {
+      const m = await machine('1.0.0', fleet.ts.enrollToken);
+      await writeTree(`${m.install}_old`, filesOf('0.9.0'));
+      const r = await runCli(['check', '--apply-by', 'agent', '--keep-old', '2', '--server', fleet.ts.url, '--token-file', m.tokenFile, '--install', m.install, '--state', m.state], { [CRASH_ENV]: point });
+      assert.equal(r.signal, 'SIGKILL', `the process was killed (code ${r.code}): ${r.stderr}`);
+      const { agent } = await agentFor(configFor(m, { server: fleet.ts.url, token: fleet.ts.enrollToken, keepOld: 2 }));
+      await agent.recover();
+      assert.equal(await agent.journal.read(), undefined);
+      await assertCompleteVersion(m.install, ['2.0.0']);
+      await assertCompleteVersion(`${m.install}_old`, ['1.0.0']);
+      await assertCompleteVersion(`${m.install}_old.2`, ['0.9.0']);
     });
   }
 

@@ -51,6 +51,11 @@ describe('agent: network-share source (version_info.xml)', function () {
     await fsp.writeFile(join(m.state, 'agent.json'), JSON.stringify({ source: s.dir, install: '../app', answer: 'now' }));
     const r = await runCli(['check', '--state', m.state]);
     assert.equal(r.code, EXIT.ok, r.stderr);
+    // The default (--apply-by launcher): a check only stages; the swap waits until the program is not running.
+    assert.equal(await assertCompleteVersion(m.install, ['1.0.0']), '1.0.0');
+    assert.equal(await assertCompleteVersion(`${m.install}_update_pending`, ['2.0.0']), '2.0.0');
+    const a = await runCli(['apply', '--state', m.state]);
+    assert.equal(a.code, EXIT.ok, a.stderr);
     assert.equal(await assertCompleteVersion(m.install, ['2.0.0']), '2.0.0');
     const st = await runCli(['status', '--state', m.state]);
     assert.equal(st.code, 0, st.stderr);

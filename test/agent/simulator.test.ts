@@ -2,6 +2,8 @@
 // failures with reasons a person can read; ids are stable, so a rerun reuses the same clients.
 import assert from 'node:assert/strict';
 import { simulatedClientId, simulatedIdentity, runSimulator } from '../../src/agent/simulator';
+import type { Res } from '../helpers/http';
+import { until } from '../helpers/poll';
 import { makePackage, startFleet, type Fleet, cleanupTempDirs } from './helpers';
 
 describe('agent: fleet simulator', function () {
@@ -29,20 +31,26 @@ describe('agent: fleet simulator', function () {
 
   it('runs 200 clients: check-ins, reports and failures with reasons visible on the server', async () => {
     const sim = runSimulator({
-      server: fleet.ts.url, token: fleet.ts.enrollToken, count: 200, failureRate: 0.3, durationSeconds: 4,
+      server: fleet.ts.url, token: fleet.ts.enrollToken, count: 200, failureRate: 0.3,
       prefix: 'simtest', intervalScale: 0.005, rampSeconds: 0.5,
     });
-    await sim.done;
-    const s = sim.stats();
-    assert.ok(s.checkins >= 200, `check-ins: ${s.checkins}`);
-    assert.ok(s.reports > 0, `reports: ${s.reports}`);
-    assert.ok(s.failures > 0, `failures: ${s.failures}`);
-    assert.equal(s.errors, 0);
-
-    const failed = await fleet.admin.get('/api/v1/clients?state=failed&limit=500');
-    assert.equal(failed.status, 200, failed.text);
-    assert.ok(failed.body.items.length > 0, 'failed clients are listed');
-    for (const c of failed.body.items) {
+    // Until the fleet shows what a run produces (no fixed duration: a busy machine only takes longer).
+    let failed: Res | undefined;
+    try {
+      await until(async () => {
+        const s = sim.stats();
+        if (s.checkins < 200 || s.reports === 0 || s.failures === 0) return false;
+        failed = await fleet.admin.get('/api/v1/clients?state=failed&limit=500');
+        const upgraded = await fleet.admin.get('/api/v1/clients?state=up-to-date&version=2.0.0&limit=1');
+        return failed.body.items.length > 0 && upgraded.body.items.length > 0;
+      }, 'check-ins, reports, failures and upgrades from the simulated fleet', 50_000);
+    } finally {
+      await sim.stop();
+      await sim.done;
+    }
+    assert.equal(sim.stats().errors, 0);
+    assert.equal(failed!.status, 200, failed!.text);
+    for (const c of failed!.body.items) {
       assert.match(c.reason, /^(Checksum mismatch|Disk full|Permission denied|Download failed|Signature invalid|Extraction failed|C:\\)/, c.reason);
       assert.match(c.computer, /-(PC|NB)-\d{4}$/);
       assert.match(c.ip, /^10\./);
@@ -51,9 +59,13 @@ describe('agent: fleet simulator', function () {
     assert.ok(upToDate.body.items.length > 0, 'some clients upgraded to 2.0.0');
 
     // A rerun with the same prefix reuses the clients: the fleet does not grow.
-    const again = runSimulator({ server: fleet.ts.url, token: fleet.ts.enrollToken, count: 200, prefix: 'simtest', durationSeconds: 1, intervalScale: 0.005, rampSeconds: 0.3 });
-    await again.done;
-    assert.ok(again.stats().checkins > 0);
+    const again = runSimulator({ server: fleet.ts.url, token: fleet.ts.enrollToken, count: 200, prefix: 'simtest', intervalScale: 0.005, rampSeconds: 0.3 });
+    try {
+      await until(() => again.stats().checkins >= 200, 'the rerun to check in', 50_000);
+    } finally {
+      await again.stop();
+      await again.done;
+    }
     const summary = await fleet.admin.get('/api/v1/summary');
     assert.equal(summary.body.overall.total, 200);
   });

@@ -8,7 +8,7 @@ import { AgentFailure, EXIT } from '../../src/agent/errors';
 import { extractSafely, scanPackage, unsafeEntry } from '../../src/agent/stage';
 import { agentFor, assertCompleteVersion, configFor, filesOf, machine, makePackage, startFleet, tempDir, writeTree, cleanupTempDirs } from './helpers';
 
-async function evilArchive(kind: 'dotdot' | 'absolute' | 'symlink'): Promise<{ file: string; outside: string; work: string }> {
+async function evilArchive(kind: 'dotdot' | 'absolute' | 'symlink' | 'chain'): Promise<{ file: string; outside: string; work: string }> {
   const work = await tempDir('evil');
   const src = join(work, 'pkg', 'src');
   await writeTree(src, { VERSION: '2.0.0\n', 'bin/app.sh': 'echo hi\n' });
@@ -22,6 +22,11 @@ async function evilArchive(kind: 'dotdot' | 'absolute' | 'symlink'): Promise<{ f
     await fsp.writeFile(outside, 'escaped');
     await tar.c({ file, cwd: src, preservePaths: true }, ['VERSION', outside]);
     await fsp.rm(outside);
+  } else if (kind === 'chain') {
+    // Issue 9: each link looks inside as text; through the tree, "a/.." is the package's parent.
+    await fsp.symlink('.', join(src, 'a'));
+    await fsp.symlink('a/../escaped.txt', join(src, 'b'));
+    await tar.c({ file, cwd: src }, ['VERSION', 'a', 'b']);
   } else {
     await fsp.symlink('../../../../etc', join(src, 'etc-link'));
     await tar.c({ file, cwd: src }, ['VERSION', 'etc-link']);
@@ -47,7 +52,7 @@ describe('agent: staging refuses unsafe packages', function () {
     assert.match(unsafeEntry('hard', 'Link', '../x')!, /outside the package/);
   });
 
-  for (const kind of ['dotdot', 'absolute', 'symlink'] as const) {
+  for (const kind of ['dotdot', 'absolute', 'symlink', 'chain'] as const) {
     it(`refuses an archive with a ${kind} entry, before and during extraction, writing nothing outside`, async () => {
       const evil = await evilArchive(kind);
       await assert.rejects(scanPackage(evil.file), (e: unknown) => e instanceof AgentFailure && /^Extraction failed: the package is refused because/.test(e.message));

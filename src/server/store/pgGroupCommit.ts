@@ -16,6 +16,8 @@ interface Pending {
 
 export class PgGroupCommit {
   private queue: Pending[] = [];
+  /** One batch at a time: two would take the same count rows in different orders, and wait for each other. */
+  private flushing = false;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -27,14 +29,26 @@ export class PgGroupCommit {
   writeClient(before: Client | undefined, after: Client, changed: boolean): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ before, after, changed, resolve, reject });
-      if (this.queue.length === 1) setImmediate(() => void this.flush());
+      if (this.queue.length === 1 && !this.flushing) setImmediate(() => void this.flush());
     });
   }
 
   private async flush(): Promise<void> {
+    if (this.flushing) return;
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
+    this.flushing = true;
+    try {
+      await this.write(batch);
+    } finally {
+      this.flushing = false;
+      // What queued up meanwhile is the next batch.
+      if (this.queue.length) setImmediate(() => void this.flush());
+    }
+  }
+
+  private async write(batch: Pending[]): Promise<void> {
     try {
       await this.db.transaction().execute(async (tx) => {
         // A client twice in one batch: its writes go in order, one per round (an UPDATE … FROM takes one row per id).
@@ -49,7 +63,7 @@ export class PgGroupCommit {
         }
       });
     } catch {
-      for (const p of batch) this.writeAlone(p.before, p.after, p.changed).then(p.resolve, p.reject);
+      for (const p of batch) await this.writeAlone(p.before, p.after, p.changed).then(p.resolve, p.reject);
       return;
     }
     for (const p of batch) p.resolve();

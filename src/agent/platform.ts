@@ -1,0 +1,36 @@
+// Platform specifics in one place: where the service's socket lives, where the agent keeps its state, and the
+// sibling folders of an install, for POSIX and Windows paths alike (the Windows rules are unit-tested with
+// path.win32 on any machine).
+import os from 'node:os';
+import path from 'node:path';
+
+type PathApi = Pick<typeof path.posix, 'resolve' | 'join' | 'dirname' | 'basename'>;
+
+/** The local endpoint of the privileged service: a unix socket in a folder only its group may enter; a pipe on Windows. */
+export function defaultServiceSocket(platform: NodeJS.Platform = process.platform): string {
+  return platform === 'win32' ? '\\\\.\\pipe\\update-fleet-agent' : '/run/update-fleet-agent/agent.sock';
+}
+
+/** Where the agent keeps its id, journal and downloads unless told otherwise. */
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, uid = typeof process.getuid === 'function' ? process.getuid() : -1): string {
+  if (env.UPDATE_FLEET_AGENT_STATE) return path.resolve(env.UPDATE_FLEET_AGENT_STATE);
+  if (platform === 'win32') return path.win32.join(env.ProgramData ?? 'C:\\ProgramData', 'UpdateFleet', 'Agent');
+  if (uid === 0) return '/var/lib/update-fleet-agent';
+  return path.join(env.XDG_STATE_HOME ?? path.join(os.homedir(), '.local', 'state'), 'update-fleet-agent');
+}
+
+export interface Siblings {
+  install: string;
+  pending: string;
+  old: string;
+}
+
+/**
+ * Seed 002's folders beside the install: "C:\Program Files (x86)\CTI Client" → "…\CTI Client_update_pending" and
+ * "…\CTI Client_old". A trailing separator is dropped, and a drive or file-system root is refused (no sibling there).
+ */
+export function siblingsOf(install: string, p: PathApi = path): Siblings {
+  const dir = p.resolve(install);
+  if (p.dirname(dir) === dir || p.basename(dir) === '') throw new Error(`${install} is a root folder; the install must be a folder with a parent`);
+  return { install: dir, pending: `${dir}_update_pending`, old: `${dir}_old` };
+}

@@ -1,0 +1,174 @@
+// `update-fleet-agent service`: the privileged update service of seed 002. It owns the install folder and does
+// every file change (check, download, stage, swap); the user's side (`launch --via-service`, in the user's session)
+// talks to it over a local socket and can only ask what is pending, answer, and say the program exited
+// (src/core/serviceWire.ts). Who may connect is decided by the file system: the socket's folder is 0750 and the
+// socket 0660, owned by root and the configured group. Node has no SO_PEERCRED API, so there is no per-connection
+// uid check: any member of the group may answer (documented in the README).
+import { randomUUID } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import net from 'node:net';
+import { dirname } from 'node:path';
+import { createInterface } from 'node:readline';
+import { startFailure, stepAtExit } from '../core/launchRules';
+import { parseServiceRequest, type PendingQuestion, type ServiceRequest, type ServiceResponse } from '../core/serviceWire';
+import type { Agent } from './agent';
+import type { AgentConfig } from './config';
+import { EXIT, messageOf } from './errors';
+import { checkLoop } from './launcher';
+import type { Logger } from './log';
+import type { Answer, PromptRequest, Prompter } from './prompter';
+
+/** A question waits this long for the user's side before it counts as "later". */
+const QUESTION_TIMEOUT_MS = 10 * 60_000;
+
+/** The service's prompter: a question waits on the socket until the user's side answers it. */
+export class SocketPrompter implements Prompter {
+  private current?: { q: PendingQuestion; resolve: (a: Answer) => void };
+  private notice?: string;
+
+  ask(r: PromptRequest, signal?: AbortSignal): Promise<Answer> {
+    return new Promise((resolve) => {
+      const q: PendingQuestion = { questionId: randomUUID(), ...r };
+      const done = (a: Answer) => {
+        clearTimeout(t);
+        signal?.removeEventListener('abort', later);
+        if (this.current?.q === q) this.current = undefined;
+        resolve(a);
+      };
+      const later = () => done({ kind: 'later' });
+      const t = setTimeout(later, QUESTION_TIMEOUT_MS);
+      signal?.addEventListener('abort', later, { once: true });
+      this.current = { q, resolve: done };
+    });
+  }
+
+  async tell(message: string): Promise<void> {
+    this.notice = message;
+  }
+
+  pending(): PendingQuestion | null {
+    return this.current?.q ?? null;
+  }
+
+  answer(questionId: string, a: Answer): boolean {
+    if (!this.current || this.current.q.questionId !== questionId) return false;
+    this.current.resolve(a);
+    return true;
+  }
+
+  /** The program exited while a question was open: it counts as "later" (asked again at the next start). */
+  cancel(): void {
+    this.current?.resolve({ kind: 'later' });
+  }
+
+  takeNotice(): string | undefined {
+    const n = this.notice;
+    this.notice = undefined;
+    return n;
+  }
+}
+
+export interface ServiceOptions {
+  agent: Agent;
+  config: AgentConfig;
+  prompter: SocketPrompter;
+  log: Logger;
+  signal: AbortSignal;
+}
+
+/** Create the socket's folder and the socket with the permissions that decide who may connect. */
+async function listen(server: net.Server, socket: string, group: number | undefined): Promise<void> {
+  const dir = dirname(socket);
+  await fsp.mkdir(dir, { recursive: true, mode: 0o750 });
+  await fsp.chmod(dir, 0o750);
+  if (group !== undefined) await fsp.chown(dir, process.getuid?.() ?? 0, group);
+  await fsp.rm(socket, { force: true }); // a socket file left by a killed service
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(socket, () => resolve());
+  });
+  await fsp.chmod(socket, 0o660);
+  if (group !== undefined) await fsp.chown(socket, process.getuid?.() ?? 0, group);
+}
+
+export async function runService(o: ServiceOptions): Promise<number> {
+  const { agent, config, prompter, log } = o;
+  // At the service's start (boot) the program is not running: recover, and swap in what the user agreed to.
+  const pre = await agent.beforeProgramStart();
+  if (pre === EXIT.failure) log.warn('The start-up step failed; the service keeps running.');
+  const flags = { mustShutDown: false, restartForUpdate: false };
+  // The user's side asks "pending" right before it starts the program: that is when the program started, for the
+  // start watch of a freshly swapped-in version (an early non-zero exit rolls it back, as `launch` does locally).
+  let startedAt: number | undefined;
+  let expectingStart = true;
+
+  const handle = async (req: ServiceRequest): Promise<ServiceResponse> => {
+    if (req.op === 'answer' && !prompter.answer(req.questionId, req.answer)) return { ok: false, error: 'no such question (answered already, or timed out)' };
+    if (req.op === 'exited') {
+      prompter.cancel(); // an open question must not hold up the swap
+      expectingStart = true;
+      const probation = await agent.onProbation();
+      if (probation && startedAt !== undefined) {
+        const failed = startFailure({ ranMs: Date.now() - startedAt, code: req.code, graceMs: config.startGraceSeconds * 1000, stoppedByLauncher: flags.mustShutDown || flags.restartForUpdate });
+        if (failed) {
+          const restored = await agent.rollBackFailedStart(probation.version, failed);
+          flags.mustShutDown = false;
+          flags.restartForUpdate = false;
+          // Start again: the previous version is back.
+          return { ok: true, question: null, mustShutDown: false, restartForUpdate: restored !== undefined, message: `The update to ${probation.version} ${failed}; ${restored ?? 'nothing'} was put back.` };
+        }
+        await agent.startedFine(probation.version);
+      }
+      const consent = await agent.stagedConsent();
+      const stop = flags.mustShutDown ? 'must-shut-down' : flags.restartForUpdate ? 'restart-for-update' : 'none';
+      const step = stepAtExit({ stop, staged: consent ? { consent } : null, code: req.code });
+      flags.mustShutDown = false;
+      flags.restartForUpdate = false;
+      const swapped = step.swap ? await agent.swapAtExit() : undefined;
+      return { ok: true, question: null, mustShutDown: false, restartForUpdate: false, ...(swapped ? { message: `Installed ${swapped.to}.` } : {}) };
+    }
+    if (req.op === 'pending' && expectingStart) {
+      expectingStart = false;
+      startedAt = Date.now();
+    }
+    const notice = prompter.takeNotice();
+    return { ok: true, question: prompter.pending(), ...flags, ...(notice ? { message: notice } : {}) };
+  };
+
+  const server = net.createServer((conn) => {
+    const lines = createInterface({ input: conn, crlfDelay: Infinity });
+    lines.on('line', (line) => {
+      let req: ServiceRequest;
+      try {
+        req = parseServiceRequest(line);
+      } catch (e) {
+        log.warn(`Refused a request on ${config.serviceSocket}: ${messageOf(e)}`);
+        conn.end(`${JSON.stringify({ ok: false, error: messageOf(e) } satisfies ServiceResponse)}\n`);
+        return;
+      }
+      handle(req).then(
+        (res) => conn.write(`${JSON.stringify(res)}\n`),
+        (e: unknown) => conn.end(`${JSON.stringify({ ok: false, error: messageOf(e) } satisfies ServiceResponse)}\n`),
+      );
+    });
+    conn.on('error', () => conn.destroy());
+  });
+  await listen(server, config.serviceSocket, config.socketGroup);
+  log.info(`Listening on ${config.serviceSocket} for the user's side (launch --via-service).`);
+
+  agent.setProgramRunning(true); // from now on the program may be running: swaps wait for "exited"
+  while (!o.signal.aborted) {
+    const r = await checkLoop(agent, config, o.signal, Math.random, log);
+    if (!r) break;
+    if (r.exitCode === EXIT.mustShutDown) flags.mustShutDown = true;
+    else if (r.restartForUpdate) flags.restartForUpdate = true;
+    else if (r.stopChecking) {
+      log.info('No update checks for the rest of this session.');
+      await new Promise<void>((resolve) => o.signal.addEventListener('abort', () => resolve(), { once: true }));
+    }
+  }
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await fsp.rm(config.serviceSocket, { force: true });
+  log.info('Stopped.');
+  return EXIT.ok;
+}

@@ -1,0 +1,143 @@
+// Seed 002's privileged update service: `service` runs as root and owns the install; the user's side
+// (`launch --via-service`, here as the unprivileged user nobody) starts the program, answers the service's question
+// and says when the program exited; the service swaps. The user's side cannot write the install, cannot name a path,
+// and a user outside the socket's group cannot connect at all.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, promises as fsp } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { serviceUnit } from '../../src/agent/systemdUnit';
+import { EXIT } from '../../src/agent/errors';
+import { until } from '../helpers/poll';
+import { assertCompleteVersion, cleanupTempDirs, machine, makePackage, MAIN_TS, REPO, runCli, startFleet, type CliResult, type Fleet } from './helpers';
+
+const PROGRAM = `#!/bin/sh
+v=$(head -n 1 "$1/VERSION")
+echo "$v" >> "$2/started.log"
+if [ -e "$2/fail-$v" ]; then exit 1; fi
+while [ ! -e "$2/quit" ]; do sleep 0.1; done
+rm -f "$2/quit"
+`;
+
+function background(args: string[], as: { uid?: number; gid?: number } = {}, env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', MAIN_TS, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...as });
+  let stderr = '';
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<CliResult>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { child, done, stderr: () => stderr };
+}
+
+describe('agent: the privileged service and the user\'s side (seed 002)', function () {
+  this.timeout(60_000);
+  let fleet: Fleet;
+  before(async function () {
+    if (typeof process.getuid !== 'function' || process.getuid() !== 0) this.skip(); // needs root and a second user
+    fleet = await startFleet();
+  });
+  after(async () => {
+    await fleet?.close();
+    await cleanupTempDirs();
+  });
+
+  it('the service stages and swaps; nobody\'s launcher only asks, answers and reports the exit', async () => {
+    await fleet.setPolicy({ mode: 'auto', delivery: 'on-demand', remindOptionsDays: [1, 3, 7] });
+    await fleet.publish('2.0.0', await makePackage('2.0.0'));
+    const m = await machine('1.0.0', fleet.ts.enrollToken);
+    await fsp.chmod(m.root, 0o755); // the install stays root's: nobody may read it, not write it
+    const socket = join(m.root, 'run', 'agent.sock');
+    const home = join(m.root, 'nobody');
+    await fsp.mkdir(home);
+    await fsp.chown(home, 65534, 65534);
+    const prog = join(home, 'program.sh');
+    await fsp.writeFile(prog, PROGRAM, { mode: 0o755 });
+
+    const service = background(['service', '--server', fleet.ts.url, '--token-file', m.tokenFile, '--install', m.install, '--state', m.state,
+      '--service-socket', socket, '--socket-group', '65534', '--interval-scale', '0.01', '--startup-delay', '1']);
+    try {
+      await until(() => existsSync(socket), 'the service to listen');
+      assert.equal((await fsp.stat(join(m.root, 'run'))).mode & 0o777, 0o750);
+      assert.equal((await fsp.stat(socket)).mode & 0o777, 0o660);
+
+      const nobody = { uid: 65534, gid: 65534 };
+      const user = background(['launch', '--via-service', '--service-socket', socket, '--answer', 'now', '--interval-scale', '0.01', '--stop-grace', '2',
+        '--', '/bin/sh', prog, m.install, home], nobody, { HOME: home });
+      const started = async () => (await fsp.readFile(join(home, 'started.log'), 'utf8').catch(() => '')).trim().split('\n');
+      // "now": the service stages 2.0.0, nobody's launcher ends the program, the service swaps, the program restarts.
+      await until(async () => (await started()).join(',') === '1.0.0,2.0.0', 'the program to restart with 2.0.0', 40_000);
+      await assertCompleteVersion(m.install, ['2.0.0']);
+      await assertCompleteVersion(`${m.install}_old`, ['1.0.0']);
+      assert.equal((await fsp.stat(m.install)).uid, 0, 'the install belongs to root, not to the user\'s side');
+      await fsp.writeFile(join(home, 'quit'), '');
+      const u = await user.done;
+      assert.equal(u.code, 0, u.stderr);
+
+      // The wire refuses a request that names a path.
+      const reply = await new Promise<string>((resolve, reject) => {
+        const c = net.createConnection(socket, () => c.write('{"op":"exited","code":0,"install":"/etc"}\n'));
+        let b = '';
+        c.on('data', (d: Buffer) => (b += d.toString()));
+        c.on('end', () => resolve(b));
+        c.on('error', reject);
+      });
+      assert.match(reply, /"ok":false.*refused request/);
+
+      // A user outside the socket's group cannot even connect.
+      const stranger = await runCli(['launch', '--via-service', '--service-socket', socket, '--', '/bin/true'], { HOME: home }, { uid: 12345, gid: 12345 });
+      assert.equal(stranger.code, EXIT.failure);
+      assert.match(stranger.stderr, /Cannot reach the update service at .*: permission denied/);
+    } finally {
+      service.child.kill('SIGTERM');
+      const s = await service.done;
+      assert.equal(s.code, 0, s.stderr);
+    }
+  });
+
+  it('the service rolls back a new version that exits 1 right after the user\'s side started it', async () => {
+    await fleet.setPolicy({ mode: 'auto', delivery: 'on-demand', remindOptionsDays: [1, 3, 7] });
+    const m = await machine('1.0.0', fleet.ts.enrollToken);
+    await fsp.chmod(m.root, 0o755);
+    const socket = join(m.root, 'run', 'agent.sock');
+    const home = join(m.root, 'nobody');
+    await fsp.mkdir(home);
+    await fsp.chown(home, 65534, 65534);
+    const prog = join(home, 'program.sh');
+    await fsp.writeFile(prog, PROGRAM, { mode: 0o755 });
+    await fsp.writeFile(join(home, 'fail-3.0.0'), '');
+    await fleet.publish('3.0.0', await makePackage('3.0.0'));
+    const service = background(['service', '--server', fleet.ts.url, '--token-file', m.tokenFile, '--install', m.install, '--state', m.state,
+      '--service-socket', socket, '--socket-group', '65534', '--interval-scale', '0.01', '--startup-delay', '1', '--start-grace', '5']);
+    try {
+      await until(() => existsSync(socket), 'the service to listen');
+      const user = background(['launch', '--via-service', '--service-socket', socket, '--answer', 'now', '--interval-scale', '0.01', '--stop-grace', '2',
+        '--', '/bin/sh', prog, m.install, home], { uid: 65534, gid: 65534 }, { HOME: home });
+      const started = async () => (await fsp.readFile(join(home, 'started.log'), 'utf8').catch(() => '')).trim().split('\n');
+      await until(async () => (await started()).join(',') === '1.0.0,3.0.0,1.0.0', 'the previous version to start again', 40_000);
+      await assertCompleteVersion(m.install, ['1.0.0']);
+      const id = JSON.parse(await fsp.readFile(join(m.state, 'identity.json'), 'utf8')).clientId as string;
+      const d = await fleet.clientDetail(id);
+      assert.equal(d.state, 'failed');
+      assert.equal(d.reason, 'rolled back: 3.0.0 exited with code 1 at start; 1.0.0 is installed again');
+      await fsp.writeFile(join(home, 'quit'), '');
+      assert.equal((await user.done).code, 0);
+    } finally {
+      service.child.kill('SIGTERM');
+      await service.done;
+    }
+  });
+
+  it('install-service writes the systemd unit, the same as packaging/ for the usual paths', async () => {
+    const m = await machine(null);
+    await fsp.mkdir(m.state, { recursive: true });
+    const config = join(m.state, 'agent.json');
+    await fsp.writeFile(config, JSON.stringify({ install: '../app', source: m.root }));
+    const r = await runCli(['install-service', '--config', config, '--systemd-dir', join(m.root, 'units')]);
+    assert.equal(r.code, 0, r.stderr);
+    const unit = await fsp.readFile(join(m.root, 'units', 'update-fleet-agent.service'), 'utf8');
+    assert.match(unit, new RegExp(`^ExecStart=${process.execPath.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} .*main\\.ts service --config ${config.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`, 'm'));
+    assert.equal(await fsp.readFile(join(REPO, 'packaging', 'systemd', 'update-fleet-agent.service'), 'utf8'),
+      serviceUnit(['/usr/local/bin/update-fleet-agent'], '/etc/update-fleet/agent.json'));
+  });
+});
