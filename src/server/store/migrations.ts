@@ -167,6 +167,40 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           GROUP BY group_id, version, state, coalesce(target_version, '')`.execute(db);
       },
     },
+    '0003_pg_client_search': {
+      // PostgreSQL writes a new version of a row on every update, and unless the update is HOT (no indexed column
+      // changed) every index gets an entry, the four trigram GIN indexes included: a check-in that changes state
+      // paid for the search index. The searched text moves to a table of its own, rewritten only when a searched
+      // column changes. SQLite's FTS5 index is already such a table.
+      async up(db: Kysely<unknown>) {
+        if (dialect !== 'postgres') return;
+        await sql`CREATE TABLE client_search (seq BIGINT PRIMARY KEY, text TEXT NOT NULL)`.execute(db);
+        // \x01 between the fields: a search text never spans two of them (the per-column test rechecks anyway).
+        const text = (r: string) => `lower(${r}.name || E'\\x01' || ${r}.computer || E'\\x01' || ${r}.ip || E'\\x01' || ${r}.user_name)`;
+        await sql.raw(`CREATE FUNCTION client_search_track() RETURNS trigger AS $$
+          BEGIN
+            IF TG_OP = 'DELETE' THEN
+              DELETE FROM client_search WHERE seq = OLD.seq;
+            ELSIF TG_OP = 'INSERT' THEN
+              INSERT INTO client_search (seq, text) VALUES (NEW.seq, ${text('NEW')});
+            ELSE
+              UPDATE client_search SET text = ${text('NEW')} WHERE seq = NEW.seq;
+            END IF;
+            RETURN NULL;
+          END $$ LANGUAGE plpgsql`).execute(db);
+        await sql`CREATE TRIGGER client_search_aid AFTER INSERT OR DELETE ON clients FOR EACH ROW EXECUTE FUNCTION client_search_track()`.execute(db);
+        await sql`CREATE TRIGGER client_search_au AFTER UPDATE OF name, computer, ip, user_name ON clients FOR EACH ROW
+          WHEN (OLD.name IS DISTINCT FROM NEW.name OR OLD.computer IS DISTINCT FROM NEW.computer OR OLD.ip IS DISTINCT FROM NEW.ip
+            OR OLD.user_name IS DISTINCT FROM NEW.user_name)
+          EXECUTE FUNCTION client_search_track()`.execute(db);
+        await sql.raw(`CREATE FUNCTION client_search_truncate() RETURNS trigger AS $$
+          BEGIN DELETE FROM client_search; RETURN NULL; END $$ LANGUAGE plpgsql`).execute(db);
+        await sql`CREATE TRIGGER client_search_truncate AFTER TRUNCATE ON clients FOR EACH STATEMENT EXECUTE FUNCTION client_search_truncate()`.execute(db);
+        await sql.raw(`INSERT INTO client_search (seq, text) SELECT seq, ${text('clients')} FROM clients`).execute(db);
+        await sql`CREATE INDEX client_search_text ON client_search USING gin (text gin_trgm_ops)`.execute(db);
+        for (const col of ['name', 'computer', 'ip', 'user_name']) await sql`DROP INDEX IF EXISTS ${sql.raw(`clients_search_${col}`)}`.execute(db);
+      },
+    },
   };
 }
 

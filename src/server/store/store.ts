@@ -378,6 +378,9 @@ export class FleetStore {
       if (this.dialect === 'sqlite' && isIndexedText(text)) {
         // Substring match from the trigram index (case-insensitive), the text taken literally.
         q = q.where(sql<boolean>`seq IN (SELECT rowid FROM clients_fts WHERE clients_fts MATCH ${ftsPhrase(text)})`);
+      } else if (this.dialect === 'postgres' && isIndexedText(text)) {
+        // The trigram index over the searched text (migration 0003), each column then tested on its own.
+        q = q.where(sql<boolean>`seq IN (SELECT seq FROM client_search WHERE text LIKE ${likeLiteral(text.toLowerCase())} ESCAPE '\\')`).where(this.literalMatch(text));
       } else {
         q = q.where(this.literalMatch(text));
       }
