@@ -48,6 +48,8 @@ export interface ServerOptions {
   countsCacheMs?: number;
   /** The event stream sends a fleet summary at most this often (ms). */
   summaryEveryMs?: number;
+  /** Refuse to approve a release nobody has downloaded for testing (GET …/artifact). */
+  requireDownloadBeforeApproval?: boolean;
 }
 
 export interface RunningServer {
@@ -153,7 +155,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       security: [{ bearer: [] }],
     },
   });
-  const ctx = { fleet, tokens, events, publicUrl: opts.publicUrl, version: SERVER_VERSION };
+  const ctx = { fleet, tokens, events, publicUrl: opts.publicUrl, version: SERVER_VERSION, requireTestDownload: opts.requireDownloadBeforeApproval };
   miscRoutes(app, ctx);
   releaseRoutes(app, ctx);
   groupRoutes(app, ctx);

@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
-  applyLifecycle, compareVersions, decide, findRelease, isValidVersion, planRollback, stateAfterCheckin, summarize,
+  applyLifecycle, compareVersions, decide, findRelease, isPrerelease, isValidVersion, planRollback, stateAfterCheckin, summarize,
   toCheckinResponse, validatePolicy, withPolicyDefaults,
   type Client, type ClientDetail, type DecisionAction, type FleetFacts, type Group, type GroupView, type HealthSummary,
   type LifecycleAction, type Policy, type PolicyPreviewResponse, type Release, type ReleaseView, type RollbackPlanView,
@@ -177,7 +177,8 @@ export class Fleet {
     const release: Release = {
       id: `r-${randomBytes(6).toString('hex')}`,
       version,
-      channel: req.channel ?? 'stable',
+      // Seed 000: a pre-release (4.0.0-beta.1) registered without a channel carries the beta tag.
+      channel: req.channel ?? (isPrerelease(version) ? 'beta' : 'stable'),
       notes: req.notes ?? '',
       mandatory: req.mandatory ?? false,
       artifact: {
@@ -319,6 +320,7 @@ export class Fleet {
   async preview(ref: string, input: unknown, limit = 50): Promise<PolicyPreviewResponse> {
     const group = await this.resolveGroup(ref);
     const policy = this.checkPolicy(input);
+    await this.checkPinned(policy); // a preview refuses what Save refuses
     const [releases, facts] = await Promise.all([this.allReleases(), this.fleetFacts()]);
     const now = this.now();
     const counts: Record<DecisionAction, number> = { none: 0, offer: 0, force: 0, downgrade: 0, manual: 0 };
