@@ -72,6 +72,7 @@ export class ScriptedUi implements FleetUi {
   readonly inputs: (string | undefined)[] = [];
   readonly confirms: ConfirmAnswer[] = [];
   readonly saves: (vscode.Uri | undefined)[] = [];
+  readonly opens: (vscode.Uri | undefined)[] = [];
   readonly asked: { kind: string; title: string; detail?: string; actions?: readonly string[]; items?: string[] }[] = [];
   readonly infos: string[] = [];
   readonly errors: string[] = [];
@@ -91,6 +92,10 @@ export class ScriptedUi implements FleetUi {
   }
   confirmWith(f: ConfirmAnswer | string | undefined): this {
     this.confirms.push(typeof f === 'function' ? f : () => f);
+    return this;
+  }
+  openFile(uri: vscode.Uri | undefined): this {
+    this.opens.push(uri);
     return this;
   }
   saveTo(uri: vscode.Uri | undefined): this {
@@ -123,6 +128,11 @@ export class ScriptedUi implements FleetUi {
     if (this.saves.length === 0) throw new Error(`Unexpected save dialog: ${options.title}`);
     return this.saves.shift();
   }
+  async openDialog(options: { title: string }): Promise<vscode.Uri | undefined> {
+    this.asked.push({ kind: 'open', title: options.title });
+    if (this.opens.length === 0) throw new Error(`Unexpected open dialog: ${options.title}`);
+    return this.opens.shift();
+  }
   info(message: string): void {
     this.infos.push(message);
   }
@@ -136,7 +146,7 @@ export class ScriptedUi implements FleetUi {
   }
   /** Every scripted answer was used. */
   get done(): boolean {
-    return this.picks.length === 0 && this.inputs.length === 0 && this.confirms.length === 0 && this.saves.length === 0;
+    return this.picks.length === 0 && this.inputs.length === 0 && this.confirms.length === 0 && this.saves.length === 0 && this.opens.length === 0;
   }
 }
 

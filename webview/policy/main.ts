@@ -4,6 +4,7 @@ import { validatePolicy, type PolicyFieldError } from '../../src/core/policy';
 import type { DecisionAction, Policy } from '../../src/core/types';
 import type { PolicyPreviewResponse } from '../../src/core/wire';
 import type { PolicyPanelState, PolicyPush, PolicyRequests, VersionOption } from '../../src/extension/panels/messages';
+import { pinnedWarning } from '../../src/extension/policyText';
 import { $, checkedOf, createRpc, el, replaceTableBody, setChecked, setOptions, setValue, show, valueOf } from '../shared/rpc';
 
 const rpc = createRpc<PolicyRequests, PolicyPush, PolicyPanelState>();
@@ -136,6 +137,9 @@ function onEdit(): ReturnType<typeof validatePolicy> {
     }
   }
   $('policy-errors').textContent = general.join(' ');
+  const warning = pinnedWarning(p, versions);
+  $('policy-pinned-warning').textContent = warning ?? '';
+  show('policy-pinned-warning', !!warning);
   show('policy-errors', general.length > 0);
   const buttons = ['preview-button', 'save-button'];
   for (const b of buttons) (($(b) as unknown) as { disabled: boolean }).disabled = !v.ok || !baseline;
@@ -247,6 +251,10 @@ rpc.onPush((m) => {
       groupId = m.groupId;
       rpc.setState({ groupId });
     }
+  } else if (m.type === 'serverChanged') {
+    rpc.setState({ groupId });
+    show('preview', false);
+    void load();
   } else if (m.type === 'policyChanged') {
     const p = readForm();
     if (isDirty(p)) show('policy-changed', true);

@@ -54,7 +54,9 @@ export type PolicyRequests = {
 export type PolicyPush =
   | { type: 'init'; groupId: string }
   /** Someone (or something) changed this group's policy on the server. */
-  | { type: 'policyChanged' };
+  | { type: 'policyChanged' }
+  /** The console now talks to another server: reload from it (a draft for the old server is dropped). */
+  | { type: 'serverChanged' };
 
 // ---- Client Status ------------------------------------------------------------------------------
 
@@ -86,7 +88,9 @@ export type ClientStatusRequests = {
 export type ClientStatusPush =
   | { type: 'setFilter'; filter: Partial<ClientFilter>; selectId?: string }
   /** Clients changed on the server: re-read the current page and the chart. */
-  | { type: 'fleetChanged' };
+  | { type: 'fleetChanged' }
+  /** The console now talks to another server: start over. */
+  | { type: 'serverChanged' };
 
 export type HostToWebview<P> = ReplyMessage | P;
 

@@ -4,7 +4,7 @@ import { validatePolicy } from '../../core/policy';
 import type { Policy } from '../../core/types';
 import { requireClient, type FleetServices } from '../services';
 import { type PolicyPanelState, type PolicyPush, type PolicyRequests, POLICY_METHODS, POLICY_VIEW_TYPE } from './messages';
-import { PanelHost } from './panelHost';
+import { onServerSwitch, PanelHost } from './panelHost';
 import { escapeHtml, panelHtml, webviewRoots } from './webviewHtml';
 
 export class PolicyPanel implements vscode.Disposable {
@@ -54,6 +54,7 @@ export class PolicyPanel implements vscode.Disposable {
     this.disposables.push(
       this.host,
       panel.onDidDispose(() => this.dispose()),
+      onServerSwitch(svc.connection, () => this.host.push({ type: 'serverChanged' })),
       svc.model.onDidChangePolicy(({ groupIds }) => {
         if (groupIds.includes(groupId)) this.host.push({ type: 'policyChanged' });
       }),
@@ -109,6 +110,7 @@ function policyBody(groupId: string): string {
   <span id="policy-status" class="status" role="status"></span>
 </header>
 <div id="policy-load-error" class="banner error-banner" hidden></div>
+<div id="policy-pinned-warning" class="banner warning-banner" role="status" hidden></div>
 <div id="policy-changed" class="banner" hidden>This policy was changed on the server. <vscode-button id="reload-button" secondary>Reload</vscode-button></div>
 <form id="policy-form" class="form-grid">
   <section>
