@@ -54,13 +54,15 @@ function show(v: unknown): string {
 }
 
 /** "mode: Auto Upgrade → Only upgrade to", one line per changed field. */
-export function policyDiff(before: Record<string, unknown> | undefined, after: Record<string, unknown> | undefined): string[] {
+export function policyDiff(before: object | undefined, after: object | undefined): string[] {
   if (!before || !after) return [];
+  const b0 = before as Record<string, unknown>;
+  const a0 = after as Record<string, unknown>;
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
   const out: string[] = [];
   for (const k of keys) {
-    const a = before[k];
-    const b = after[k];
+    const a = b0[k];
+    const b = a0[k];
     if (JSON.stringify(a ?? null) === JSON.stringify(b ?? null)) continue;
     const label = (x: unknown) => (k === 'mode' && typeof x === 'string' && x in POLICY_MODE_LABEL ? POLICY_MODE_LABEL[x as keyof typeof POLICY_MODE_LABEL] : show(x));
     out.push(`${k}: ${label(a)} → ${label(b)}`);

@@ -20,12 +20,7 @@ export const HEARTBEAT_MS = 4_000;
 /** A probe that takes longer than this counts as a lost server. */
 export const PROBE_TIMEOUT_MS = 3_000;
 
-/** viewer < operator < admin. */
-const RANK = { viewer: 1, operator: 2, admin: 3 } as const;
-export function roleAllows(who: WhoAmI | undefined, min: keyof typeof RANK): boolean {
-  // An older server without whoami: let the server decide.
-  return !who || RANK[who.role] >= RANK[min];
-}
+export { roleAllows } from './presentation';
 
 export class Connection implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ConnectionState>();

@@ -140,6 +140,12 @@ export function signedInAs(who: { name: string; role: string }): string {
   return `Signed in as ${who.name} (${who.role}${may[who.role] ? `: ${may[who.role]}` : ''})`;
 }
 
+/** viewer < operator < admin. A server without whoami (no role known): the server decides. */
+const ROLE_RANK = { viewer: 1, operator: 2, admin: 3 } as const;
+export function roleAllows(who: { name?: string; role: keyof typeof ROLE_RANK } | undefined, min: keyof typeof ROLE_RANK): boolean {
+  return !who || ROLE_RANK[who.role] >= ROLE_RANK[min];
+}
+
 /** The status bar while the server cannot be reached. */
 export function offlineStatusView(url: string, message: string): StatusBarView {
   return {

@@ -1,6 +1,8 @@
 // What the release dialogs say (no vscode import: unit-tested).
 import type { AuditEntry } from '../core/types';
 import type { ReleaseView } from '../core/wire';
+import { isValidVersion } from '../core/version';
+import { FleetApiError } from './fleetClient';
 import { plural, relativeTime, RELEASE_STATE_LABEL } from './presentation';
 
 /** The approve dialog: the package, who downloaded it for testing and when, then what approving does. */
@@ -45,3 +47,18 @@ export function rollbackTargetNote(target: { version: string; state: ReleaseView
 export function releaseLine(r: ReleaseView): string {
   return `${r.channel === 'beta' ? 'beta · ' : ''}${RELEASE_STATE_LABEL[r.state]} · ${plural(r.clientCount ?? 0, 'client')}`;
 }
+
+export function validateVersionInput(v: string): string | undefined {
+  const t = v.trim();
+  if (!t) return 'Enter the version, e.g. 3.60.0.0, 1.2.3 or 4.0.0-beta.1';
+  return isValidVersion(t) ? undefined : `"${t}" is not a version: numbers separated by dots (3.60.0.0), a build number (60000) or semver (4.0.0-beta.1).`;
+}
+
+/** A signature file holds base64 text (as openssl … | base64 prints) or the 64 raw ed25519 bytes. */
+export function signatureFromFile(bytes: Buffer): string {
+  const text = bytes.toString('utf8').trim();
+  if (/^[A-Za-z0-9+/=\s]+$/.test(text) && text.length >= 80) return text.replace(/\s+/g, '');
+  if (bytes.length === 64) return bytes.toString('base64');
+  throw new FleetApiError(0, 'bad-signature', 'The signature file holds neither base64 text nor a 64-byte ed25519 signature.');
+}
+

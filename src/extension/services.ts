@@ -1,8 +1,8 @@
 // What commands and panels need, in one object (built in activate, handed around; tests reach it through the
 // extension's exports and swap `ui` for scripted answers).
 import type * as vscode from 'vscode';
-import { roleAllows, type Connection } from './connection';
-import { roleRefusal } from './presentation';
+import type { Connection } from './connection';
+import { roleAllows, roleRefusal } from './presentation';
 import type { FleetEvents } from './events';
 import { FleetApiError, type FleetClient } from './fleetClient';
 import type { GroupsTreeProvider } from './groupsTree';

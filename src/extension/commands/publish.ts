@@ -3,7 +3,8 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import type { Channel } from '../../core/types';
-import { isPrerelease, isValidVersion } from '../../core/version';
+import { isPrerelease } from '../../core/version';
+import { signatureFromFile, validateVersionInput } from '../releaseText';
 import type { ReleaseView } from '../../core/wire';
 import { FleetApiError } from '../fleetClient';
 import { requireClient, requireRole, type FleetServices } from '../services';
@@ -11,20 +12,6 @@ import { resolveRelease } from './pickers';
 
 export const NO_SIGNATURE = 'No signature';
 export const CHOOSE_SIGNATURE = 'Choose a signature file…';
-
-export function validateVersionInput(v: string): string | undefined {
-  const t = v.trim();
-  if (!t) return 'Enter the version, e.g. 3.60.0.0, 1.2.3 or 4.0.0-beta.1';
-  return isValidVersion(t) ? undefined : `"${t}" is not a version: numbers separated by dots (3.60.0.0), a build number (60000) or semver (4.0.0-beta.1).`;
-}
-
-/** A signature file holds base64 text (as openssl … | base64 prints) or the 64 raw ed25519 bytes. */
-export function signatureFromFile(bytes: Buffer): string {
-  const text = bytes.toString('utf8').trim();
-  if (/^[A-Za-z0-9+/=\s]+$/.test(text) && text.length >= 80) return text.replace(/\s+/g, '');
-  if (bytes.length === 64) return bytes.toString('base64');
-  throw new FleetApiError(0, 'bad-signature', 'The signature file holds neither base64 text nor a 64-byte ed25519 signature.');
-}
 
 function sizeText(n: number): string {
   return n < 1024 ? `${n} bytes` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
