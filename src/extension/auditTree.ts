@@ -27,6 +27,7 @@ export class AuditItem extends vscode.TreeItem {
     this.iconPath = new vscode.ThemeIcon(ICON[entry.action] ?? 'circle-small');
     this.contextValue = `audit.${entry.action}`;
     this.tooltip = `${auditTitle(entry)}\n${new Date(entry.at).toLocaleString()}${details.length ? '\n' + details.join('\n') : ''}`;
+    this.accessibilityInformation = { label: `${auditTitle(entry)}, ${this.description}` };
   }
 }
 
@@ -37,6 +38,7 @@ export class AuditDetailItem extends vscode.TreeItem {
     this.id = `${parent.id}:${i}`;
     this.contextValue = 'auditDetail';
     this.tooltip = text;
+    this.accessibilityInformation = { label: text };
   }
 }
 

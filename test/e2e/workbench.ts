@@ -9,7 +9,7 @@ import { until } from '../helpers/poll';
 export { until };
 
 export const STATUS_ITEM = '[id="update-fleet.update-fleet.updateFleet.health"]';
-export type Section = 'Releases' | 'Approvals' | 'Client Groups';
+export type Section = 'Releases' | 'Approvals' | 'Client Groups' | 'Audit';
 
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
@@ -102,6 +102,17 @@ export async function pickQuickItem(page: Page, label: string, opts: { title?: s
 
 export function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The open input box (showInputBox): wait for its title, type the answer, press Enter. */
+export async function answerInputBox(page: Page, text: string, opts: { title?: string } = {}): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  await widget.waitFor({ state: 'visible' });
+  if (opts.title) await widget.locator('.quick-input-title', { hasText: opts.title }).waitFor();
+  const input = widget.locator('.quick-input-box input');
+  await input.fill(text);
+  await input.press('Enter');
+  await widget.waitFor({ state: 'hidden' });
 }
 
 /** A modal dialog of the browser workbench (showWarningMessage with modal: true). */

@@ -50,8 +50,12 @@ export function uniqueVersion(): string {
   return `900.${runBase}.${seq++}`;
 }
 
-export async function registerRelease(req: RegisterReleaseRequest): Promise<ReleaseView> {
-  const res = await http().post<ReleaseView>('/releases', { channel: 'stable', notes: 'registered by the in-host suite', ...req });
+/** An external package (url + sha256): enough for the server to allow an approval. */
+export const EXTERNAL_PACKAGE = { url: 'https://packages.example/update-fleet-test.tar.gz', sha256: 'ab'.repeat(32), size: 1024 } as const;
+
+/** Registers a release; with a (fake, external) package unless `withPackage` is false. */
+export async function registerRelease(req: RegisterReleaseRequest, withPackage = true): Promise<ReleaseView> {
+  const res = await http().post<ReleaseView>('/releases', { channel: 'stable', notes: 'registered by the in-host suite', ...(withPackage ? EXTERNAL_PACKAGE : {}), ...req });
   return res.data;
 }
 
@@ -123,8 +127,8 @@ export class ScriptedUi implements FleetUi {
     if (!a) throw new Error(`Unexpected confirmation: ${message}`);
     return a(message, detail, actions);
   }
-  async saveDialog(options: { title: string }): Promise<vscode.Uri | undefined> {
-    this.asked.push({ kind: 'save', title: options.title });
+  async saveDialog(options: { title: string; defaultFileName?: string }): Promise<vscode.Uri | undefined> {
+    this.asked.push({ kind: 'save', title: options.title, detail: options.defaultFileName });
     if (this.saves.length === 0) throw new Error(`Unexpected save dialog: ${options.title}`);
     return this.saves.shift();
   }
