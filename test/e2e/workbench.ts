@@ -30,7 +30,7 @@ export async function showFleetViews(page: Page): Promise<void> {
   const item = page.locator('.activitybar a.action-label[aria-label="Update Fleet"]');
   const li = page.locator('.activitybar .action-item', { has: page.locator('a.action-label[aria-label="Update Fleet"]') });
   if (!((await li.getAttribute('class')) ?? '').includes('checked')) await item.click();
-  await page.locator('.pane-header[aria-label="Releases Section"]').waitFor();
+  await page.locator(paneHeader('Releases')).waitFor();
 }
 
 /** Drag the side bar's edge so tree descriptions fit (for readable screenshots; best effort). */
@@ -45,8 +45,13 @@ export async function widenSideBar(page: Page, width: number): Promise<void> {
   await page.mouse.up();
 }
 
+/** A view's header; its aria-label is "Releases Section", or "Releases - admin · admin Section" with a description. */
+export function paneHeader(section: Section): string {
+  return `.pane-header:is([aria-label="${section} Section"], [aria-label^="${section} - "][aria-label$=" Section"])`;
+}
+
 export function pane(page: Page, section: Section): Locator {
-  return page.locator('.pane', { has: page.locator(`.pane-header[aria-label="${section} Section"]`) });
+  return page.locator('.pane', { has: page.locator(paneHeader(section)) });
 }
 
 /** Tree rows of a view; each row's aria-label is "label, description" (releases: "Release 3.59.127.0, …"). */
