@@ -16,7 +16,7 @@ export type ConnectionState =
   | { kind: 'signed-in'; url: string; serverVersion: string; /** The token's name and role (whoami); absent on servers without it. */ who?: WhoAmI };
 
 /** How often the server is probed: the status bar shows "offline" within two probes of losing it. */
-export const HEARTBEAT_MS = 4_000;
+export const HEARTBEAT_MS = 3_000;
 /** A probe that takes longer than this counts as a lost server. */
 export const PROBE_TIMEOUT_MS = 3_000;
 
@@ -79,12 +79,16 @@ export class Connection implements vscode.Disposable {
     this.probing = true;
     try {
       let up = true;
+      let why = '';
       try {
         await this.fleet.health(PROBE_TIMEOUT_MS);
-      } catch {
+      } catch (err) {
         up = false;
+        why = (err as Error).message;
       }
-      if (up !== (s.kind !== 'unreachable')) await this.refresh();
+      if (up && s.kind === 'unreachable') await this.refresh();
+      // Lost: say so now (a second probe could take as long again on a server that hangs).
+      else if (!up && s.kind !== 'unreachable' && this.current === s && !this.refreshing) await this.publish({ kind: 'unreachable', url: s.url, message: why });
     } finally {
       this.probing = false;
     }
@@ -165,6 +169,10 @@ export class Connection implements vscode.Disposable {
       }
       this.fleet = fleet;
     }
+    return this.publish(next);
+  }
+
+  private async publish(next: ConnectionState): Promise<ConnectionState> {
     const before = this.current;
     this.current = next;
     await vscode.commands.executeCommand('setContext', CONTEXT_CONNECTED, next.kind === 'signed-out' || next.kind === 'signed-in');

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { ReleaseView, SummaryResponse } from '../../src/core/wire';
 import { api, stack } from './fixture';
 import {
-  answerInputBox, clickDialogButton, dialog, pane, pickQuickItem, runCommand, screenshot, showFleetViews, statusText, toasts, until, waitForRow,
+  answerInputBox, clickDialogButton, dialog, pane, pickQuickItem, rowLabels, runCommand, screenshot, showFleetViews, statusText, toasts, until, waitForRow,
 } from './workbench';
 
 async function openAudit(): Promise<void> {
@@ -18,7 +18,17 @@ async function openAudit(): Promise<void> {
 
 async function filterAuditBy(what: string): Promise<void> {
   const { page } = stack();
-  await runCommand(page, 'Update Fleet: Filter Audit Log…');
+  // The palette sometimes swallows a click while its list re-renders: run the command again if it did not open.
+  const title = page.locator('.quick-input-widget .quick-input-title', { hasText: 'Filter the Audit Log' });
+  for (let attempt = 1; ; attempt++) {
+    await runCommand(page, 'Update Fleet: Filter Audit Log…');
+    try {
+      await title.waitFor({ state: 'visible', timeout: 5_000 });
+      break;
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
   await pickQuickItem(page, 'What…', { title: 'Filter the Audit Log' });
   await pickQuickItem(page, what, { title: 'Audit: what' });
 }
@@ -46,11 +56,19 @@ describe('the console tells the truth (issue 11)', () => {
     const { page } = stack();
     await openAudit();
     await filterAuditBy('Policy edits');
+    await until(async () => {
+      const top = (await rowLabels(page, 'Audit')).filter((l) => /, (just now|\d+ \w+ ago)$/.test(l));
+      return top.length > 0 && top.every((l) => / changed the policy of /.test(l));
+    }, 'the Audit view to list only policy edits');
     await waitForRow(page, 'Audit', /^admin changed the policy of Warehouse, /);
     await waitForRow(page, 'Audit', /^mode: Auto Upgrade → Only upgrade to$/);
     await waitForRow(page, 'Audit', /^pinnedVersion: — → 3\.59\.127\.0$/);
     await screenshot(page, '06-audit-policy-diff');
     await filterAuditBy('Approvals');
+    await until(async () => {
+      const top = (await rowLabels(page, 'Audit')).filter((l) => /, (just now|\d+ \w+ ago)$/.test(l));
+      return top.length > 0 && top.every((l) => / approved /.test(l));
+    }, 'the Audit view to list only approvals');
     await waitForRow(page, 'Audit', /^admin approved 3\.59\.228\.0, /);
     await waitForRow(page, 'Audit', /^note: e2e: tested on the bench$/);
     await screenshot(page, '06-audit-approval-note');
