@@ -71,7 +71,7 @@ export function policyDiff(before: object | undefined, after: object | undefined
 }
 
 /** The detail lines under an entry. */
-export function auditDetails(e: AuditEntry): string[] {
+export function auditDetails(e: AuditEntry, groupName: (id: string) => string | undefined = () => undefined): string[] {
   let d: Record<string, unknown> = {};
   try {
     const parsed = JSON.parse(e.details || '{}') as unknown;
@@ -87,7 +87,7 @@ export function auditDetails(e: AuditEntry): string[] {
       break;
     }
     case 'client.move':
-      lines.push(`from ${show(d.from)} to ${show(d.to)}`);
+      lines.push(`from ${show(groupName(String(d.from)) ?? d.from)} to ${show(groupName(String(d.to)) ?? d.to)}`);
       break;
     case 'release.download':
       if (d.sha256) lines.push(`sha256 ${String(d.sha256).slice(0, 16)}…`);

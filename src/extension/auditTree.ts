@@ -18,8 +18,8 @@ const ICON: Record<string, string> = {
 export class AuditItem extends vscode.TreeItem {
   readonly kind = 'audit' as const;
   readonly details: string[];
-  constructor(readonly entry: AuditEntry) {
-    const details = auditDetails(entry);
+  constructor(readonly entry: AuditEntry, groupName?: (id: string) => string | undefined) {
+    const details = auditDetails(entry, groupName);
     super(auditTitle(entry), details.length ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
     this.details = details;
     this.id = `audit:${entry.id}`;
@@ -109,7 +109,8 @@ export class AuditTreeProvider implements vscode.TreeDataProvider<AuditNode>, vs
       if (this.error) return [errorItem(this.error)];
       if (!this.connection.client) return [];
       if (this.entries.length === 0) return [new MessageItem(this.filterText() ? 'Nothing matches the filter.' : 'Nothing recorded yet.')];
-      return this.entries.map((x) => new AuditItem(x));
+      const groupName = (id: string) => this.model.groups.find((g) => g.id === id)?.name;
+      return this.entries.map((x) => new AuditItem(x, groupName));
     }
     if (e instanceof AuditItem) return e.details.map((t, i) => new AuditDetailItem(e, i, t));
     return [];

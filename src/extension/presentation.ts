@@ -75,10 +75,12 @@ export function clientStateText(c: { state: ClientState; version: string; target
 }
 
 /** "beta · 120 clients" — the tree description of a release. */
-export function releaseDescription(r: { channel: string; clientCount: number; state: ReleaseState }): string {
+export function releaseDescription(r: { channel: string; clientCount: number; state: ReleaseState; artifact?: { sha256?: string } }): string {
   const parts: string[] = [];
   if (r.channel === 'beta') parts.push('beta');
   parts.push(plural(r.clientCount ?? 0, 'client'));
+  // Nothing to test yet: the server refuses to approve it until the package is uploaded.
+  if (r.state === 'pending' && r.artifact && !r.artifact.sha256) parts.push('no package');
   parts.push(RELEASE_STATE_LABEL[r.state]);
   return parts.join(' · ');
 }

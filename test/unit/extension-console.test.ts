@@ -74,6 +74,8 @@ describe('extension/console words (issue 11)', () => {
     assert.deepEqual(auditDetails(policy), ['mode: Auto Upgrade → Only upgrade to', 'pinnedVersion: — → 3.59.127.0', `remindOptionsDays: ${before.remindOptionsDays.join(', ')} → 1, 3`]);
     assert.deepEqual(auditDetails(entry({ details: JSON.stringify({ from: 'pending', to: 'approved', note: 'tested on the bench' }) })), ['pending → approved', 'note: tested on the bench']);
     assert.deepEqual(auditDetails(entry({ action: 'client.move', target: 'PC-1', details: JSON.stringify({ from: 'default', to: 'pilot' }) })), ['from default to pilot']);
+    const names: Record<string, string> = { default: 'Default', pilot: 'Pilot' };
+    assert.deepEqual(auditDetails(entry({ action: 'client.move', target: 'PC-1', details: JSON.stringify({ from: 'default', to: 'pilot' }) }), (id) => names[id]), ['from Default to Pilot']);
     assert.equal(auditTitle(entry({ action: 'release.download', actor: 'tester' })), 'tester downloaded for testing 3.60.0.0');
     assert.deepEqual(policyDiff(before, before), []);
     assert.deepEqual(auditDetails(entry({ details: 'not json' })), ['not json']);

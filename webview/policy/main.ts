@@ -13,6 +13,8 @@ let groupId = rpc.getState()?.groupId ?? root.dataset.groupId ?? '';
 let baseline: Policy | undefined;
 let versions: VersionOption[] = [];
 let loading = false;
+/** Set when the signed-in role may not save (the reason, shown before anyone tries). */
+let readOnly: string | undefined;
 
 const FIELD_IDS: Record<PolicyFieldError['field'], string> = {
   mode: 'policy-mode',
@@ -142,7 +144,7 @@ function onEdit(): ReturnType<typeof validatePolicy> {
   show('policy-pinned-warning', !!warning);
   show('policy-errors', general.length > 0);
   const buttons = ['preview-button', 'save-button'];
-  for (const b of buttons) (($(b) as unknown) as { disabled: boolean }).disabled = !v.ok || !baseline;
+  for (const b of buttons) (($(b) as unknown) as { disabled: boolean }).disabled = !v.ok || !baseline || (b === 'save-button' && !!readOnly);
   if (!loading && baseline) {
     const dirty = isDirty(p);
     setStatus(v.ok ? (dirty ? 'Unsaved changes' : 'Saved') : `${v.errors.length} problem${v.errors.length === 1 ? '' : 's'} to fix`);
@@ -182,6 +184,9 @@ async function load(): Promise<void> {
   try {
     const r = await rpc.request('load', {});
     versions = r.versions;
+    readOnly = r.readOnly;
+    $('policy-readonly').textContent = readOnly ?? '';
+    show('policy-readonly', !!readOnly);
     baseline = r.policy;
     $('policy-title').textContent = `Policy — ${r.group.name}`;
     document.title = `Policy — ${r.group.name}`;
