@@ -52,6 +52,11 @@ describe('download, test, and then approve', function () {
     const future = await admin.get(`/api/v1/audit?since=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`);
     assert.deepEqual(future.body.items, []);
     assert.equal((await admin.get('/api/v1/audit?since=yesterday')).status, 400);
+    // An offset is taken for what it means: an hour ahead written in +02:00 is still an hour ahead.
+    const aheadInBerlin = new Date(Date.now() + 3_600_000 + 2 * 3_600_000).toISOString().replace('Z', '+02:00');
+    assert.deepEqual((await admin.get(`/api/v1/audit?since=${encodeURIComponent(aheadInBerlin)}`)).body.items, []);
+    const pastInBerlin = new Date(Date.now() - 3_600_000 + 2 * 3_600_000).toISOString().replace('Z', '+02:00');
+    assert.ok((await admin.get(`/api/v1/audit?since=${encodeURIComponent(pastInBerlin)}`)).body.items.length > 0);
   });
 
   it('edits notes and mandatory while pending, not after approval', async () => {

@@ -25,7 +25,10 @@ export function miscRoutes(app: FastifyInstance, ctx: RouteContext): void {
 
   app.get<{ Querystring: Static<typeof AuditQuery> }>('/api/v1/audit', { preHandler: tokens.guard('viewer'), schema: { tags: ['meta'], querystring: AuditQuery } }, async (req) => {
     const limit = req.query.limit ?? 100;
-    const { before, actor, action, target, since, until } = req.query;
+    const { before, actor, action, target } = req.query;
+    // Stored times are UTC ISO strings: compare like with like, whatever offset the caller wrote.
+    const since = req.query.since ? new Date(req.query.since).toISOString() : undefined;
+    const until = req.query.until ? new Date(req.query.until).toISOString() : undefined;
     const filtered = !!(actor || action || target || since || until);
     const items = filtered ? await fleet.store.searchAudit({ limit, before, actor, action, target, since, until }) : await fleet.store.listAudit(limit, before);
     const last = items[items.length - 1];

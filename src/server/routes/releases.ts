@@ -47,7 +47,10 @@ export function releaseRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.get<Ref>('/api/v1/releases/:id/artifact', { preHandler: tokens.guard('viewer'), schema: { tags: ['releases'], params: RefParams } }, async (req, reply) => {
     const r = await fleet.resolveRelease(req.params.id);
     if (!r.artifact.sha256 || !(await fleet.artifacts.exists(r.artifact.sha256))) {
-      if (r.artifact.url && /^https?:/i.test(r.artifact.url)) return reply.redirect(r.artifact.url);
+      if (r.artifact.url && /^https?:/i.test(r.artifact.url)) {
+        await recordDownload(fleet, r, actorOf(req));
+        return reply.redirect(r.artifact.url);
+      }
       throw new ApiError(404, 'no-artifact', `Release ${r.version} has no package stored on this server yet.`);
     }
     // Who downloaded it for testing, and when: the approve dialog shows it (and the server may require it).
