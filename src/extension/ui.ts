@@ -21,7 +21,8 @@ export interface FleetUi {
 
 export class VsCodeUi implements FleetUi {
   async pick<T>(items: readonly PickItem<T>[], options: { title: string; placeHolder?: string }): Promise<T | undefined> {
-    const chosen = await vscode.window.showQuickPick(items, { title: options.title, placeHolder: options.placeHolder, matchOnDescription: true, matchOnDetail: true });
+    // ignoreFocusOut: a webview that takes focus while it loads must not dismiss the question (as input boxes).
+    const chosen = await vscode.window.showQuickPick(items, { title: options.title, placeHolder: options.placeHolder, matchOnDescription: true, matchOnDetail: true, ignoreFocusOut: true });
     return chosen?.value;
   }
 

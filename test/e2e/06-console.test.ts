@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { ReleaseView, SummaryResponse } from '../../src/core/wire';
 import { api, stack } from './fixture';
 import {
-  answerInputBox, clickDialogButton, dialog, pane, pickQuickItem, rowLabels, runCommand, screenshot, showFleetViews, statusText, toasts, until, waitForRow,
+  answerInputBox, clickDialogButton, dialog, pane, pickQuickItem, rowLabels, runCommand, runCommandAsking, screenshot, showFleetViews, statusText, toasts, until, waitForRow,
 } from './workbench';
 
 async function openAudit(): Promise<void> {
@@ -18,17 +18,7 @@ async function openAudit(): Promise<void> {
 
 async function filterAuditBy(what: string): Promise<void> {
   const { page } = stack();
-  // The palette sometimes swallows a click while its list re-renders: run the command again if it did not open.
-  const title = page.locator('.quick-input-widget .quick-input-title', { hasText: 'Filter the Audit Log' });
-  for (let attempt = 1; ; attempt++) {
-    await runCommand(page, 'Update Fleet: Filter Audit Log…');
-    try {
-      await title.waitFor({ state: 'visible', timeout: 5_000 });
-      break;
-    } catch (err) {
-      if (attempt === 3) throw err;
-    }
-  }
+  await runCommandAsking(page, 'Update Fleet: Filter Audit Log…', 'Filter the Audit Log');
   await pickQuickItem(page, 'What…', { title: 'Filter the Audit Log' });
   await pickQuickItem(page, what, { title: 'Audit: what' });
 }
@@ -38,7 +28,7 @@ describe('the console tells the truth (issue 11)', () => {
     const { page } = stack();
     const reg = await api<ReleaseView>('/releases', { body: { version: '3.61.0.0', notes: 'registered without a package' } });
     assert.equal(reg.status, 201, reg.text);
-    await runCommand(page, 'Update Fleet: Approve Release…');
+    await runCommandAsking(page, 'Update Fleet: Approve Release…', 'Approve Release');
     await pickQuickItem(page, '3.61.0.0', { title: 'Approve Release' });
     const d = dialog(page).filter({ hasText: 'Approve 3.61.0.0?' });
     await d.waitFor();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import type { Frame } from 'playwright-core';
 import { stack } from './fixture';
 import {
-  answerInputBox, paneHeader, pickQuickItem, runCommand, screenshot, setControl, showFleetViews, toasts, until, webviewFrame,
+  answerInputBox, paneHeader, pickQuickItem, runCommand, runCommandAsking, screenshot, setControl, showFleetViews, toasts, until, webviewFrame,
 } from './workbench';
 
 async function clientStatus(): Promise<Frame> {
@@ -17,7 +17,7 @@ async function clientStatus(): Promise<Frame> {
 
 async function connectTo(url: string): Promise<void> {
   const { page } = stack();
-  await runCommand(page, 'Update Fleet: Connect to Server…');
+  await runCommandAsking(page, 'Update Fleet: Connect to Server…', 'Connect to Fleet Server');
   await answerInputBox(page, url, { title: 'Connect to Fleet Server' });
 }
 
@@ -35,7 +35,7 @@ describe('the console follows the truth (issue 11, continued)', () => {
 
   it('a policy pinned to a revoked version shows a warning', async () => {
     const { page } = stack();
-    await runCommand(page, 'Update Fleet: Edit Policy…');
+    await runCommandAsking(page, 'Update Fleet: Edit Policy…', 'Edit Policy');
     await pickQuickItem(page, 'Warehouse', { title: 'Edit Policy' });
     const frame = await webviewFrame(page, '#policy-mode');
     await until(async () => (await frame.locator('#policy-status').textContent())?.trim() === 'Saved', 'the policy to load');

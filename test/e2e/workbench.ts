@@ -95,6 +95,23 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await row.click();
 }
 
+/**
+ * Run a command that opens a quick pick or input box titled `questionTitle`; run it again when the question does
+ * not show (the palette can lose a click while its list re-renders).
+ */
+export async function runCommandAsking(page: Page, title: string, questionTitle: string): Promise<void> {
+  const question = page.locator('.quick-input-widget .quick-input-title', { hasText: questionTitle });
+  for (let attempt = 1; ; attempt++) {
+    await runCommand(page, title);
+    try {
+      await question.waitFor({ state: 'visible', timeout: 5_000 });
+      return;
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
+}
+
 /** The open quick pick: wait for its title, then choose the row whose label is exactly `label`. */
 export async function pickQuickItem(page: Page, label: string, opts: { title?: string } = {}): Promise<void> {
   const widget = page.locator('.quick-input-widget');
