@@ -2,7 +2,7 @@
 // environment variable UPDATE_FLEET_SERVER_URL the demo launcher sets); the token lives in SecretStorage (or comes
 // from UPDATE_FLEET_TOKEN for the demo) — never in settings, never in the log.
 import * as vscode from 'vscode';
-import { FleetApiError, FleetClient } from './fleetClient';
+import { FleetApiError, FleetClient, type WhoAmI } from './fleetClient';
 import type { Log } from './log';
 
 export const SECRET_KEY_PREFIX = 'updateFleet.token:';
@@ -13,7 +13,14 @@ export type ConnectionState =
   | { kind: 'no-server' }
   | { kind: 'unreachable'; url: string; message: string }
   | { kind: 'signed-out'; url: string; message?: string }
-  | { kind: 'signed-in'; url: string; serverVersion: string };
+  | { kind: 'signed-in'; url: string; serverVersion: string; /** The token's name and role (whoami); absent on servers without it. */ who?: WhoAmI };
+
+/** How often the server is probed: the status bar shows "offline" within two probes of losing it. */
+export const HEARTBEAT_MS = 3_000;
+/** A probe that takes longer than this counts as a lost server. */
+export const PROBE_TIMEOUT_MS = 3_000;
+
+export { roleAllows } from './presentation';
 
 export class Connection implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ConnectionState>();
@@ -24,9 +31,13 @@ export class Connection implements vscode.Disposable {
   /** After Sign Out, a token from the environment is not used again in this session. */
   private envTokenIgnored = false;
   private readonly disposables: vscode.Disposable[] = [];
+  private heartbeat: NodeJS.Timeout | undefined;
+  private probing = false;
 
-  constructor(private readonly secrets: vscode.SecretStorage, private readonly log: Log) {
+  constructor(private readonly secrets: vscode.SecretStorage, private readonly log: Log, heartbeatMs = HEARTBEAT_MS) {
+    this.heartbeat = setInterval(() => void this.beat(), heartbeatMs);
     this.disposables.push(
+      { dispose: () => clearInterval(this.heartbeat) },
       this.changed,
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('updateFleet.serverUrl')) void this.refresh();
@@ -61,8 +72,42 @@ export class Connection implements vscode.Disposable {
     return undefined;
   }
 
+  /** A light probe while connected or offline: losing the server (or getting it back) refreshes the state. */
+  private async beat(): Promise<void> {
+    const s = this.current;
+    if (this.probing || this.refreshing || s.kind === 'no-server' || !this.fleet) return;
+    this.probing = true;
+    try {
+      let up = true;
+      let why = '';
+      try {
+        await this.fleet.health(PROBE_TIMEOUT_MS);
+      } catch (err) {
+        up = false;
+        why = (err as Error).message;
+      }
+      if (up && s.kind === 'unreachable') await this.refresh();
+      // Lost: say so now (a second probe could take as long again on a server that hangs).
+      else if (!up && s.kind !== 'unreachable' && this.current === s && !this.refreshing) await this.publish({ kind: 'unreachable', url: s.url, message: why });
+    } finally {
+      this.probing = false;
+    }
+  }
+
+  /**
+   * Switch to another server, but only once it answers: a failed connect keeps the working connection and the
+   * setting as they were (throws the reason).
+   */
   async setServerUrl(url: string): Promise<void> {
     const clean = url.trim().replace(/\/+$/, '');
+    if (clean !== this.serverUrl()) {
+      try {
+        await new FleetClient(clean, undefined, PROBE_TIMEOUT_MS * 2).health();
+      } catch (err) {
+        const e = err as FleetApiError;
+        throw new FleetApiError(e.status ?? 0, e.code ?? 'unreachable', `${e.message} The connection to ${this.serverUrl() ?? 'the previous server'} is kept.`);
+      }
+    }
     await vscode.workspace.getConfiguration('updateFleet').update('serverUrl', clean, vscode.ConfigurationTarget.Global);
     await this.refresh();
   }
@@ -105,13 +150,14 @@ export class Connection implements vscode.Disposable {
       const fleet = this.fleet && this.fleet.baseUrl === url && this.fleetToken === token ? this.fleet : new FleetClient(url, token);
       this.fleetToken = token;
       try {
-        const health = await fleet.health();
+        const health = await fleet.health(PROBE_TIMEOUT_MS * 2);
         if (!token) {
           next = { kind: 'signed-out', url };
         } else {
           try {
             await fleet.summary();
-            next = { kind: 'signed-in', url, serverVersion: health.version };
+            const who = await fleet.whoami().catch(() => undefined);
+            next = { kind: 'signed-in', url, serverVersion: health.version, ...(who ? { who } : {}) };
           } catch (err) {
             const e = err as FleetApiError;
             if (e.status === 401 || e.status === 403) next = { kind: 'signed-out', url, message: e.message };
@@ -123,6 +169,10 @@ export class Connection implements vscode.Disposable {
       }
       this.fleet = fleet;
     }
+    return this.publish(next);
+  }
+
+  private async publish(next: ConnectionState): Promise<ConnectionState> {
     const before = this.current;
     this.current = next;
     await vscode.commands.executeCommand('setContext', CONTEXT_CONNECTED, next.kind === 'signed-out' || next.kind === 'signed-in');
@@ -144,6 +194,6 @@ export function describe(s: ConnectionState): string {
     case 'no-server': return 'no fleet server configured';
     case 'unreachable': return `cannot reach ${s.url}: ${s.message}`;
     case 'signed-out': return `connected to ${s.url}, not signed in${s.message ? ` (${s.message})` : ''}`;
-    case 'signed-in': return `signed in to ${s.url} (server ${s.serverVersion})`;
+    case 'signed-in': return `signed in to ${s.url} ${s.who ? `as ${s.who.name} (${s.who.role})` : ''} (server ${s.serverVersion})`.replace(/\s+/g, ' ');
   }
 }

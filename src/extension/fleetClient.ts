@@ -6,7 +6,7 @@ import type { AuditEntry, ClientState, Policy } from '../core/types';
 import {
   API_PREFIX,
   type ApiErrorBody, type ClientDetail, type GroupView, type HealthResponse, type Page, type PolicyPreviewResponse,
-  type ReleaseView, type RollbackPlanView, type RollbackRequest, type SummaryResponse,
+  type RegisterReleaseRequest, type ReleaseView, type RollbackPlanView, type RollbackRequest, type SummaryResponse,
 } from '../core/wire';
 import type { Client } from '../core/types';
 
@@ -22,6 +22,24 @@ export class FleetApiError extends Error {
     super(message);
     this.name = 'FleetApiError';
   }
+}
+
+export interface AuditQuery {
+  /** Token name, exact. */
+  actor?: string;
+  /** release.approve, or a prefix ending in a dot (release.). */
+  action?: string;
+  target?: string;
+  /** ISO-8601 bounds. */
+  since?: string;
+  until?: string;
+  before?: number;
+  limit?: number;
+}
+
+export interface WhoAmI {
+  name: string;
+  role: 'viewer' | 'operator' | 'admin';
 }
 
 export interface ClientQuery {
@@ -102,7 +120,7 @@ export class FleetClient {
     }
   }
 
-  health(): Promise<HealthResponse> { return this.call({ method: 'GET', url: '/health' }); }
+  health(timeoutMs?: number): Promise<HealthResponse> { return this.call({ method: 'GET', url: '/health', ...(timeoutMs ? { timeout: timeoutMs } : {}) }); }
   summary(): Promise<SummaryResponse> { return this.call({ method: 'GET', url: '/summary' }); }
 
   async releases(): Promise<ReleaseView[]> {
@@ -167,8 +185,37 @@ export class FleetClient {
     }
   }
 
-  async audit(limit = 50): Promise<AuditEntry[]> {
-    const r = await this.call<AuditEntry[] | Page<AuditEntry>>({ method: 'GET', url: '/audit', params: { limit } });
+  async audit(query: AuditQuery | number = 50): Promise<AuditEntry[]> {
+    const q: AuditQuery = typeof query === 'number' ? { limit: query } : { limit: 50, ...query };
+    const params: Record<string, string | number> = {};
+    for (const [k, v] of Object.entries(q)) if (v !== undefined && v !== '') params[k] = v as string | number;
+    const r = await this.call<AuditEntry[] | Page<AuditEntry>>({ method: 'GET', url: '/audit', params });
     return Array.isArray(r) ? r : r.items;
+  }
+
+  /** The token's name and role (servers before whoami answer 404: the caller treats the role as unknown). */
+  whoami(): Promise<WhoAmI> { return this.call({ method: 'GET', url: '/whoami' }); }
+
+  registerRelease(req: RegisterReleaseRequest): Promise<ReleaseView> {
+    return this.call({ method: 'POST', url: '/releases', data: req });
+  }
+
+  /** Notes and mandatory, while the release is pending. */
+  editRelease(id: string, patch: { notes?: string; mandatory?: boolean }): Promise<ReleaseView> {
+    return this.call({ method: 'PATCH', url: `/releases/${encodeURIComponent(id)}`, data: patch });
+  }
+
+  /** Upload the package bytes as a stream; `onBytes` reports how much went out. */
+  uploadArtifact(id: string, body: Readable, size: number, signature?: string, onBytes?: (sent: number) => void): Promise<ReleaseView> {
+    return this.call({
+      method: 'PUT',
+      url: `/releases/${encodeURIComponent(id)}/artifact`,
+      data: body,
+      timeout: 0,
+      maxBodyLength: Infinity,
+      maxContentLength: Infinity,
+      headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(size), ...(signature ? { 'X-Package-Signature': signature } : {}) },
+      onUploadProgress: onBytes ? (e) => onBytes(e.loaded) : undefined,
+    });
   }
 }

@@ -28,13 +28,18 @@ export class FleetModel implements vscode.Disposable {
   readonly onDidChangePolicy = this.policyChanged.event;
   private readonly disposables: vscode.Disposable[];
   private loading: Promise<void> = Promise.resolve();
+  private url: string | undefined;
 
   constructor(private readonly connection: Connection, events: FleetEvents, private readonly log: Log) {
     this.disposables = [
       this.releasesChanged, this.groupsChanged, this.summaryChanged, this.clientsChanged, this.policyChanged,
       events.onDidChange((c) => void this.apply(c)),
       connection.onDidChange((s) => {
-        if (s.kind !== 'signed-in') this.clear();
+        // Offline: keep the last known state on show (the views say it is offline); another server or signed
+        // out: forget it.
+        const url = s.kind === 'no-server' ? undefined : s.url;
+        if ((s.kind !== 'signed-in' && s.kind !== 'unreachable') || url !== this.url) this.clear();
+        this.url = url;
       }),
     ];
   }

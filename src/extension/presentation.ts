@@ -59,11 +59,28 @@ export function plural(n: number, one: string, many = one + 's'): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 }
 
+/**
+ * A client's state in words. An update "available" to a version below the one installed is a rollback on its
+ * way (seed 000), not an update.
+ */
+export function clientStateText(c: { state: ClientState; version: string; targetVersion: string | null }): string {
+  if ((c.state === 'available' || c.state === 'downloading' || c.state === 'staged') && c.targetVersion && c.targetVersion !== c.version) {
+    try {
+      if (compareVersions(c.targetVersion, c.version) < 0) return c.state === 'available' ? 'Rolling back' : `Rolling back: ${CLIENT_STATE_LABEL[c.state].toLowerCase()}`;
+    } catch {
+      // not comparable: say what the state says
+    }
+  }
+  return CLIENT_STATE_LABEL[c.state] ?? c.state;
+}
+
 /** "beta · 120 clients" — the tree description of a release. */
-export function releaseDescription(r: { channel: string; clientCount: number; state: ReleaseState }): string {
+export function releaseDescription(r: { channel: string; clientCount: number; state: ReleaseState; artifact?: { sha256?: string } }): string {
   const parts: string[] = [];
   if (r.channel === 'beta') parts.push('beta');
   parts.push(plural(r.clientCount ?? 0, 'client'));
+  // Nothing to test yet: the server refuses to approve it until the package is uploaded.
+  if (r.state === 'pending' && r.artifact && !r.artifact.sha256) parts.push('no package');
   parts.push(RELEASE_STATE_LABEL[r.state]);
   return parts.join(' · ');
 }
@@ -101,10 +118,10 @@ export interface StatusBarView {
 }
 
 /** The status-bar item: `$(pulse) 97% up to date · 3 failed`, a warning above the failure threshold. */
-export function statusBarView(s: HealthSummary | undefined, failureThresholdPercent: number): StatusBarView {
+export function statusBarView(s: HealthSummary | undefined, failureThresholdPercent: number, who?: { name: string; role: string }): StatusBarView {
   if (!s) return { text: '$(pulse) Update Fleet', warning: false, tooltip: 'Update Fleet: no data yet' };
   const warning = s.total > 0 && s.percentFailed > failureThresholdPercent;
-  const lines = [`Update Fleet: ${plural(s.total, 'client')}`, ''];
+  const lines = [`Update Fleet: ${plural(s.total, 'client')}`, ...(who ? [signedInAs(who)] : []), ''];
   for (const [state, label] of Object.entries(CLIENT_STATE_LABEL) as [ClientState, string][]) {
     const n = s.byState[state];
     if (n) lines.push(`${label}: ${n.toLocaleString('en-US')}`);
@@ -113,6 +130,36 @@ export function statusBarView(s: HealthSummary | undefined, failureThresholdPerc
   lines.push(`${s.percentFailed}% failed (warning above ${failureThresholdPercent}%)`);
   lines.push('Click to show the clients that failed to upgrade.');
   return { text: `$(pulse) ${healthLine(s)}`, warning, tooltip: lines.join('\n') };
+}
+
+/** "Signed in as ops (operator: may approve, revoke, retire and roll back)". */
+export function signedInAs(who: { name: string; role: string }): string {
+  const may: Record<string, string> = {
+    viewer: 'may look, not act',
+    operator: 'may approve, revoke, retire and roll back; not publish or edit policies',
+    admin: 'may do everything',
+  };
+  return `Signed in as ${who.name} (${who.role}${may[who.role] ? `: ${may[who.role]}` : ''})`;
+}
+
+/** viewer < operator < admin. A server without whoami (no role known): the server decides. */
+const ROLE_RANK = { viewer: 1, operator: 2, admin: 3 } as const;
+export function roleAllows(who: { name?: string; role: keyof typeof ROLE_RANK } | undefined, min: keyof typeof ROLE_RANK): boolean {
+  return !who || ROLE_RANK[who.role] >= ROLE_RANK[min];
+}
+
+/** The status bar while the server cannot be reached. */
+export function offlineStatusView(url: string, message: string): StatusBarView {
+  return {
+    text: '$(debug-disconnect) Update Fleet: offline',
+    warning: true,
+    tooltip: `Update Fleet: offline — ${message}\nThe views show the last known state of ${url}. The console reconnects by itself.`,
+  };
+}
+
+/** The words a viewer (or an operator) sees BEFORE any confirmation, when the role does not allow an action. */
+export function roleRefusal(action: string, who: { name: string; role: string }, needs: 'operator' | 'admin'): string {
+  return `${action} needs the ${needs} role; you are signed in as ${who.name} with the ${who.role} role. Ask an ${needs} or sign in with another token.`;
 }
 
 /** clients-2025-03-04.csv, failed-upgrades-2025-03-04.csv */

@@ -2,9 +2,11 @@
 // extension's exports and swap `ui` for scripted answers).
 import type * as vscode from 'vscode';
 import type { Connection } from './connection';
+import { roleAllows, roleRefusal } from './presentation';
 import type { FleetEvents } from './events';
 import { FleetApiError, type FleetClient } from './fleetClient';
 import type { GroupsTreeProvider } from './groupsTree';
+import type { AuditTreeProvider } from './auditTree';
 import type { FleetModel } from './model';
 import type { FleetStatusBar } from './statusBar';
 import type { FleetUi } from './ui';
@@ -15,9 +17,21 @@ export interface FleetServices {
   readonly model: FleetModel;
   readonly events: FleetEvents;
   readonly groupsTree: GroupsTreeProvider;
+  readonly auditTree: AuditTreeProvider;
   readonly statusBar: FleetStatusBar;
   readonly log: vscode.LogOutputChannel;
   ui: FleetUi;
+}
+
+/**
+ * Say so BEFORE any pick or confirmation when the signed-in role may not do this (the server would refuse
+ * anyway). Servers without whoami: the server decides.
+ */
+export function requireRole(svc: FleetServices, min: 'operator' | 'admin', action: string): FleetClient {
+  const client = requireClient(svc);
+  const s = svc.connection.state;
+  if (s.kind === 'signed-in' && !roleAllows(s.who, min)) throw new FleetApiError(403, 'forbidden', roleRefusal(action, s.who!, min));
+  return client;
 }
 
 /** The signed-in API client, or a clear error that says what to do. */

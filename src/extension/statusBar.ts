@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import type { Connection } from './connection';
 import type { FleetModel } from './model';
-import { statusBarView } from './presentation';
+import { offlineStatusView, statusBarView } from './presentation';
 
 export class FleetStatusBar implements vscode.Disposable {
   readonly item: vscode.StatusBarItem;
@@ -29,11 +29,24 @@ export class FleetStatusBar implements vscode.Disposable {
   }
 
   update(): void {
-    if (this.connection.state.kind !== 'signed-in' || !this.model.summary) {
+    const s = this.connection.state;
+    if (s.kind === 'unreachable') {
+      // Honest: the figures below would be stale; say so, and come back by itself (the connection keeps probing).
+      const view = offlineStatusView(s.url, s.message);
+      this.item.text = view.text;
+      this.item.tooltip = view.tooltip;
+      this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
+      this.item.accessibilityInformation = { label: 'Update Fleet: offline' };
+      this.item.command = { command: 'updateFleet.showLog', title: 'Show Log' };
+      this.item.show();
+      return;
+    }
+    this.item.command = { command: 'updateFleet.showClientStatus', title: 'Show failed clients', arguments: [{ state: 'failed' }] };
+    if (s.kind !== 'signed-in' || !this.model.summary) {
       this.item.hide();
       return;
     }
-    const view = statusBarView(this.model.summary.overall, this.threshold());
+    const view = statusBarView(this.model.summary.overall, this.threshold(), s.who);
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;
     this.item.backgroundColor = view.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;

@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { Client } from '../core/types';
 import type { GroupView, ReleaseView } from '../core/wire';
 import {
-  CLIENT_ICON, CLIENT_STATE_LABEL, POLICY_MODE_LABEL, RELEASE_ICON, RELEASE_STATE_LABEL, type IconSpec, plural,
+  CLIENT_ICON, clientStateText, POLICY_MODE_LABEL, RELEASE_ICON, RELEASE_STATE_LABEL, type IconSpec, plural,
   relativeTime, releaseDescription,
 } from './presentation';
 
@@ -48,13 +48,13 @@ export class ClientItem extends vscode.TreeItem {
   constructor(readonly client: Client) {
     super(client.name || client.computer, vscode.TreeItemCollapsibleState.None);
     this.id = `client:${client.id}`;
-    this.description = `${client.version} · ${CLIENT_STATE_LABEL[client.state] ?? client.state}`;
+    this.description = `${client.version} · ${clientStateText(client)}`;
     this.iconPath = themeIcon(CLIENT_ICON[client.state] ?? CLIENT_ICON.unknown);
     this.contextValue = `client.${client.state}`;
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${client.name}** — ${client.computer} (${client.ip})\n\n`);
     md.appendMarkdown(`User: ${client.user || '—'}  \nVersion: ${client.version}${client.targetVersion ? ` → ${client.targetVersion}` : ''}  \n`);
-    md.appendMarkdown(`State: ${CLIENT_STATE_LABEL[client.state] ?? client.state}${client.reason ? ` — ${client.reason}` : ''}  \n`);
+    md.appendMarkdown(`State: ${clientStateText(client)}${client.reason ? ` — ${client.reason}` : ''}  \n`);
     md.appendMarkdown(`Last seen: ${relativeTime(client.lastSeen)}`);
     this.tooltip = md;
     this.command = { command: 'updateFleet.showClientStatus', title: 'Show Client Status', arguments: [{ q: client.computer, selectId: client.id }] };

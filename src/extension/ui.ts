@@ -12,6 +12,8 @@ export interface FleetUi {
   /** A modal question. Returns the chosen action's label, or undefined when dismissed. */
   confirm(message: string, detail: string, actions: readonly string[]): Promise<string | undefined>;
   saveDialog(options: { title: string; defaultFileName: string; filters?: Record<string, string[]> }): Promise<vscode.Uri | undefined>;
+  /** Pick one existing file (a package to publish, a signature). */
+  openDialog(options: { title: string; openLabel?: string; filters?: Record<string, string[]> }): Promise<vscode.Uri | undefined>;
   info(message: string): void;
   error(message: string, ...actions: string[]): Promise<string | undefined>;
   progress<T>(title: string, task: (report: (message: string) => void) => Promise<T>): Promise<T>;
@@ -19,7 +21,8 @@ export interface FleetUi {
 
 export class VsCodeUi implements FleetUi {
   async pick<T>(items: readonly PickItem<T>[], options: { title: string; placeHolder?: string }): Promise<T | undefined> {
-    const chosen = await vscode.window.showQuickPick(items, { title: options.title, placeHolder: options.placeHolder, matchOnDescription: true, matchOnDetail: true });
+    // ignoreFocusOut: a webview that takes focus while it loads must not dismiss the question (as input boxes).
+    const chosen = await vscode.window.showQuickPick(items, { title: options.title, placeHolder: options.placeHolder, matchOnDescription: true, matchOnDetail: true, ignoreFocusOut: true });
     return chosen?.value;
   }
 
@@ -45,6 +48,15 @@ export class VsCodeUi implements FleetUi {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const defaultUri = folder ? vscode.Uri.joinPath(folder, options.defaultFileName) : undefined;
     return Promise.resolve(vscode.window.showSaveDialog({ title: options.title, defaultUri, filters: options.filters, saveLabel: 'Save' }));
+  }
+
+  async openDialog(options: { title: string; openLabel?: string; filters?: Record<string, string[]> }): Promise<vscode.Uri | undefined> {
+    const chosen = await vscode.window.showOpenDialog({
+      title: options.title, openLabel: options.openLabel, filters: options.filters,
+      canSelectFiles: true, canSelectFolders: false, canSelectMany: false,
+      defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+    });
+    return chosen?.[0];
   }
 
   info(message: string): void {

@@ -47,6 +47,8 @@ export interface ServerOptions {
   eventFlushMs?: number;
   /** The event stream sends a fleet summary at most this often (ms). */
   summaryEveryMs?: number;
+  /** Refuse to approve a release nobody has downloaded for testing (GET …/artifact). */
+  requireDownloadBeforeApproval?: boolean;
 }
 
 export interface RunningServer {
@@ -154,7 +156,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       security: [{ bearer: [] }],
     },
   });
-  const ctx = { fleet, tokens, events, publicUrl: opts.publicUrl, version: SERVER_VERSION };
+  const ctx = { fleet, tokens, events, publicUrl: opts.publicUrl, version: SERVER_VERSION, requireTestDownload: opts.requireDownloadBeforeApproval };
   miscRoutes(app, ctx);
   releaseRoutes(app, ctx);
   groupRoutes(app, ctx);

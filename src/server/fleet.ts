@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
-  applyLifecycle, compareVersions, findRelease, isValidVersion, planRollback, validatePolicy, withPolicyDefaults,
+  applyLifecycle, compareVersions, findRelease, isPrerelease, isValidVersion, planRollback, validatePolicy, withPolicyDefaults,
   type CheckinRequest, type Client, type ClientDetail, type CreateGroupRequest, type Group, type GroupView, type HealthSummary,
   type LifecycleAction, type Page, type Policy, type PolicyPreviewResponse, type RegisterReleaseRequest, type Release,
   type ReleaseView, type ReportRequest, type RollbackPlanView, type RollbackRequest, type SummaryResponse,
@@ -106,7 +106,8 @@ export class Fleet {
     const release: Release = {
       id: `r-${randomBytes(6).toString('hex')}`,
       version,
-      channel: req.channel ?? 'stable',
+      // Seed 000: a pre-release (4.0.0-beta.1) registered without a channel carries the beta tag.
+      channel: req.channel ?? (isPrerelease(version) ? 'beta' : 'stable'),
       notes: req.notes ?? '',
       mandatory: req.mandatory ?? false,
       artifact: {
@@ -244,7 +245,7 @@ export class Fleet {
   async preview(ref: string, input: unknown, limit = 50): Promise<PolicyPreviewResponse> {
     const group = await this.resolveGroup(ref);
     const policy = this.checkPolicy(input);
-    await this.checkPinned(policy);
+    await this.checkPinned(policy); // a preview refuses what Save refuses
     const [releases, facts, byGroup] = await Promise.all([this.allReleases(), this.counts.facts(), this.counts.byGroup()]);
     let fleetSize = 0;
     for (const n of byGroup.values()) fleetSize += n;

@@ -6,7 +6,7 @@ import { startServer, openStore } from './app';
 import { TokenService, type TokenRole } from './auth';
 
 const USAGE = `Usage:
-  update-fleet-server [--data DIR] [--host 127.0.0.1] [--port 7780] [--demo] [--public-url URL] [--log]
+  update-fleet-server [--data DIR] [--host 127.0.0.1] [--port 7780] [--demo] [--public-url URL] [--log] [--require-download]
   update-fleet-server token create --role viewer|operator|admin|agent --name NAME [--data DIR]
 
   --data DIR        where fleet.db, artifacts/ and the token files live (default .update-fleet/)
@@ -16,6 +16,7 @@ const USAGE = `Usage:
   --public-url URL  base URL agents download packages from (behind a proxy)
   --postgres URL    run on PostgreSQL (postgres://…) instead of the SQLite file in DIR
   --log             request log on stdout (never includes tokens)
+  --require-download  approve only releases someone downloaded for testing first
 
 Environment: UPDATE_FLEET_ADMIN_TOKEN and UPDATE_FLEET_ENROLL_TOKEN set the admin and enrollment tokens
 instead of generating them (for automation).`;
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
       args: argv,
       options: {
         data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, demo: { type: 'boolean' },
-        'public-url': { type: 'string' }, postgres: { type: 'string' }, log: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'public-url': { type: 'string' }, postgres: { type: 'string' }, log: { type: 'boolean' }, 'require-download': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
       },
     }));
   } catch (err) {
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
     adminToken: process.env.UPDATE_FLEET_ADMIN_TOKEN || undefined,
     enrollToken: process.env.UPDATE_FLEET_ENROLL_TOKEN || undefined,
     logger: values.log,
+    requireDownloadBeforeApproval: values['require-download'],
     print: (line) => process.stdout.write(line + '\n'),
   });
   process.stdout.write(`Update Fleet server listening on ${server.url} (data in ${server.dataDir}; API document at ${server.url}/api/v1/openapi.json)\n`);

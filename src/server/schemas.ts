@@ -41,6 +41,11 @@ export const RegisterReleaseBody = Type.Object({
   signature: Type.Optional(Str(200)),
 }, { additionalProperties: false });
 
+export const EditReleaseBody = Type.Object({
+  notes: Type.Optional(Str(10_000)),
+  mandatory: Type.Optional(Type.Boolean()),
+}, { additionalProperties: false });
+
 export const LifecycleBody = Type.Optional(Type.Object({ note: Type.Optional(Str(1_000)) }, { additionalProperties: false }));
 export const RollbackBody = Type.Optional(Type.Object({
   approveTarget: Type.Optional(Type.Boolean()),
@@ -76,6 +81,11 @@ export const CsvQuery = Type.Object({
 export const AuditQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
   before: Type.Optional(Type.Integer({ minimum: 1 })),
+  actor: Type.Optional(Str(80)),
+  action: Type.Optional(Str(80, { description: 'release.approve, or a prefix ending in a dot: release.' })),
+  target: Type.Optional(Str(200)),
+  since: Type.Optional(Type.String({ format: 'date-time' })),
+  until: Type.Optional(Type.String({ format: 'date-time' })),
 }, { additionalProperties: false });
 
 export const CreateTokenBody = Type.Object({

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import type { CheckinRequest, CheckinResponse, ReleaseView } from '../../src/core/wire';
 import { api, stack } from './fixture';
-import { clickDialogButton, dialog, pickQuickItem, rowLabels, runCommand, screenshot, showFleetViews, until, waitForRow } from './workbench';
+import { answerInputBox, clickDialogButton, dialog, pickQuickItem, rowLabels, runCommand, screenshot, showFleetViews, until, waitForRow } from './workbench';
 
 async function release(version: string): Promise<ReleaseView> {
   const r = await api<ReleaseView>(`/releases/${encodeURIComponent(version)}`);
@@ -20,6 +20,8 @@ describe('releases: approve and roll back from the workbench', () => {
     await dialog(page).filter({ hasText: 'Approve 3.59.228.0?' }).waitFor();
     await screenshot(page, '02-approve-confirmation');
     await clickDialogButton(page, 'Approve');
+    // The note goes with the approval into the audit log (06 looks for it in the Audit view).
+    await answerInputBox(page, 'e2e: tested on the bench', { title: 'Approve 3.59.228.0' });
     await until(async () => (await release('3.59.228.0')).state === 'approved', 'GET /api/v1/releases/3.59.228.0 to say approved');
     await waitForRow(page, 'Releases', /^Release 3\.59\.228\.0, .*Approved$/);
     // Approvals: no longer waiting; listed among the recent decisions, with who decided.
@@ -45,6 +47,7 @@ describe('releases: approve and roll back from the workbench', () => {
     await d.filter({ hasText: '2 clients on 3.59.228.0 will move to 3.59.127.0' }).waitFor();
     await screenshot(page, '02-rollback-confirmation');
     await clickDialogButton(page, 'Roll Back');
+    await answerInputBox(page, '', { title: 'Roll back 3.59.228.0' });
     await until(async () => (await release('3.59.228.0')).state === 'revoked', 'GET /api/v1/releases/3.59.228.0 to say revoked');
     assert.equal((await release('3.59.127.0')).state, 'approved', 'the target stays approved');
     await waitForRow(page, 'Releases', /^Release 3\.59\.228\.0, .*Revoked$/);

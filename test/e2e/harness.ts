@@ -28,6 +28,10 @@ export interface Stack {
   browser: Browser;
   context: BrowserContext;
   page: Page;
+  /** Stop the fleet server (the console loses it). */
+  stopServer(): Promise<void>;
+  /** Start it again on the same port, data and tokens (the console should find it by itself). */
+  startServerAgain(): Promise<FleetServer>;
   stop(): Promise<void>;
 }
 
@@ -59,7 +63,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     rmSync(tmp, { recursive: true, force: true, maxRetries: 3 });
   };
   try {
-    const server = await startFleetServer({
+    const serverOptions = {
       root: ROOT,
       dataDir: join(tmp, 'data'),
       port: await freePort(),
@@ -67,8 +71,10 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       adminToken: randomToken('admin'),
       enrollToken: randomToken('enroll'),
       logFile: join(LOGS, `server-${o.name}.log`),
-    });
-    stoppers.push(() => server.stop());
+    };
+    let server = await startFleetServer(serverOptions);
+    let serverUp = true;
+    stoppers.push(async () => { if (serverUp) await server.stop(); });
     const extensionsDir = join(tmp, 'extensions');
     mkdirSync(extensionsDir, { recursive: true });
     if (o.installExtension !== false) installExtension(ROOT, extensionsDir);
@@ -86,7 +92,20 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     stoppers.push(() => browser.close());
     const context = await browser.newContext({ viewport: { width: 1600, height: 1000 }, deviceScaleFactor: 1 });
     const page = await context.newPage();
-    return { tmp, server, codeServer, browser, context, page, stop };
+    const stack: Stack = {
+      tmp, server, codeServer, browser, context, page, stop,
+      async stopServer() {
+        serverUp = false;
+        await server.stop();
+      },
+      async startServerAgain() {
+        server = await startFleetServer({ ...serverOptions, logFile: join(LOGS, `server-${o.name}-again.log`) });
+        serverUp = true;
+        stack.server = server;
+        return server;
+      },
+    };
+    return stack;
   } catch (err) {
     await stop();
     throw err;

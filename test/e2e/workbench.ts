@@ -9,7 +9,7 @@ import { until } from '../helpers/poll';
 export { until };
 
 export const STATUS_ITEM = '[id="update-fleet.update-fleet.updateFleet.health"]';
-export type Section = 'Releases' | 'Approvals' | 'Client Groups';
+export type Section = 'Releases' | 'Approvals' | 'Client Groups' | 'Audit';
 
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOTS, { recursive: true });
@@ -30,7 +30,7 @@ export async function showFleetViews(page: Page): Promise<void> {
   const item = page.locator('.activitybar a.action-label[aria-label="Update Fleet"]');
   const li = page.locator('.activitybar .action-item', { has: page.locator('a.action-label[aria-label="Update Fleet"]') });
   if (!((await li.getAttribute('class')) ?? '').includes('checked')) await item.click();
-  await page.locator('.pane-header[aria-label="Releases Section"]').waitFor();
+  await page.locator(paneHeader('Releases')).waitFor();
 }
 
 /** Drag the side bar's edge so tree descriptions fit (for readable screenshots; best effort). */
@@ -45,8 +45,13 @@ export async function widenSideBar(page: Page, width: number): Promise<void> {
   await page.mouse.up();
 }
 
+/** A view's header; its aria-label is "Releases Section", or "Releases - admin · admin Section" with a description. */
+export function paneHeader(section: Section): string {
+  return `.pane-header:is([aria-label="${section} Section"], [aria-label^="${section} - "][aria-label$=" Section"])`;
+}
+
 export function pane(page: Page, section: Section): Locator {
-  return page.locator('.pane', { has: page.locator(`.pane-header[aria-label="${section} Section"]`) });
+  return page.locator('.pane', { has: page.locator(paneHeader(section)) });
 }
 
 /** Tree rows of a view; each row's aria-label is "label, description" (releases: "Release 3.59.127.0, …"). */
@@ -90,6 +95,23 @@ export async function runCommand(page: Page, title: string): Promise<void> {
   await row.click();
 }
 
+/**
+ * Run a command that opens a quick pick or input box titled `questionTitle`; run it again when the question does
+ * not show (the palette can lose a click while its list re-renders).
+ */
+export async function runCommandAsking(page: Page, title: string, questionTitle: string): Promise<void> {
+  const question = page.locator('.quick-input-widget .quick-input-title', { hasText: questionTitle });
+  for (let attempt = 1; ; attempt++) {
+    await runCommand(page, title);
+    try {
+      await question.waitFor({ state: 'visible', timeout: 5_000 });
+      return;
+    } catch (err) {
+      if (attempt === 3) throw err;
+    }
+  }
+}
+
 /** The open quick pick: wait for its title, then choose the row whose label is exactly `label`. */
 export async function pickQuickItem(page: Page, label: string, opts: { title?: string } = {}): Promise<void> {
   const widget = page.locator('.quick-input-widget');
@@ -102,6 +124,17 @@ export async function pickQuickItem(page: Page, label: string, opts: { title?: s
 
 export function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The open input box (showInputBox): wait for its title, type the answer, press Enter. */
+export async function answerInputBox(page: Page, text: string, opts: { title?: string } = {}): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  await widget.waitFor({ state: 'visible' });
+  if (opts.title) await widget.locator('.quick-input-title', { hasText: opts.title }).waitFor();
+  const input = widget.locator('.quick-input-box input');
+  await input.fill(text);
+  await input.press('Enter');
+  await widget.waitFor({ state: 'hidden' });
 }
 
 /** A modal dialog of the browser workbench (showWarningMessage with modal: true). */

@@ -20,7 +20,7 @@ describe('commands (palette and tree items, against a real fleet server)', funct
   it('Approve Release… from the palette: quick pick, confirmation, server and tree change', async () => {
     const r = await registerRelease({ version: uniqueVersion() });
     await api.services.model.reload();
-    ui.pickLabel(r.version).confirmWith((m, _d, actions) => (m.includes(r.version) ? actions[0] : undefined));
+    ui.pickLabel(r.version).confirmWith((m, _d, actions) => (m.includes(r.version) ? actions[0] : undefined)).answerInput('tested in the in-host suite');
     const done = await vscode.commands.executeCommand<ReleaseView>('updateFleet.approveRelease');
     assert.deepEqual(ui.errors, []);
     assert.equal(done?.state, 'approved');
@@ -28,6 +28,8 @@ describe('commands (palette and tree items, against a real fleet server)', funct
     const item = (await api.releasesTree.getChildren()).find((i) => i.label === r.version);
     assert.equal(item?.contextValue, 'release.approved', 'the tree changed');
     assert.ok(ui.asked.find((a) => a.kind === 'pick')?.items?.includes(r.version), 'the pick offered the pending release');
+    const note = (await getRelease(r.id)).transitions.at(-1)?.note;
+    assert.equal(note, 'tested in the in-host suite', 'the note is recorded with the approval');
     assert.ok(ui.done);
   });
 
@@ -52,7 +54,7 @@ describe('commands (palette and tree items, against a real fleet server)', funct
     ui.confirmWith((message, detail, actions) => {
       seen = { message, detail, actions };
       return actions[0];
-    });
+    }).answerInput('');
     const plan = await vscode.commands.executeCommand<{ carriedOut: boolean; affectedClients: number }>('updateFleet.rollbackRelease', item);
     assert.deepEqual(ui.errors, []);
     assert.ok(seen, 'a confirmation was asked');
@@ -73,7 +75,7 @@ describe('commands (palette and tree items, against a real fleet server)', funct
   it('server errors appear as clear messages with the server\'s words', async () => {
     const r = await registerRelease({ version: uniqueVersion() });
     await http().post(`/releases/${r.id}/approve`, {});
-    ui.confirmWith('Approve');
+    ui.confirmWith('Approve').answerInput('');
     await vscode.commands.executeCommand('updateFleet.approveRelease', r.id);
     assert.equal(ui.errors.length, 1);
     assert.match(ui.errors[0], /^Approve Release: /);

@@ -50,8 +50,12 @@ export function uniqueVersion(): string {
   return `900.${runBase}.${seq++}`;
 }
 
-export async function registerRelease(req: RegisterReleaseRequest): Promise<ReleaseView> {
-  const res = await http().post<ReleaseView>('/releases', { channel: 'stable', notes: 'registered by the in-host suite', ...req });
+/** An external package (url + sha256): enough for the server to allow an approval. */
+export const EXTERNAL_PACKAGE = { url: 'https://packages.example/update-fleet-test.tar.gz', sha256: 'ab'.repeat(32), size: 1024 } as const;
+
+/** Registers a release; with a (fake, external) package unless `withPackage` is false. */
+export async function registerRelease(req: RegisterReleaseRequest, withPackage = true): Promise<ReleaseView> {
+  const res = await http().post<ReleaseView>('/releases', { channel: 'stable', notes: 'registered by the in-host suite', ...(withPackage ? EXTERNAL_PACKAGE : {}), ...req });
   return res.data;
 }
 
@@ -72,6 +76,7 @@ export class ScriptedUi implements FleetUi {
   readonly inputs: (string | undefined)[] = [];
   readonly confirms: ConfirmAnswer[] = [];
   readonly saves: (vscode.Uri | undefined)[] = [];
+  readonly opens: (vscode.Uri | undefined)[] = [];
   readonly asked: { kind: string; title: string; detail?: string; actions?: readonly string[]; items?: string[] }[] = [];
   readonly infos: string[] = [];
   readonly errors: string[] = [];
@@ -91,6 +96,10 @@ export class ScriptedUi implements FleetUi {
   }
   confirmWith(f: ConfirmAnswer | string | undefined): this {
     this.confirms.push(typeof f === 'function' ? f : () => f);
+    return this;
+  }
+  openFile(uri: vscode.Uri | undefined): this {
+    this.opens.push(uri);
     return this;
   }
   saveTo(uri: vscode.Uri | undefined): this {
@@ -118,10 +127,15 @@ export class ScriptedUi implements FleetUi {
     if (!a) throw new Error(`Unexpected confirmation: ${message}`);
     return a(message, detail, actions);
   }
-  async saveDialog(options: { title: string }): Promise<vscode.Uri | undefined> {
-    this.asked.push({ kind: 'save', title: options.title });
+  async saveDialog(options: { title: string; defaultFileName?: string }): Promise<vscode.Uri | undefined> {
+    this.asked.push({ kind: 'save', title: options.title, detail: options.defaultFileName });
     if (this.saves.length === 0) throw new Error(`Unexpected save dialog: ${options.title}`);
     return this.saves.shift();
+  }
+  async openDialog(options: { title: string }): Promise<vscode.Uri | undefined> {
+    this.asked.push({ kind: 'open', title: options.title });
+    if (this.opens.length === 0) throw new Error(`Unexpected open dialog: ${options.title}`);
+    return this.opens.shift();
   }
   info(message: string): void {
     this.infos.push(message);
@@ -136,7 +150,7 @@ export class ScriptedUi implements FleetUi {
   }
   /** Every scripted answer was used. */
   get done(): boolean {
-    return this.picks.length === 0 && this.inputs.length === 0 && this.confirms.length === 0 && this.saves.length === 0;
+    return this.picks.length === 0 && this.inputs.length === 0 && this.confirms.length === 0 && this.saves.length === 0 && this.opens.length === 0;
   }
 }
 

@@ -205,7 +205,7 @@ describe(`fleet server API (real server, ${POSTGRES_URL ? 'PostgreSQL' : 'real S
 
   it('rolls back: 409 naming the version to approve first, then with approveTarget it approves and revokes', async () => {
     await admin.post('/api/v1/releases', { version: '3.58.0.0' });
-    await admin.post('/api/v1/releases', { version: '3.60.0.0' });
+    await admin.post('/api/v1/releases', { version: '3.60.0.0', url: 'https://packages.example/p.tar.gz', sha256: 'ab'.repeat(32) }); // approval needs a package
     await admin.post('/api/v1/releases/3.60.0.0/approve');
     await admin.post('/api/v1/releases/3.59.127.0/revoke');
     const plan = await admin.post('/api/v1/releases/3.60.0.0/rollback', { dryRun: true });

@@ -18,7 +18,7 @@ describe('GET /api/v1/events (SSE)', function () {
     const sse = await subscribe(s.url, s.adminToken);
     try {
       const admin = client(s.url, s.adminToken);
-      const r = await admin.post('/api/v1/releases', { version: '5.0.0' });
+      const r = await admin.post('/api/v1/releases', { version: '5.0.0', url: 'https://packages.example/p.tar.gz', sha256: 'ab'.repeat(32) });
       await sse.waitFor((e) => e.type === 'release' && e.data.version === '5.0.0' && e.data.state === 'pending');
       await admin.post('/api/v1/releases/5.0.0/approve');
       const e = await sse.waitFor((x) => x.type === 'release' && x.data.state === 'approved');

@@ -27,7 +27,7 @@ describe('two server processes on one PostgreSQL database', function () {
       const adminA = client(a.url, a.adminToken);
       const adminB = client(b.url, b.adminToken);
       await adminA.put('/api/v1/groups/default/policy', { ...(await adminA.get('/api/v1/groups/default/policy')).body, mode: 'auto' });
-      assert.equal((await adminB.post('/api/v1/releases', { version: '2.0.0' })).status, 201);
+      assert.equal((await adminB.post('/api/v1/releases', { version: '2.0.0', url: 'https://packages.example/p.tar.gz', sha256: 'ab'.repeat(32) })).status, 201);
       await adminB.post('/api/v1/releases/2.0.0/approve');
       await sse.waitFor((e) => e.type === 'release' && e.data.version === '2.0.0' && e.data.state === 'approved', 10_000); // made through B, seen on A
       // A's release cache was dropped by the message: its check-in offers 2.0.0 now, not in 2 s.

@@ -59,8 +59,9 @@ describe('roles on every admin route', function () {
 
   it('lifecycle routes need operator', async () => {
     const admin = client(s.url, s.adminToken);
-    await admin.post('/api/v1/releases', { version: '8.0.0' });
-    await admin.post('/api/v1/releases', { version: '8.1.0' });
+    // Approval needs a package (an external one with its sha256 will do here).
+    await admin.post('/api/v1/releases', { version: '8.0.0', url: 'https://packages.example/p.tar.gz', sha256: 'ab'.repeat(32) });
+    await admin.post('/api/v1/releases', { version: '8.1.0', url: 'https://packages.example/p.tar.gz', sha256: 'ab'.repeat(32) });
     for (const who of ['none', 'agent', 'viewer'] as Who[]) {
       for (const action of ['approve', 'revoke', 'retire', 'rollback']) {
         const r = await call(s.url, 'POST', `/api/v1/releases/8.1.0/${action}`, { token: tokens[who], json: {} });

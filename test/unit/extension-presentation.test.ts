@@ -27,6 +27,7 @@ describe('extension/presentation (words the console shows)', () => {
   it('release description carries the beta tag and the client count (seed 000)', () => {
     assert.equal(releaseDescription({ channel: 'beta', clientCount: 1, state: 'pending' }), 'beta · 1 client · Download, test, and then approve');
     assert.equal(releaseDescription({ channel: 'stable', clientCount: 1200, state: 'retired' }), '1,200 clients · No longer supported');
+    assert.equal(releaseDescription({ channel: 'stable', clientCount: 0, state: 'pending', artifact: {} }), '0 clients · no package · Download, test, and then approve');
   });
 
   it('sorts releases newest first with the core comparator (four parts, leading zeros, pre-releases)', () => {

@@ -3,22 +3,10 @@
 import type { Client, ClientState, HealthSummary } from '../../src/core/types';
 import type { ClientDetail } from '../../src/core/wire';
 import type { ClientFilter, ClientStatusPush, ClientStatusRequests, ClientStatusState } from '../../src/extension/panels/messages';
+import { clientStateText } from '../../src/extension/presentation';
 import { $, createRpc, el, replaceTableBody, setOptions, setValue, valueOf } from '../shared/rpc';
 
 const rpc = createRpc<ClientStatusRequests, ClientStatusPush, ClientStatusState>();
-
-const STATE_LABEL: Record<ClientState, string> = {
-  'up-to-date': 'Up to date',
-  available: 'Update available',
-  downloading: 'Downloading',
-  staged: 'Staged',
-  'installed-pending-restart': 'Restart pending',
-  deferred: 'Deferred',
-  declined: 'Declined',
-  failed: 'Failed',
-  'manual-required': 'Manual install required',
-  unknown: 'Unknown',
-};
 
 let filter: ClientFilter = { q: '', group: '', state: '', version: '', ...(rpc.getState()?.filter ?? {}) };
 let selectedId: string | undefined = rpc.getState()?.selectId;
@@ -74,7 +62,7 @@ function row(c: Client): HTMLElement {
     el('vscode-table-cell', {}, c.computer),
     el('vscode-table-cell', {}, c.ip),
     el('vscode-table-cell', {}, c.version + (c.targetVersion && c.targetVersion !== c.version ? ` → ${c.targetVersion}` : '')),
-    el('vscode-table-cell', { class: `state state-${c.state}` }, el('span', { class: `codicon codicon-${stateIcon(c.state)}` }), ` ${STATE_LABEL[c.state] ?? c.state}`),
+    el('vscode-table-cell', { class: `state state-${c.state}` }, el('span', { class: `codicon codicon-${stateIcon(c.state)}` }), ` ${clientStateText(c)}`),
     el('vscode-table-cell', { title: c.reason ?? '' }, c.reason ?? ''),
     el('vscode-table-cell', { title: c.lastSeen }, ago(c.lastSeen)),
   );
@@ -150,7 +138,7 @@ function renderHistory(d: ClientDetail): void {
     el('dt', {}, 'Last user'), el('dd', {}, d.user || '—'),
     el('dt', {}, 'Group'), el('dd', {}, d.groupName ?? d.groupId),
     el('dt', {}, 'Version'), el('dd', {}, d.version),
-    el('dt', {}, 'State'), el('dd', {}, `${STATE_LABEL[d.state] ?? d.state}${d.reason ? ` — ${d.reason}` : ''}`),
+    el('dt', {}, 'State'), el('dd', {}, `${clientStateText(d)}${d.reason ? ` — ${d.reason}` : ''}`),
     el('dt', {}, 'Last seen'), el('dd', {}, new Date(d.lastSeen).toLocaleString()),
   );
   const list = el('ol', { class: 'history-list', id: 'client-history-list' });
@@ -161,7 +149,7 @@ function renderHistory(d: ClientDetail): void {
         { class: `state-${h.state}` },
         el('span', { class: `codicon codicon-${stateIcon(h.state)}` }),
         el('span', { class: 'when' }, new Date(h.at).toLocaleString()),
-        el('span', { class: 'what' }, `${STATE_LABEL[h.state] ?? h.state} · ${h.version}${h.targetVersion ? ` → ${h.targetVersion}` : ''}`),
+        el('span', { class: 'what' }, `${clientStateText(h)} · ${h.version}${h.targetVersion ? ` → ${h.targetVersion}` : ''}`),
         ...(h.reason ? [el('span', { class: 'reason' }, h.reason)] : []),
       ),
     );
@@ -244,6 +232,15 @@ function handlePush(m: ClientStatusPush): void {
     applyFilter({ ...filter, ...m.filter });
     void chart();
     if (m.selectId) void select(m.selectId);
+  } else if (m.type === 'serverChanged') {
+    // Another server: its groups, versions and clients are not these.
+    selectedId = undefined;
+    filter = { q: '', group: '', state: '', version: '' };
+    cursors = [undefined];
+    pageIndex = 0;
+    $('client-history').replaceChildren();
+    saveState();
+    void init();
   } else if (m.type === 'fleetChanged') {
     void query(true);
     void chart();

@@ -4,6 +4,7 @@ import { validatePolicy, type PolicyFieldError } from '../../src/core/policy';
 import type { DecisionAction, Policy } from '../../src/core/types';
 import type { PolicyPreviewResponse } from '../../src/core/wire';
 import type { PolicyPanelState, PolicyPush, PolicyRequests, VersionOption } from '../../src/extension/panels/messages';
+import { pinnedWarning } from '../../src/extension/policyText';
 import { $, checkedOf, createRpc, el, replaceTableBody, setChecked, setOptions, setValue, show, valueOf } from '../shared/rpc';
 
 const rpc = createRpc<PolicyRequests, PolicyPush, PolicyPanelState>();
@@ -12,6 +13,8 @@ let groupId = rpc.getState()?.groupId ?? root.dataset.groupId ?? '';
 let baseline: Policy | undefined;
 let versions: VersionOption[] = [];
 let loading = false;
+/** Set when the signed-in role may not save (the reason, shown before anyone tries). */
+let readOnly: string | undefined;
 
 const FIELD_IDS: Record<PolicyFieldError['field'], string> = {
   mode: 'policy-mode',
@@ -136,9 +139,12 @@ function onEdit(): ReturnType<typeof validatePolicy> {
     }
   }
   $('policy-errors').textContent = general.join(' ');
+  const warning = pinnedWarning(p, versions);
+  $('policy-pinned-warning').textContent = warning ?? '';
+  show('policy-pinned-warning', !!warning);
   show('policy-errors', general.length > 0);
   const buttons = ['preview-button', 'save-button'];
-  for (const b of buttons) (($(b) as unknown) as { disabled: boolean }).disabled = !v.ok || !baseline;
+  for (const b of buttons) (($(b) as unknown) as { disabled: boolean }).disabled = !v.ok || !baseline || (b === 'save-button' && !!readOnly);
   if (!loading && baseline) {
     const dirty = isDirty(p);
     setStatus(v.ok ? (dirty ? 'Unsaved changes' : 'Saved') : `${v.errors.length} problem${v.errors.length === 1 ? '' : 's'} to fix`);
@@ -178,6 +184,9 @@ async function load(): Promise<void> {
   try {
     const r = await rpc.request('load', {});
     versions = r.versions;
+    readOnly = r.readOnly;
+    $('policy-readonly').textContent = readOnly ?? '';
+    show('policy-readonly', !!readOnly);
     baseline = r.policy;
     $('policy-title').textContent = `Policy — ${r.group.name}`;
     document.title = `Policy — ${r.group.name}`;
@@ -247,6 +256,10 @@ rpc.onPush((m) => {
       groupId = m.groupId;
       rpc.setState({ groupId });
     }
+  } else if (m.type === 'serverChanged') {
+    rpc.setState({ groupId });
+    show('preview', false);
+    void load();
   } else if (m.type === 'policyChanged') {
     const p = readForm();
     if (isDirty(p)) show('policy-changed', true);

@@ -3,7 +3,7 @@ import type { Client, ClientState } from '../../core/types';
 import { EMPTY_FILTER, type ClientFilter } from '../panels/messages';
 import { ClientStatusPanel } from '../panels/clientStatusPanel';
 import { PolicyPanel } from '../panels/policyPanel';
-import { requireClient, type FleetServices } from '../services';
+import { requireClient, requireRole, type FleetServices } from '../services';
 import { exportClientsCsv } from './exportCsv';
 import { resolveClient, resolveGroup } from './pickers';
 
@@ -14,6 +14,7 @@ export async function editPolicy(svc: FleetServices, arg?: unknown): Promise<Pol
 }
 
 export async function moveClient(svc: FleetServices, arg?: unknown, toGroup?: string): Promise<Client | undefined> {
+  requireRole(svc, 'operator', 'Moving a client');
   const c = await resolveClient(svc, arg, 'Move Client to Group');
   if (!c) return undefined;
   const g = await resolveGroup(svc, toGroup, `Move ${c.name} to…`, c.groupId);

@@ -5,6 +5,8 @@ import { editPolicy, exportClientReport, exportFailedUpgrades, moveClient, showC
 import { connect, signIn, signOut } from './connectionCommands';
 import { approveRelease, downloadRelease, retireRelease, revokeRelease } from './releaseCommands';
 import { rollbackRelease } from './rollback';
+import { editRelease, publishRelease } from './publish';
+import { filterAudit } from './auditCommands';
 import { register } from './run';
 
 export const COMMANDS = {
@@ -24,6 +26,10 @@ export const COMMANDS = {
   moveClient: 'updateFleet.moveClient',
   loadMoreClients: 'updateFleet.loadMoreClients',
   showLog: 'updateFleet.showLog',
+  publishRelease: 'updateFleet.publishRelease',
+  editRelease: 'updateFleet.editRelease',
+  filterAudit: 'updateFleet.filterAudit',
+  clearAuditFilter: 'updateFleet.clearAuditFilter',
 } as const;
 
 export function registerCommands(svc: FleetServices): vscode.Disposable[] {
@@ -34,7 +40,7 @@ export function registerCommands(svc: FleetServices): vscode.Disposable[] {
     register(svc, COMMANDS.refresh, 'Refresh', async () => {
       const s = await svc.connection.refresh();
       svc.groupsTree.reset();
-      if (s.kind === 'signed-in') await svc.model.reload();
+      if (s.kind === 'signed-in') await Promise.all([svc.model.reload(), svc.auditTree.reload()]);
       return s.kind;
     }),
     register(svc, COMMANDS.approveRelease, 'Approve Release', (arg?: unknown) => approveRelease(svc, arg)),
@@ -52,5 +58,12 @@ export function registerCommands(svc: FleetServices): vscode.Disposable[] {
     register(svc, COMMANDS.moveClient, 'Move Client to Group', (arg?: unknown, toGroup?: string) => moveClient(svc, arg, toGroup)),
     register(svc, COMMANDS.loadMoreClients, 'Load More Clients', (groupId: string) => svc.groupsTree.loadMore(groupId)),
     vscode.commands.registerCommand(COMMANDS.showLog, () => svc.log.show()),
+    register(svc, COMMANDS.publishRelease, 'Publish Release', () => publishRelease(svc)),
+    register(svc, COMMANDS.editRelease, 'Edit Release', (arg?: unknown) => editRelease(svc, arg)),
+    register(svc, COMMANDS.filterAudit, 'Filter Audit', (arg?: Parameters<typeof filterAudit>[2]) => filterAudit(svc, svc.auditTree, arg)),
+    register(svc, COMMANDS.clearAuditFilter, 'Clear Audit Filter', async () => {
+      await svc.auditTree.setFilter({});
+      return svc.auditTree.filter;
+    }),
   ];
 }

@@ -1,8 +1,9 @@
-// Approve Release…, Revoke Approval…, Retire Release…, Download Package for Testing…
+// Approve Release…, Revoke Approval…, Retire Release…, Download Package for Testing…, Edit Release Notes…
 import * as vscode from 'vscode';
 import type { ReleaseView } from '../../core/wire';
+import { approvalDetail, packageFileName } from '../releaseText';
 import { plural } from '../presentation';
-import { requireClient, type FleetServices } from '../services';
+import { requireClient, requireRole, type FleetServices } from '../services';
 import { writeStreamTo } from './exportCsv';
 import { resolveRelease } from './pickers';
 
@@ -10,23 +11,35 @@ async function afterChange(svc: FleetServices): Promise<void> {
   await svc.model.reload();
 }
 
+/**
+ * The optional note that goes with a decision into the audit log. Escape cancels the action (undefined);
+ * an empty answer means no note ('').
+ */
+export async function askNote(svc: FleetServices, title: string): Promise<string | undefined> {
+  const v = await svc.ui.input({ title, prompt: 'A note for the audit log (optional): why, what was tested. Press Enter to go on, Escape to cancel.', placeHolder: 'e.g. tested on the Pilot bench machines' });
+  return v === undefined ? undefined : v.trim();
+}
+
 export async function approveRelease(svc: FleetServices, arg?: unknown): Promise<ReleaseView | undefined> {
+  requireRole(svc, 'operator', 'Approving a release');
   const r = await resolveRelease(svc, arg, ['pending', 'retired', 'revoked'], 'Approve Release');
   if (!r) return undefined;
-  const ok = await svc.ui.confirm(
-    `Approve ${r.version}${r.channel === 'beta' ? ' (beta)' : ''}?`,
-    `Clients whose group policy allows it will be offered or given ${r.version}. Approve only after downloading and testing the package.`,
-    ['Approve'],
-  );
+  const client = requireClient(svc);
+  // Who downloaded it for testing, and when: the dialog says so (older servers without the record: nothing).
+  const downloads = await client.audit({ action: 'release.download', target: r.version, limit: 5 }).catch(() => []);
+  const ok = await svc.ui.confirm(`Approve ${r.version}${r.channel === 'beta' ? ' (beta)' : ''}?`, approvalDetail(r, downloads), ['Approve']);
   if (ok !== 'Approve') return undefined;
-  const done = await svc.ui.progress(`Approving ${r.version}…`, () => requireClient(svc).approve(r.id));
-  svc.log.info(`Approved release ${done.version} (${done.id}).`);
+  const note = await askNote(svc, `Approve ${r.version}`);
+  if (note === undefined) return undefined;
+  const done = await svc.ui.progress(`Approving ${r.version}…`, () => client.approve(r.id, note || undefined));
+  svc.log.info(`Approved release ${done.version} (${done.id})${note ? `: ${note}` : ''}.`);
   await afterChange(svc);
   svc.ui.info(`${done.version} is approved.`);
   return done;
 }
 
 export async function revokeRelease(svc: FleetServices, arg?: unknown): Promise<ReleaseView | undefined> {
+  requireRole(svc, 'operator', 'Revoking an approval');
   const r = await resolveRelease(svc, arg, ['approved'], 'Revoke Approval');
   if (!r) return undefined;
   const ok = await svc.ui.confirm(
@@ -35,7 +48,9 @@ export async function revokeRelease(svc: FleetServices, arg?: unknown): Promise<
     ['Revoke'],
   );
   if (ok !== 'Revoke') return undefined;
-  const done = await svc.ui.progress(`Revoking ${r.version}…`, () => requireClient(svc).revoke(r.id));
+  const note = await askNote(svc, `Revoke ${r.version}`);
+  if (note === undefined) return undefined;
+  const done = await svc.ui.progress(`Revoking ${r.version}…`, () => requireClient(svc).revoke(r.id, note || undefined));
   svc.log.info(`Revoked the approval of ${done.version} (${done.id}).`);
   await afterChange(svc);
   svc.ui.info(`The approval of ${done.version} is revoked.`);
@@ -43,6 +58,7 @@ export async function revokeRelease(svc: FleetServices, arg?: unknown): Promise<
 }
 
 export async function retireRelease(svc: FleetServices, arg?: unknown): Promise<ReleaseView | undefined> {
+  requireRole(svc, 'operator', 'Retiring a release');
   const r = await resolveRelease(svc, arg, ['pending', 'approved', 'revoked'], 'Retire Release');
   if (!r) return undefined;
   const ok = await svc.ui.confirm(
@@ -51,21 +67,21 @@ export async function retireRelease(svc: FleetServices, arg?: unknown): Promise<
     ['Retire'],
   );
   if (ok !== 'Retire') return undefined;
-  const done = await svc.ui.progress(`Retiring ${r.version}…`, () => requireClient(svc).retire(r.id));
+  const note = await askNote(svc, `Retire ${r.version}`);
+  if (note === undefined) return undefined;
+  const done = await svc.ui.progress(`Retiring ${r.version}…`, () => requireClient(svc).retire(r.id, note || undefined));
   svc.log.info(`Retired release ${done.version} (${done.id}).`);
   await afterChange(svc);
   svc.ui.info(`${done.version} is no longer supported.`);
   return done;
 }
 
-/** Download, test, and then approve: save the package to disk. Returns where it was saved. */
+/** Download, test, and then approve: save the package to disk (the server records who and when). */
 export async function downloadRelease(svc: FleetServices, arg?: unknown): Promise<string | undefined> {
   const r = await resolveRelease(svc, arg, ['pending', 'approved', 'retired', 'revoked'], 'Download Package for Testing');
   if (!r) return undefined;
   const client = requireClient(svc);
-  const urlName = r.artifact?.url ? decodeURIComponent(r.artifact.url.split(/[/?#]/).filter(Boolean).pop() ?? '') : '';
-  const defaultFileName = /\.[a-z0-9]{2,5}$/i.test(urlName) ? urlName : `update-${r.version}.pkg`;
-  const target = await svc.ui.saveDialog({ title: `Download ${r.version} for testing`, defaultFileName });
+  const target = await svc.ui.saveDialog({ title: `Download ${r.version} for testing`, defaultFileName: packageFileName(r), filters: { 'Packages': ['gz', 'tgz', 'tar'] } });
   if (!target) return undefined;
   const bytes = await svc.ui.progress(`Downloading ${r.version}…`, async (report) => {
     const { stream, size } = await client.downloadArtifact(r.id);

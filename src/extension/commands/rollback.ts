@@ -4,13 +4,18 @@ import type { RollbackPlanView } from '../../core/wire';
 import { FleetApiError } from '../fleetClient';
 import { plural } from '../presentation';
 import { describePlan, planFromError, planTarget } from '../rollbackPlan';
-import { requireClient, type FleetServices } from '../services';
+import { rollbackTargetNote } from '../releaseText';
+import { requireClient, requireRole, type FleetServices } from '../services';
+import { askNote } from './releaseCommands';
 import { resolveRelease } from './pickers';
 
 export const APPROVE_AND_ROLL_BACK = (v: string) => `Approve ${v} and Roll Back`;
+/** A retired ("no longer supported") target is not revived without saying so. */
+export const REVIVE_AND_ROLL_BACK = (v: string) => `Support ${v} Again and Roll Back`;
 export const ROLL_BACK = 'Roll Back';
 
 export async function rollbackRelease(svc: FleetServices, arg?: unknown): Promise<RollbackPlanView | undefined> {
+  requireRole(svc, 'operator', 'Rolling back a release');
   const r = await resolveRelease(svc, arg, ['approved', 'revoked'], 'Roll Back Release');
   if (!r) return undefined;
   const client = requireClient(svc);
@@ -29,11 +34,16 @@ export async function rollbackRelease(svc: FleetServices, arg?: unknown): Promis
     throw new FleetApiError(409, 'no-rollback-target', `There is no earlier version to roll ${r.version} back to.`);
   }
   const mustApprove = !!plan.mustApproveVersion;
-  const action = mustApprove ? APPROVE_AND_ROLL_BACK(plan.mustApproveVersion!) : ROLL_BACK;
-  const choice = await svc.ui.confirm(`Roll back ${r.version} to ${target}?`, describePlan(r.version, plan), [action]);
+  const targetRelease = (await client.releases().catch(() => [])).find((x) => x.version === target);
+  const revive = mustApprove && targetRelease?.state === 'retired';
+  const action = revive ? REVIVE_AND_ROLL_BACK(target) : mustApprove ? APPROVE_AND_ROLL_BACK(plan.mustApproveVersion!) : ROLL_BACK;
+  const stateNote = rollbackTargetNote(targetRelease);
+  const choice = await svc.ui.confirm(`Roll back ${r.version} to ${target}?`, [describePlan(r.version, plan), ...(stateNote ? [stateNote] : [])].join('\n'), [action]);
   if (choice !== action) return undefined;
+  const note = await askNote(svc, `Roll back ${r.version}`);
+  if (note === undefined) return undefined;
   const done = await svc.ui.progress(`Rolling back ${r.version} to ${target}…`, () =>
-    client.rollback(r.id, { approveTarget: mustApprove }),
+    client.rollback(r.id, { approveTarget: mustApprove, ...(note ? { note } : {}) }),
   );
   svc.log.info(`Rolled back ${r.version} to ${done.targetVersion ?? target}: ${done.affectedClients} clients affected.`);
   await svc.model.reload();

@@ -5,7 +5,7 @@ import { sortReleasesNewestFirst } from '../presentation';
 import { exportClientsCsv } from '../commands/exportCsv';
 import { requireClient, type FleetServices } from '../services';
 import { CLIENT_STATUS_METHODS, CLIENT_STATUS_VIEW_TYPE, type ClientFilter, type ClientStatusPush, type ClientStatusRequests, type ClientStatusState } from './messages';
-import { PanelHost } from './panelHost';
+import { onServerSwitch, PanelHost } from './panelHost';
 import { CLIENT_STATE_LABEL } from '../presentation';
 import { panelHtml, webviewRoots } from './webviewHtml';
 
@@ -66,6 +66,7 @@ export class ClientStatusPanel implements vscode.Disposable {
     this.disposables.push(
       this.host,
       panel.onDidDispose(() => this.dispose()),
+      onServerSwitch(svc.connection, () => this.host.push({ type: 'serverChanged' })),
       // Already throttled by FleetEvents; only bother the webview while it can be seen.
       svc.model.onDidChangeClients(() => {
         if (this.panel.visible) this.host.push({ type: 'fleetChanged' });

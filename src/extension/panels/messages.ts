@@ -46,7 +46,7 @@ export interface VersionOption {
 }
 
 export type PolicyRequests = {
-  load: { params: Record<string, never>; result: { group: GroupView; policy: Policy; versions: VersionOption[] } };
+  load: { params: Record<string, never>; result: { group: GroupView; policy: Policy; versions: VersionOption[]; /** Why Save is off for this role (a viewer may look and preview). */ readOnly?: string } };
   preview: { params: { policy: Policy }; result: PolicyPreviewResponse };
   save: { params: { policy: Policy }; result: { policy: Policy } };
 };
@@ -54,7 +54,9 @@ export type PolicyRequests = {
 export type PolicyPush =
   | { type: 'init'; groupId: string }
   /** Someone (or something) changed this group's policy on the server. */
-  | { type: 'policyChanged' };
+  | { type: 'policyChanged' }
+  /** The console now talks to another server: reload from it (a draft for the old server is dropped). */
+  | { type: 'serverChanged' };
 
 // ---- Client Status ------------------------------------------------------------------------------
 
@@ -86,7 +88,9 @@ export type ClientStatusRequests = {
 export type ClientStatusPush =
   | { type: 'setFilter'; filter: Partial<ClientFilter>; selectId?: string }
   /** Clients changed on the server: re-read the current page and the chart. */
-  | { type: 'fleetChanged' };
+  | { type: 'fleetChanged' }
+  /** The console now talks to another server: start over. */
+  | { type: 'serverChanged' };
 
 export type HostToWebview<P> = ReplyMessage | P;
 

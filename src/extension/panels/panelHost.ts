@@ -1,8 +1,22 @@
 // The host half of the typed request/reply protocol: dispatches webview requests to handlers, queues pushes
 // until the webview says it is ready.
 import * as vscode from 'vscode';
+import type { Connection } from '../connection';
 import type { Log } from '../log';
 import { isReady, isRequest, type ReplyMessage, type RequestMap } from './messages';
+
+/**
+ * Calls `onSwitch` when the console is signed in to another server than before (not on a reconnect to the same
+ * one): panels start over with the new server's data.
+ */
+export function onServerSwitch(connection: Connection, onSwitch: () => void): vscode.Disposable {
+  let url = connection.state.kind === 'signed-in' ? connection.state.url : undefined;
+  return connection.onDidChange((s) => {
+    if (s.kind !== 'signed-in') return;
+    if (url !== undefined && s.url !== url) onSwitch();
+    url = s.url;
+  });
+}
 
 export type Handlers<M extends RequestMap> = { [K in keyof M]: (params: M[K]['params']) => Promise<M[K]['result']> };
 

@@ -2,9 +2,10 @@
 import * as vscode from 'vscode';
 import { validatePolicy } from '../../core/policy';
 import type { Policy } from '../../core/types';
+import { roleAllows, roleRefusal } from '../presentation';
 import { requireClient, type FleetServices } from '../services';
 import { type PolicyPanelState, type PolicyPush, type PolicyRequests, POLICY_METHODS, POLICY_VIEW_TYPE } from './messages';
-import { PanelHost } from './panelHost';
+import { onServerSwitch, PanelHost } from './panelHost';
 import { escapeHtml, panelHtml, webviewRoots } from './webviewHtml';
 
 export class PolicyPanel implements vscode.Disposable {
@@ -54,6 +55,7 @@ export class PolicyPanel implements vscode.Disposable {
     this.disposables.push(
       this.host,
       panel.onDidDispose(() => this.dispose()),
+      onServerSwitch(svc.connection, () => this.host.push({ type: 'serverChanged' })),
       svc.model.onDidChangePolicy(({ groupIds }) => {
         if (groupIds.includes(groupId)) this.host.push({ type: 'policyChanged' });
       }),
@@ -72,7 +74,9 @@ export class PolicyPanel implements vscode.Disposable {
     const group = groups.find((g) => g.id === this.groupId);
     if (!group) throw new Error(`The group ${this.groupId} no longer exists on the server.`);
     this.panel.title = PolicyPanel.title(group.name);
-    return { group, policy, versions: releases.map((r) => ({ version: r.version, state: r.state, channel: r.channel })) };
+    const s = this.svc.connection.state;
+    const readOnly = s.kind === 'signed-in' && s.who && !roleAllows(s.who, 'admin') ? roleRefusal('Saving a policy', s.who, 'admin') : undefined;
+    return { group, policy, versions: releases.map((r) => ({ version: r.version, state: r.state, channel: r.channel })), ...(readOnly ? { readOnly } : {}) };
   }
 
   private preview(policy: Policy): Promise<PolicyRequests['preview']['result']> {
@@ -109,6 +113,8 @@ function policyBody(groupId: string): string {
   <span id="policy-status" class="status" role="status"></span>
 </header>
 <div id="policy-load-error" class="banner error-banner" hidden></div>
+<div id="policy-readonly" class="banner" role="status" hidden></div>
+<div id="policy-pinned-warning" class="banner warning-banner" role="status" hidden></div>
 <div id="policy-changed" class="banner" hidden>This policy was changed on the server. <vscode-button id="reload-button" secondary>Reload</vscode-button></div>
 <form id="policy-form" class="form-grid">
   <section>

@@ -25,10 +25,18 @@ export function miscRoutes(app: FastifyInstance, ctx: RouteContext): void {
 
   app.get<{ Querystring: Static<typeof AuditQuery> }>('/api/v1/audit', { preHandler: tokens.guard('viewer'), schema: { tags: ['meta'], querystring: AuditQuery } }, async (req) => {
     const limit = req.query.limit ?? 100;
-    const items = await fleet.store.listAudit(limit, req.query.before);
+    const { before, actor, action, target } = req.query;
+    // Stored times are UTC ISO strings: compare like with like, whatever offset the caller wrote.
+    const since = req.query.since ? new Date(req.query.since).toISOString() : undefined;
+    const until = req.query.until ? new Date(req.query.until).toISOString() : undefined;
+    const filtered = !!(actor || action || target || since || until);
+    const items = filtered ? await fleet.store.searchAudit({ limit, before, actor, action, target, since, until }) : await fleet.store.listAudit(limit, before);
     const last = items[items.length - 1];
     return { items, ...(items.length === limit && last ? { nextCursor: String(last.id) } : {}) };
   });
+
+  // Who am I to this server: the console names the role and tells a viewer what it may not do before asking.
+  app.get('/api/v1/whoami', { preHandler: tokens.guard('viewer'), schema: { tags: ['tokens'] } }, async (req) => ({ name: req.caller!.name, role: req.caller!.role }));
 
   app.get('/api/v1/tokens', { preHandler: tokens.guard('admin'), schema: { tags: ['tokens'] } }, async () => ({ items: await fleet.store.listTokens() }));
   app.post<{ Body: Static<typeof CreateTokenBody> }>('/api/v1/tokens', { preHandler: tokens.guard('admin'), schema: { tags: ['tokens'], body: CreateTokenBody } }, async (req, reply) => {

@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import type { Readable } from 'node:stream';
 import { ApiError } from '../errors';
-import { LifecycleBody, RefParams, RegisterReleaseBody, RollbackBody } from '../schemas';
+import { assertApprovable, editPendingRelease, recordDownload } from '../releaseReview';
+import { EditReleaseBody, LifecycleBody, RefParams, RegisterReleaseBody, RollbackBody } from '../schemas';
 import { actorOf, type RouteContext } from './context';
 
 type Ref = { Params: Static<typeof RefParams> };
@@ -17,9 +18,17 @@ export function releaseRoutes(app: FastifyInstance, ctx: RouteContext): void {
     return fleet.registerRelease(req.body, actorOf(req));
   });
   for (const action of ['approve', 'revoke', 'retire'] as const) {
-    app.post<Ref & { Body: Static<typeof LifecycleBody> }>(`/api/v1/releases/:id/${action}`, { preHandler: tokens.guard('operator'), schema: { tags: ['releases'], params: RefParams, body: LifecycleBody } }, async (req) =>
-      fleet.lifecycle(req.params.id, action, actorOf(req), req.body?.note));
+    app.post<Ref & { Body: Static<typeof LifecycleBody> }>(`/api/v1/releases/:id/${action}`, { preHandler: tokens.guard('operator'), schema: { tags: ['releases'], params: RefParams, body: LifecycleBody } }, async (req) => {
+      // Download, test, and then approve: never approve bits nobody could have tested.
+      if (action === 'approve') await assertApprovable(fleet, req.params.id, !!ctx.requireTestDownload);
+      return fleet.lifecycle(req.params.id, action, actorOf(req), req.body?.note);
+    });
   }
+  // Notes and mandatory may change while pending.
+  app.patch<Ref & { Body: Static<typeof EditReleaseBody> }>('/api/v1/releases/:id', { preHandler: tokens.guard('admin'), schema: { tags: ['releases'], params: RefParams, body: EditReleaseBody } }, async (req) => {
+    const r = await editPendingRelease(fleet, req.params.id, req.body, actorOf(req));
+    return fleet.releaseView(r.id);
+  });
   app.post<Ref & { Body: Static<typeof RollbackBody> }>('/api/v1/releases/:id/rollback', { preHandler: tokens.guard('operator'), schema: { tags: ['releases'], params: RefParams, body: RollbackBody } }, async (req) =>
     fleet.rollback(req.params.id, req.body ?? {}, actorOf(req)));
 
@@ -38,9 +47,14 @@ export function releaseRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.get<Ref>('/api/v1/releases/:id/artifact', { preHandler: tokens.guard('viewer'), schema: { tags: ['releases'], params: RefParams } }, async (req, reply) => {
     const r = await fleet.resolveRelease(req.params.id);
     if (!r.artifact.sha256 || !(await fleet.artifacts.exists(r.artifact.sha256))) {
-      if (r.artifact.url && /^https?:/i.test(r.artifact.url)) return reply.redirect(r.artifact.url);
+      if (r.artifact.url && /^https?:/i.test(r.artifact.url)) {
+        await recordDownload(fleet, r, actorOf(req));
+        return reply.redirect(r.artifact.url);
+      }
       throw new ApiError(404, 'no-artifact', `Release ${r.version} has no package stored on this server yet.`);
     }
+    // Who downloaded it for testing, and when: the approve dialog shows it (and the server may require it).
+    await recordDownload(fleet, r, actorOf(req));
     return fleet.artifacts.send(r.artifact.sha256, req, reply, `update-fleet-${r.version}.tar.gz`);
   });
 }

@@ -57,7 +57,10 @@ export class PgGroupCommit {
           const seen = new Set<string>();
           const round: Pending[] = [];
           const later: Pending[] = [];
-          for (const p of rest) (seen.has(p.after.id) ? later : round).push(p), seen.add(p.after.id);
+          for (const p of rest) {
+            (seen.has(p.after.id) ? later : round).push(p);
+            seen.add(p.after.id);
+          }
           await this.writeRound(tx, round);
           rest = later;
         }

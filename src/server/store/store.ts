@@ -503,6 +503,25 @@ export class FleetStore {
     return rows.map((r) => ({ ...r, id: Number(r.id) }));
   }
 
+  /** The audit log with filters (console's Audit view): exact actor and target, an action or an action prefix
+   * ending in ".", a time range. Newest first, keyset paged by id. */
+  async searchAudit(f: { limit: number; before?: number; actor?: string; action?: string; target?: string; since?: string; until?: string }): Promise<AuditEntry[]> {
+    let q = this.db.selectFrom('audit').selectAll();
+    if (f.before !== undefined) q = q.where('id', '<', f.before);
+    if (f.actor) q = q.where('actor', '=', f.actor);
+    if (f.action) {
+      if (f.action.endsWith('.')) {
+        const pattern = f.action.replace(/[\\%_]/g, (m) => '\\' + m) + '%';
+        q = q.where((eb) => eb(sql.ref('action'), 'like', sql`${pattern} ESCAPE '\\'`));
+      } else q = q.where('action', '=', f.action);
+    }
+    if (f.target) q = q.where('target', '=', f.target);
+    if (f.since) q = q.where('at', '>=', f.since);
+    if (f.until) q = q.where('at', '<=', f.until);
+    const rows = await q.orderBy('id', 'desc').limit(f.limit).execute();
+    return rows.map((r) => ({ ...r, id: Number(r.id) }));
+  }
+
   // ---- tokens ---------------------------------------------------------------------------------
 
   async insertToken(t: TokenRecord & { hash: string }): Promise<void> {
