@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { stringify } from 'csv-stringify';
 import { Readable } from 'node:stream';
-import { neutraliseFormula } from '../../core/csvSafe';
+import { CSV_STRINGIFY_OPTIONS, neutraliseFormula } from '../../core/csvSafe';
 import { CsvQuery } from '../schemas';
 import type { RouteContext } from './context';
 
@@ -24,7 +24,7 @@ export function reportRoutes(app: FastifyInstance, ctx: RouteContext): void {
         }
       }
     })());
-    const csv = stringify({ header: true, columns: CSV_COLUMNS, record_delimiter: 'unix' });
+    const csv = stringify({ ...CSV_STRINGIFY_OPTIONS, header: true, columns: CSV_COLUMNS });
     rows.on('error', (err) => csv.destroy(err));
     const name = state ? `clients-${state}.csv` : 'clients.csv';
     reply.header('Content-Type', 'text/csv; charset=utf-8');
