@@ -1,14 +1,17 @@
 // Builds and starts the fleet server: store, tokens, use cases, routes. `startServer` is what the CLI, the demo
 // launcher and the tests call, so all three run the very same server.
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import { ArtifactStore } from './artifacts';
-import { TokenService } from './auth';
-import { installErrorHandler } from './errors';
+import { TokenService, checkTokensFirst } from './auth';
+import { secureDataDir } from './dataDir';
+import { clientErrorHandler, frameworkErrors, installErrorHandler } from './errors';
+import { DEFAULT_LIMITS, installBodyDeadlines, serverFactory, type Limits } from './limits';
+import { Uploads, loadPublicKey } from './uploads';
 import { installValidators } from './validation';
-import { EventHub } from './events';
+import { EventHub, type StreamLimits } from './events';
 import { Fleet } from './fleet';
 import { seedDemoFleet } from './demo';
 import { agentRoutes } from './routes/agent';
@@ -37,8 +40,14 @@ export interface ServerOptions {
   postgresUrl?: string;
   /** Base URL agents download packages from (behind a proxy or CDN). */
   publicUrl?: string;
-  /** Largest package upload, bytes. */
+  /** Largest package upload, bytes (default 2 GiB). */
   maxArtifactBytes?: number;
+  /** ed25519 public key (PEM): uploads must carry an X-Package-Signature that verifies against it. */
+  packagePublicKey?: string;
+  /** Timeouts and the connection cap (see limits.ts for the defaults). */
+  limits?: Partial<Limits>;
+  /** Event stream caps: in total, per token, and the unsent bytes after which a subscriber that stopped reading is dropped. */
+  streams?: Partial<StreamLimits>;
   logger?: boolean;
   /** Where first-start messages go (the admin token is printed once). */
   print?: (line: string) => void;
@@ -55,6 +64,7 @@ export interface RunningServer {
   port: number;
   app: FastifyInstance;
   fleet: Fleet;
+  events: EventHub;
   /** Set when this start created or was given the token; read DIR/admin.token otherwise. */
   adminToken?: string;
   enrollToken?: string;
@@ -111,12 +121,15 @@ async function bootstrapTokens(tokens: TokenService, store: FleetStore, dataDir:
 }
 
 export async function openStore(dataDir: string, postgresUrl?: string): Promise<FleetStore> {
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await secureDataDir(dataDir, { sqlite: !postgresUrl });
   return FleetStore.open(postgresUrl ? { postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db') });
 }
 
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const dataDir = resolve(opts.dataDir ?? '.update-fleet');
+  // A bad key is a start-up error, not a surprise at the first upload.
+  const publicKey = opts.packagePublicKey ? loadPublicKey(opts.packagePublicKey) : undefined;
+  const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const store = await openStore(dataDir, opts.postgresUrl);
   const artifacts = new ArtifactStore(join(dataDir, 'artifacts'), opts.maxArtifactBytes ?? 2 * 1024 ** 3);
   await artifacts.init();
@@ -124,6 +137,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const events = new EventHub(async () => fleetRef.current!.summaryHealth(), {
     flushMs: opts.eventFlushMs ?? 500,
     summaryEveryMs: opts.summaryEveryMs ?? 3_000,
+    limits: opts.streams,
     onRemoteChange: (what) => (what === 'config' ? fleetRef.current?.invalidate() : fleetRef.current?.clientsChangedElsewhere()),
   });
   const fleet = new Fleet(store, events, artifacts, opts.countsCacheMs ?? 1_000);
@@ -131,6 +145,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   // Several server processes on one PostgreSQL database tell each other what changed.
   if (opts.postgresUrl) events.attachBus(await pgEventBus(opts.postgresUrl, (m) => events.receive(m)));
   await fleet.ensureDefaultGroup();
+  await artifacts.prune(new Set((await fleet.allReleases()).flatMap((r) => (r.artifact.sha256 ? [r.artifact.sha256] : []))));
   const tokens = new TokenService(store);
   const secrets = await bootstrapTokens(tokens, store, dataDir, opts);
   if (opts.demo) {
@@ -143,8 +158,13 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     logger: opts.logger ? { level: 'info' } : false,
     bodyLimit: 1024 * 1024,
     forceCloseConnections: true,
+    serverFactory: serverFactory(limits),
+    clientErrorHandler,
+    frameworkErrors,
   });
   installErrorHandler(app);
+  installBodyDeadlines(app, limits);
+  checkTokensFirst(app);
   installValidators(app);
   await app.register(swagger, {
     openapi: {
@@ -153,7 +173,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       security: [{ bearer: [] }],
     },
   });
-  const ctx = { fleet, tokens, events, publicUrl: opts.publicUrl, version: SERVER_VERSION };
+  const uploads = new Uploads(fleet, artifacts, publicKey);
+  const ctx = { fleet, tokens, events, uploads, publicUrl: opts.publicUrl, version: SERVER_VERSION };
   miscRoutes(app, ctx);
   releaseRoutes(app, ctx);
   groupRoutes(app, ctx);
@@ -172,6 +193,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     port,
     app,
     fleet,
+    events,
     adminToken: secrets.admin,
     enrollToken: secrets.enroll,
     dataDir,
