@@ -15,8 +15,8 @@ describe('update-fleet-server output streams', function () {
   before(async () => { dir = await mkdtemp(join(tmpdir(), 'uf-cli-streams-')); });
   after(async () => rm(dir, { recursive: true, force: true }));
 
-  it('the first admin token goes to stderr once, never to the request log on stdout', async () => {
-    const proc = spawn(process.execPath, ['--import', 'tsx', MAIN, '--data', dir, '--port', '0', '--log'], {
+  it('the first admin token goes to stderr once, never to the request log on stdout; --max-package-size holds', async () => {
+    const proc = spawn(process.execPath, ['--import', 'tsx', MAIN, '--data', dir, '--port', '0', '--log', '--max-package-size', '1K'], {
       env: { ...process.env, UPDATE_FLEET_ADMIN_TOKEN: '', UPDATE_FLEET_ENROLL_TOKEN: '', UPDATE_FLEET_POSTGRES_URL: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -37,6 +37,12 @@ describe('update-fleet-server output streams', function () {
       assert.match(out, /"url":"\/api\/v1\/summary"/, 'the request log is on stdout');
       assert.ok(!out.includes(admin), 'stdout never holds the admin token');
       assert.equal(err.split(admin).length - 1, 1, 'stderr shows it once');
+      await call(url, 'POST', '/api/v1/releases', { token: admin, json: { version: '1.0.0' } });
+      const put = (n: number) => call(url, 'PUT', '/api/v1/releases/1.0.0/artifact', { token: admin, body: Buffer.alloc(n, 7), headers: { 'content-type': 'application/octet-stream' } });
+      const big = await put(1025);
+      assert.equal(big.status, 413);
+      assert.equal(big.body.error.code, 'body-too-large');
+      assert.equal((await put(1024)).status, 200);
     } finally {
       proc.removeAllListeners('exit');
       await new Promise<void>((r) => { proc.on('exit', () => r()); proc.kill('SIGTERM'); });
