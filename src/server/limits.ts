@@ -49,6 +49,7 @@ export function serverFactory(limits: Limits) {
 
 /** Close a connection whose body is late: a 408 in the error shape if nothing was sent yet, then the socket. */
 function dropLateBody(req: IncomingMessage, res: ServerResponse, message: string): void {
+  if (req.socket.destroyed) return;
   if (!res.headersSent && !res.writableEnded) {
     const body = JSON.stringify(errorBody('request-timeout', message));
     res.writeHead(408, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
@@ -64,9 +65,11 @@ export function installBodyDeadlines(app: FastifyInstance, limits: Limits): void
     const raw = req.raw;
     const res = reply.raw;
     if (req.routeOptions.config?.longBody) {
-      // Socket inactivity, reads or writes; Node sets its keep-alive timeout again after the response.
-      raw.socket.setTimeout(limits.uploadIdleTimeoutMs, () => dropLateBody(raw, res, `The upload paused for more than ${limits.uploadIdleTimeoutMs} ms.`));
-      res.once('close', () => raw.socket.setTimeout(0));
+      // Socket inactivity, reads or writes; after the response Node sets its keep-alive timeout on the socket.
+      const onIdle = (): void => dropLateBody(raw, res, `The upload paused for more than ${limits.uploadIdleTimeoutMs} ms.`);
+      raw.socket.setTimeout(limits.uploadIdleTimeoutMs);
+      raw.socket.on('timeout', onIdle);
+      res.once('close', () => raw.socket.off('timeout', onIdle));
       return done();
     }
     const timer = setTimeout(() => {
