@@ -183,7 +183,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   agentRoutes(app, ctx);
 
   const host = opts.host ?? '127.0.0.1';
-  await app.listen({ host, port: opts.port ?? 7780 });
+  // Node's default accept queue (511) resets connections when a fleet checks in all at once.
+  await app.listen({ host, port: opts.port ?? 7780, backlog: 4096 });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 7780);
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
