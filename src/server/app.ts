@@ -4,6 +4,7 @@ import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import { MAX_TRANSITIONS } from '../core/lifecycle';
 import { ArtifactStore } from './artifacts';
 import { TokenService, checkTokensFirst } from './auth';
 import { secureDataDir } from './dataDir';
@@ -145,7 +146,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   // Several server processes on one PostgreSQL database tell each other what changed.
   if (opts.postgresUrl) events.attachBus(await pgEventBus(opts.postgresUrl, (m) => events.receive(m)));
   await fleet.ensureDefaultGroup();
-  await artifacts.prune(new Set((await fleet.allReleases()).flatMap((r) => (r.artifact.sha256 ? [r.artifact.sha256] : []))));
+  const releases = await fleet.allReleases();
+  await artifacts.prune(new Set(releases.flatMap((r) => (r.artifact.sha256 ? [r.artifact.sha256] : []))));
+  // Lists grown before transitions were bounded are cut once, here, not on every check-in that reads them.
+  const overgrown = releases.filter((r) => r.transitions.length > MAX_TRANSITIONS);
+  for (const r of overgrown) await store.updateRelease({ ...r, transitions: r.transitions.slice(-MAX_TRANSITIONS) });
+  if (overgrown.length > 0) fleet.invalidate();
   const tokens = new TokenService(store);
   const secrets = await bootstrapTokens(tokens, store, dataDir, opts);
   if (opts.demo) {
