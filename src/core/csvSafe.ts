@@ -1,9 +1,19 @@
 // A spreadsheet runs a cell that starts with = + - @ (or a tab/CR that hides one) as a formula.
 // Prefixing a quote makes it text (OWASP "CSV injection").
-const FORMULA_START = /^[=+\-@\t\r]/;
+// A line break inside a cell starts a new row for any reader that sees it unquoted (Python's csv, spreadsheets
+// splitting on CR), so what follows a CR or LF is guarded like a cell start, and such cells are always quoted.
+const FORMULA_AFTER_BREAK = /(^|[\r\n])(?=[=+\-@\t\r])/g;
 
 export function neutraliseFormula(cell: unknown): string {
   if (cell === null || cell === undefined) return '';
-  const s = String(cell);
-  return FORMULA_START.test(s) ? `'${s}` : s;
+  return String(cell).replace(FORMULA_AFTER_BREAK, "$1'");
 }
+
+/**
+ * The csv-stringify options every CSV export uses (spread into `stringify({ ...CSV_STRINGIFY_OPTIONS, … })`):
+ * csv-stringify quotes a cell only for its own record delimiter (LF), so a lone CR would go out unquoted.
+ */
+export const CSV_STRINGIFY_OPTIONS = {
+  record_delimiter: 'unix',
+  quoted_match: /[\r\n]/,
+} as const;

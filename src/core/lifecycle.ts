@@ -15,6 +15,12 @@ const ALLOWED_FROM: Record<LifecycleAction, readonly ReleaseState[]> = {
   retire: ['pending', 'approved', 'revoked'],
 };
 
+/**
+ * A release keeps only its latest transitions: every check-in reads the releases, so an approve/revoke loop must
+ * not make them grow without bound. The full history is in the audit log.
+ */
+export const MAX_TRANSITIONS = 50;
+
 const TARGET: Record<LifecycleAction, ReleaseState> = { approve: 'approved', revoke: 'revoked', retire: 'retired' };
 
 export const STATE_LABEL: Record<ReleaseState, string> = {
@@ -47,7 +53,7 @@ export function applyLifecycle(release: Release, action: LifecycleAction, by: st
     release: {
       ...release,
       state: to,
-      transitions: [...release.transitions, { from: release.state, to, by, at: when, ...(note ? { note } : {}) }],
+      transitions: [...release.transitions, { from: release.state, to, by, at: when, ...(note ? { note } : {}) }].slice(-MAX_TRANSITIONS),
     },
   };
 }

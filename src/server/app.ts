@@ -1,14 +1,18 @@
 // Builds and starts the fleet server: store, tokens, use cases, routes. `startServer` is what the CLI, the demo
 // launcher and the tests call, so all three run the very same server.
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import { MAX_TRANSITIONS } from '../core/lifecycle';
 import { ArtifactStore } from './artifacts';
-import { TokenService } from './auth';
-import { installErrorHandler } from './errors';
+import { TokenService, checkTokensFirst } from './auth';
+import { secureDataDir } from './dataDir';
+import { clientErrorHandler, frameworkErrors, installErrorHandler } from './errors';
+import { DEFAULT_LIMITS, installBodyDeadlines, serverFactory, type Limits } from './limits';
+import { Uploads, loadPublicKey } from './uploads';
 import { installValidators } from './validation';
-import { EventHub } from './events';
+import { EventHub, type StreamLimits } from './events';
 import { Fleet } from './fleet';
 import { HeavyReads } from './heavy/heavyReads';
 import { seedDemoFleet } from './demo';
@@ -38,8 +42,14 @@ export interface ServerOptions {
   postgresUrl?: string;
   /** Base URL agents download packages from (behind a proxy or CDN). */
   publicUrl?: string;
-  /** Largest package upload, bytes. */
+  /** Largest package upload, bytes (default 2 GiB). */
   maxArtifactBytes?: number;
+  /** ed25519 public key (PEM): uploads must carry an X-Package-Signature that verifies against it. */
+  packagePublicKey?: string;
+  /** Timeouts and the connection cap (see limits.ts for the defaults). */
+  limits?: Partial<Limits>;
+  /** Event stream caps: in total, per token, and the unsent bytes after which a subscriber that stopped reading is dropped. */
+  streams?: Partial<StreamLimits>;
   logger?: boolean;
   /** Where first-start messages go (the admin token is printed once). */
   print?: (line: string) => void;
@@ -56,6 +66,7 @@ export interface RunningServer {
   port: number;
   app: FastifyInstance;
   fleet: Fleet;
+  events: EventHub;
   /** Set when this start created or was given the token; read DIR/admin.token otherwise. */
   adminToken?: string;
   enrollToken?: string;
@@ -112,12 +123,15 @@ async function bootstrapTokens(tokens: TokenService, store: FleetStore, dataDir:
 }
 
 export async function openStore(dataDir: string, postgresUrl?: string, checkpointElsewhere = false): Promise<FleetStore> {
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await secureDataDir(dataDir, { sqlite: !postgresUrl });
   return FleetStore.open(postgresUrl ? { postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db'), checkpointElsewhere });
 }
 
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const dataDir = resolve(opts.dataDir ?? '.update-fleet');
+  // A bad key is a start-up error, not a surprise at the first upload.
+  const publicKey = opts.packagePublicKey ? loadPublicKey(opts.packagePublicKey) : undefined;
+  const limits: Limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const store = await openStore(dataDir, opts.postgresUrl, true);
   const artifacts = new ArtifactStore(join(dataDir, 'artifacts'), opts.maxArtifactBytes ?? 2 * 1024 ** 3);
   await artifacts.init();
@@ -125,6 +139,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const events = new EventHub(async () => fleetRef.current!.summaryHealth(), {
     flushMs: opts.eventFlushMs ?? 500,
     summaryEveryMs: opts.summaryEveryMs ?? 3_000,
+    limits: opts.streams,
     onRemoteChange: (what) => (what === 'config' ? fleetRef.current?.invalidate() : fleetRef.current?.clientsChangedElsewhere()),
   });
   const heavy = new HeavyReads(opts.postgresUrl ? { postgresUrl: opts.postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db'), checkpointEveryMs: 250 });
@@ -134,6 +149,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   // Several server processes on one PostgreSQL database tell each other what changed.
   if (opts.postgresUrl) events.attachBus(await pgEventBus(opts.postgresUrl, (m) => events.receive(m)));
   await fleet.ensureDefaultGroup();
+  const releases = await fleet.allReleases();
+  await artifacts.prune(new Set(releases.flatMap((r) => (r.artifact.sha256 ? [r.artifact.sha256] : []))));
+  // Lists grown before transitions were bounded are cut once, here, not on every check-in that reads them.
+  const overgrown = releases.filter((r) => r.transitions.length > MAX_TRANSITIONS);
+  for (const r of overgrown) await store.updateRelease({ ...r, transitions: r.transitions.slice(-MAX_TRANSITIONS) });
+  if (overgrown.length > 0) fleet.invalidate();
   const tokens = new TokenService(store);
   const secrets = await bootstrapTokens(tokens, store, dataDir, opts);
   if (opts.demo) {
@@ -146,8 +167,13 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     logger: opts.logger ? { level: 'info' } : false,
     bodyLimit: 1024 * 1024,
     forceCloseConnections: true,
+    serverFactory: serverFactory(limits),
+    clientErrorHandler,
+    frameworkErrors,
   });
   installErrorHandler(app);
+  installBodyDeadlines(app, limits);
+  checkTokensFirst(app);
   installValidators(app);
   await app.register(swagger, {
     openapi: {
@@ -156,7 +182,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       security: [{ bearer: [] }],
     },
   });
-  const ctx = { fleet, tokens, events, publicUrl: opts.publicUrl, version: SERVER_VERSION, requireTestDownload: opts.requireDownloadBeforeApproval };
+  const uploads = new Uploads(fleet, artifacts, publicKey);
+  const ctx = { fleet, tokens, events, uploads, publicUrl: opts.publicUrl, version: SERVER_VERSION, requireTestDownload: opts.requireDownloadBeforeApproval };
   miscRoutes(app, ctx);
   releaseRoutes(app, ctx);
   groupRoutes(app, ctx);
@@ -165,7 +192,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   agentRoutes(app, ctx);
 
   const host = opts.host ?? '127.0.0.1';
-  await app.listen({ host, port: opts.port ?? 7780 });
+  // Node's default accept queue (511) resets connections when a fleet checks in all at once.
+  await app.listen({ host, port: opts.port ?? 7780, backlog: 4096 });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : (opts.port ?? 7780);
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
@@ -175,6 +203,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     port,
     app,
     fleet,
+    events,
     adminToken: secrets.admin,
     enrollToken: secrets.enroll,
     dataDir,

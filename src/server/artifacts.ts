@@ -1,12 +1,13 @@
 // Package bytes, stored by their sha256 (content-addressed: a URL never names a path the network chose).
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './errors';
+import { ifRangeMatches, parseRange } from './range';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
@@ -14,7 +15,30 @@ export class ArtifactStore {
   constructor(readonly dir: string, readonly maxBytes: number) {}
 
   async init(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+  }
+
+  async remove(sha256: string): Promise<void> {
+    await rm(this.pathOf(sha256), { force: true });
+  }
+
+  /**
+   * Delete packages no release names (replaced uploads a crash left behind) and abandoned partial uploads.
+   * Only files older than `minAgeMs`: another server process on the same folder may be storing one right now.
+   */
+  async prune(referenced: ReadonlySet<string>, minAgeMs = 10 * 60_000): Promise<string[]> {
+    const removed: string[] = [];
+    const cutoff = Date.now() - minAgeMs;
+    for (const name of await readdir(this.dir)) {
+      if (!(SHA256.test(name) && !referenced.has(name)) && !name.startsWith('.upload-')) continue;
+      const file = join(this.dir, name);
+      try {
+        if ((await stat(file)).mtimeMs > cutoff) continue;
+        await rm(file, { force: true });
+        removed.push(name);
+      } catch { /* gone already */ }
+    }
+    return removed;
   }
 
   pathOf(sha256: string): string {
@@ -59,35 +83,37 @@ export class ArtifactStore {
     }
   }
 
-  /** Send the bytes with HTTP Range support (an agent resumes an interrupted download). */
+  /** Send the bytes with HTTP Range support (an agent resumes an interrupted download); see range.ts. */
   async send(sha256: string, req: FastifyRequest, reply: FastifyReply, fileName?: string): Promise<FastifyReply> {
     const file = this.pathOf(sha256);
     let size: number;
+    let mtime: Date;
     try {
-      size = (await stat(file)).size;
+      ({ size, mtime } = await stat(file));
     } catch {
       throw new ApiError(404, 'not-found', `No package with sha256 ${sha256} is stored on this server.`);
     }
+    const etag = `"${sha256}"`;
+    const lastModified = mtime.toUTCString();
     reply.header('Accept-Ranges', 'bytes');
     reply.header('Content-Type', 'application/octet-stream');
-    reply.header('ETag', `"${sha256}"`);
+    reply.header('ETag', etag);
+    reply.header('Last-Modified', lastModified);
     if (fileName) reply.header('Content-Disposition', `attachment; filename="${fileName.replace(/[^A-Za-z0-9._-]/g, '_')}"`);
-    const range = req.headers.range;
-    if (typeof range === 'string' && range.length > 0) {
-      const m = /^bytes=(\d*)-(\d*)$/.exec(range.trim());
-      let start = -1;
-      let end = size - 1;
-      if (m && (m[1] !== '' || m[2] !== '')) {
-        if (m[1] === '') { start = Math.max(0, size - Number(m[2])); } else { start = Number(m[1]); if (m[2] !== '') end = Math.min(Number(m[2]), size - 1); }
-      }
-      if (start < 0 || start >= size || start > end) {
-        reply.header('Content-Range', `bytes */${size}`);
-        throw new ApiError(416, 'range-not-satisfiable', `The range "${range}" is outside the package (${size} bytes).`);
-      }
+    const rangeHeader = req.headers.range;
+    const ifRange = req.headers['if-range'];
+    const range = req.method === 'GET' && ifRangeMatches(typeof ifRange === 'string' ? ifRange : undefined, etag, lastModified)
+      ? parseRange(typeof rangeHeader === 'string' ? rangeHeader : undefined, size)
+      : { kind: 'full' as const };
+    if (range.kind === 'unsatisfiable') {
+      reply.header('Content-Range', `bytes */${size}`);
+      throw new ApiError(416, 'range-not-satisfiable', `The range "${String(rangeHeader)}" is outside the package (${size} bytes).`);
+    }
+    if (range.kind === 'partial') {
       reply.status(206);
-      reply.header('Content-Range', `bytes ${start}-${end}/${size}`);
-      reply.header('Content-Length', String(end - start + 1));
-      return reply.send(createReadStream(file, { start, end }));
+      reply.header('Content-Range', `bytes ${range.start}-${range.end}/${size}`);
+      reply.header('Content-Length', String(range.end - range.start + 1));
+      return reply.send(createReadStream(file, { start: range.start, end: range.end }));
     }
     reply.header('Content-Length', String(size));
     return reply.send(createReadStream(file));

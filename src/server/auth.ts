@@ -1,6 +1,6 @@
 // Bearer tokens with roles. Secrets are random, shown once, stored only as a sha256 hash, and never logged.
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { Role } from '../core/wire';
 import { ApiError } from './errors';
 import type { FleetStore, TokenRecord } from './store/store';
@@ -11,6 +11,24 @@ const RANK: Record<Role, number> = { viewer: 1, operator: 2, admin: 3 };
 
 export const hashToken = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex');
 export const newSecret = (prefix: string): string => `${prefix}_${randomBytes(24).toString('base64url')}`;
+
+const GUARD = Symbol('token guard');
+type Hook = (...args: never[]) => unknown;
+const isGuard = (h: unknown): boolean => typeof h === 'function' && (h as { [GUARD]?: boolean })[GUARD] === true;
+
+/**
+ * The token is checked before the body is read: a guard a route declares as `preHandler` (which runs after the
+ * body) is moved to `onRequest`, so a request without a valid token is refused while its body is still unread.
+ */
+export function checkTokensFirst(app: FastifyInstance): void {
+  app.addHook('onRoute', (route) => {
+    const pre = ([] as unknown[]).concat(route.preHandler ?? []);
+    const guards = pre.filter(isGuard) as onRequestHookHandler[];
+    if (guards.length === 0) return;
+    route.preHandler = pre.filter((h) => !isGuard(h)) as Hook[] as typeof route.preHandler;
+    route.onRequest = [...guards, ...([] as onRequestHookHandler[]).concat(route.onRequest ?? [])];
+  });
+}
 
 export interface Caller {
   tokenId: string;
@@ -63,9 +81,9 @@ export class TokenService {
     return rec;
   }
 
-  /** A preHandler that lets in tokens of at least `min` (admin routes) or exactly `agent` (agent routes). */
+  /** A hook (run as onRequest, see checkTokensFirst) that lets in tokens of at least `min` (admin routes) or exactly `agent` (agent routes). */
   guard(min: Role | 'agent') {
-    return async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const check = async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
       const header = req.headers.authorization;
       const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
       if (!m) throw new ApiError(401, 'unauthorized', 'This route needs a token: send "Authorization: Bearer <token>".');
@@ -79,5 +97,6 @@ export class TokenService {
       }
       req.caller = { tokenId: rec.id, name: rec.name, role };
     };
+    return Object.assign(check, { [GUARD]: true });
   }
 }

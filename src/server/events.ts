@@ -6,6 +6,18 @@ import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { ServerEvent } from '../core/wire';
 import type { HealthSummary } from '../core/types';
+import { ApiError } from './errors';
+
+export interface StreamLimits {
+  /** Event streams open at once, all tokens together. */
+  maxSubscribers: number;
+  /** Event streams one token may hold open. */
+  maxSubscribersPerToken: number;
+  /** A subscriber whose unsent data grows past this (bytes) has stopped reading and is dropped. */
+  maxBufferedBytes: number;
+}
+
+export const DEFAULT_STREAM_LIMITS: StreamLimits = { maxSubscribers: 1_000, maxSubscribersPerToken: 10, maxBufferedBytes: 1024 * 1024 };
 
 /** What one process tells the others per flush. */
 export interface BusMessage {
@@ -44,6 +56,8 @@ class Batch {
 export class EventHub {
   readonly origin = randomUUID();
   private readonly subscribers = new Set<ServerResponse>();
+  private readonly perToken = new Map<string, number>();
+  private readonly limits: StreamLimits;
   /** For this process's subscribers. */
   private readonly local = new Batch();
   /** For the other processes (only with a bus). */
@@ -67,8 +81,10 @@ export class EventHub {
       summaryEveryMs?: number;
       /** Another process changed releases, groups or policies ('config') or clients: drop cached copies now. */
       onRemoteChange?: (what: 'config' | 'clients') => void;
+      limits?: Partial<StreamLimits>;
     } = {},
   ) {
+    this.limits = { ...DEFAULT_STREAM_LIMITS, ...opts.limits };
     this.flushMs = opts.flushMs ?? 500;
     this.summaryEveryMs = opts.summaryEveryMs ?? 3_000;
     this.onRemoteChange = opts.onRemoteChange ?? (() => {});
@@ -85,10 +101,28 @@ export class EventHub {
     return this.subscribers.size;
   }
 
-  subscribe(res: ServerResponse): void {
+  /** Throws the 429 / 503 a new stream gets when its token, or the server, holds as many as allowed. */
+  admit(tokenId: string): void {
+    const mine = this.perToken.get(tokenId) ?? 0;
+    if (mine >= this.limits.maxSubscribersPerToken) {
+      throw new ApiError(429, 'too-many-streams', `This token already holds ${mine} event streams, the most one token may open; close one first.`);
+    }
+    if (this.subscribers.size >= this.limits.maxSubscribers) {
+      throw new ApiError(503, 'streams-full', `The server already serves ${this.subscribers.size} event streams, its limit; try again later.`);
+    }
+  }
+
+  subscribe(res: ServerResponse, tokenId = ''): void {
+    this.admit(tokenId);
     this.subscribers.add(res);
-    res.on('close', () => this.subscribers.delete(res));
-    res.write(': connected\n\n');
+    this.perToken.set(tokenId, (this.perToken.get(tokenId) ?? 0) + 1);
+    res.once('close', () => {
+      if (!this.subscribers.delete(res)) return;
+      const left = (this.perToken.get(tokenId) ?? 1) - 1;
+      if (left > 0) this.perToken.set(tokenId, left);
+      else this.perToken.delete(tokenId);
+    });
+    this.send(res, ': connected\n\n');
   }
 
   /** Release, policy and group events. */
@@ -166,9 +200,14 @@ export class EventHub {
   }
 
   private write(chunk: string): void {
-    for (const res of this.subscribers) {
-      if (!res.writableEnded) res.write(chunk);
-    }
+    for (const res of this.subscribers) this.send(res, chunk);
+  }
+
+  /** A subscriber that stopped reading would keep every later event in memory: drop it instead. */
+  private send(res: ServerResponse, chunk: string): void {
+    if (res.writableEnded || res.destroyed) return;
+    res.write(chunk);
+    if (res.writableLength > this.limits.maxBufferedBytes) res.destroy();
   }
 
   async close(): Promise<void> {

@@ -138,7 +138,7 @@ export class Fleet {
     const { sha256, size } = await this.artifacts.save(body);
     const updated: Release = {
       ...release,
-      artifact: { url: `/agent/v1/artifacts/${sha256}`, sha256, size, ...(signature ? { signature } : release.artifact.signature ? { signature: release.artifact.signature } : {}) },
+      artifact: { url: `/agent/v1/artifacts/${sha256}`, sha256, size, ...(signature ? { signature } : {}) },
     };
     await this.store.updateRelease(updated);
     this.invalidate();

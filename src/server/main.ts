@@ -1,12 +1,16 @@
 // update-fleet-server: the fleet server's command line.
-//   update-fleet-server [--data DIR] [--host 127.0.0.1] [--port 7780] [--demo] [--public-url URL] [--postgres URL]
+//   update-fleet-server [--data DIR] [--host 127.0.0.1] [--port 7780] [--demo] [--public-url URL] [--postgres URL] [limits…]
 //   update-fleet-server token create --role viewer|operator|admin|agent --name NAME [--data DIR]
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startServer, openStore } from './app';
 import { TokenService, type TokenRole } from './auth';
+import { parseSize } from './limits';
 
 const USAGE = `Usage:
   update-fleet-server [--data DIR] [--host 127.0.0.1] [--port 7780] [--demo] [--public-url URL] [--log] [--require-download]
+                      [--package-key FILE] [--max-package-size SIZE] [--max-connections N] [--max-event-streams N]
+                      [--max-event-streams-per-token N] [--headers-timeout S] [--request-timeout S] [--upload-idle-timeout S]
   update-fleet-server token create --role viewer|operator|admin|agent --name NAME [--data DIR]
 
   --data DIR        where fleet.db, artifacts/ and the token files live (default .update-fleet/)
@@ -15,8 +19,15 @@ const USAGE = `Usage:
   --demo            fill an empty database with the demo fleet
   --public-url URL  base URL agents download packages from (behind a proxy)
   --postgres URL    run on PostgreSQL (postgres://…) instead of the SQLite file in DIR
-  --log             request log on stdout (never includes tokens)
+  --log             request log on stdout (never includes tokens; messages such as the first admin token go to stderr)
   --require-download  approve only releases someone downloaded for testing first
+  --package-key FILE  ed25519 public key (PEM): uploads must carry an X-Package-Signature that verifies
+  --max-package-size SIZE  largest package upload, e.g. 500M or 2G (default 2G)
+  --max-connections N      open connections at once (default 10000)
+  --max-event-streams N    event streams at once (default 1000); --max-event-streams-per-token N (default 10)
+  --headers-timeout S      seconds for a request's headers to arrive (default 10)
+  --request-timeout S      seconds for an API request's body to arrive (default 30)
+  --upload-idle-timeout S  longest pause, in seconds, inside a package upload (default 30)
 
 Environment: UPDATE_FLEET_ADMIN_TOKEN and UPDATE_FLEET_ENROLL_TOKEN set the admin and enrollment tokens
 instead of generating them (for automation).`;
@@ -53,6 +64,9 @@ async function main(): Promise<void> {
       options: {
         data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, demo: { type: 'boolean' },
         'public-url': { type: 'string' }, postgres: { type: 'string' }, log: { type: 'boolean' }, 'require-download': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'package-key': { type: 'string' }, 'max-package-size': { type: 'string' }, 'max-connections': { type: 'string' },
+        'max-event-streams': { type: 'string' }, 'max-event-streams-per-token': { type: 'string' },
+        'headers-timeout': { type: 'string' }, 'request-timeout': { type: 'string' }, 'upload-idle-timeout': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -64,6 +78,27 @@ async function main(): Promise<void> {
   }
   const port = values.port === undefined ? 7780 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a number from 0 to 65535, not "${values.port}".`);
+  const count = (flag: string, text: string | undefined): number | undefined => {
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    return Number.isInteger(n) && n > 0 ? n : fail(`--${flag} must be a whole number above 0, not "${text}".`);
+  };
+  const ms = (flag: string, text: string | undefined): number | undefined => {
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    return n > 0 && Number.isFinite(n) ? Math.round(n * 1000) : fail(`--${flag} must be a number of seconds above 0, not "${text}".`);
+  };
+  const sizeText = values['max-package-size'];
+  const maxArtifactBytes = sizeText === undefined ? undefined : parseSize(sizeText) ?? fail(`--max-package-size must be a size such as 500M or 2G, not "${sizeText}".`);
+  let packagePublicKey: string | undefined;
+  if (values['package-key']) {
+    try {
+      packagePublicKey = readFileSync(values['package-key'], 'utf8');
+    } catch (err) {
+      fail(`--package-key: cannot read ${values['package-key']}: ${(err as Error).message}`);
+    }
+  }
+  const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
   const server = await startServer({
     dataDir: values.data,
     host: values.host,
@@ -73,9 +108,22 @@ async function main(): Promise<void> {
     postgresUrl: values.postgres ?? process.env.UPDATE_FLEET_POSTGRES_URL,
     adminToken: process.env.UPDATE_FLEET_ADMIN_TOKEN || undefined,
     enrollToken: process.env.UPDATE_FLEET_ENROLL_TOKEN || undefined,
-    logger: values.log,
+    maxArtifactBytes,
+    packagePublicKey,
     requireDownloadBeforeApproval: values['require-download'],
-    print: (line) => process.stdout.write(line + '\n'),
+    limits: defined({
+      maxConnections: count('max-connections', values['max-connections']),
+      headersTimeoutMs: ms('headers-timeout', values['headers-timeout']),
+      requestTimeoutMs: ms('request-timeout', values['request-timeout']),
+      uploadIdleTimeoutMs: ms('upload-idle-timeout', values['upload-idle-timeout']),
+    }),
+    streams: defined({
+      maxSubscribers: count('max-event-streams', values['max-event-streams']),
+      maxSubscribersPerToken: count('max-event-streams-per-token', values['max-event-streams-per-token']),
+    }),
+    logger: values.log,
+    // Never on stdout: that is the request log's stream (--log), and the first admin token is printed here.
+    print: (line) => process.stderr.write(line + '\n'),
   });
   process.stdout.write(`Update Fleet server listening on ${server.url} (data in ${server.dataDir}; API document at ${server.url}/api/v1/openapi.json)\n`);
   const stop = (): void => {

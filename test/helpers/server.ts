@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { startServer, type RunningServer } from '../../src/server/app';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/server/app';
 
 /** When set (postgres://user:pass@host/), every test server gets its own fresh PostgreSQL database instead of SQLite. */
 export const POSTGRES_URL = process.env.UPDATE_FLEET_TEST_POSTGRES_URL;
@@ -36,14 +36,14 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(opts: { demo?: boolean; dataDir?: string; eventFlushMs?: number; summaryEveryMs?: number; /** Another process on the same PostgreSQL database. */ shareDatabaseWith?: TestServer; requireDownloadBeforeApproval?: boolean } = {}): Promise<TestServer> {
+export async function startTestServer(opts: { demo?: boolean; dataDir?: string; eventFlushMs?: number; summaryEveryMs?: number; /** Another process on the same PostgreSQL database. */ shareDatabaseWith?: TestServer; requireDownloadBeforeApproval?: boolean; /** More server options (limits, keys). */ server?: Partial<ServerOptions> } = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'uf-server-')));
   const shared = opts.shareDatabaseWith;
   const adminToken = shared?.adminToken ?? `ufa_test_${randomBytes(12).toString('hex')}`;
   const enrollToken = shared?.enrollToken ?? `ufe_test_${randomBytes(12).toString('hex')}`;
   const pgdb = shared?.postgresUrl ? { url: shared.postgresUrl, drop: async () => {} } : POSTGRES_URL ? await freshPostgresDatabase() : undefined;
   const boot = async (): Promise<TestServer> => {
-    const server = await startServer({ dataDir, port: 0, host: '127.0.0.1', demo: opts.demo, adminToken, enrollToken, eventFlushMs: opts.eventFlushMs ?? 100, summaryEveryMs: opts.summaryEveryMs ?? 100, postgresUrl: pgdb?.url, requireDownloadBeforeApproval: opts.requireDownloadBeforeApproval });
+    const server = await startServer({ dataDir, port: 0, host: '127.0.0.1', demo: opts.demo, adminToken, enrollToken, eventFlushMs: opts.eventFlushMs ?? 100, summaryEveryMs: opts.summaryEveryMs ?? 100, postgresUrl: pgdb?.url, requireDownloadBeforeApproval: opts.requireDownloadBeforeApproval, ...opts.server });
     const ts: TestServer = {
       url: server.url, adminToken, enrollToken, dataDir, server, postgresUrl: pgdb?.url,
       async restart() {

@@ -1,14 +1,11 @@
 // The client report's rows: one definition for the columns and the cell guard, used by the worker that writes it.
 import { stringify } from 'csv-stringify/sync';
-import { neutraliseFormula } from '../../core';
+import { CSV_STRINGIFY_OPTIONS, neutraliseFormula } from '../../core/csvSafe';
 
 export const CSV_COLUMNS = ['computer', 'name', 'ip', 'last user', 'group', 'version', 'target version', 'state', 'reason', 'last seen'];
 
-/**
- * csv-stringify decides quoting; every cell holding a line break is quoted, CR included: a bare CR ends a row for
- * Python's csv module and for spreadsheets.
- */
-const OPTIONS = { record_delimiter: 'unix', quoted_match: /[\r\n]/ } as const;
+/** csv-stringify decides quoting, with the options that quote every cell holding CR or LF (core/csvSafe). */
+const OPTIONS = CSV_STRINGIFY_OPTIONS;
 
 /** A cell csv-stringify would write as it is: nothing to quote or escape. */
 const PLAIN = /^[^",\r\n]*$/;

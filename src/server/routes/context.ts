@@ -2,11 +2,13 @@
 import type { TokenService } from '../auth';
 import type { EventHub } from '../events';
 import type { Fleet } from '../fleet';
+import type { Uploads } from '../uploads';
 
 export interface RouteContext {
   fleet: Fleet;
   tokens: TokenService;
   events: EventHub;
+  uploads: Uploads;
   /** Base URL agents download from; when unset, the URL the agent used to reach this server. */
   publicUrl?: string;
   version: string;

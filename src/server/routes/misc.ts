@@ -12,6 +12,8 @@ export function miscRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.get('/api/v1/summary', { preHandler: tokens.guard('viewer'), schema: { tags: ['meta'] } }, async () => fleet.summary());
 
   app.get('/api/v1/events', { preHandler: tokens.guard('viewer'), schema: { tags: ['meta'] } }, async (req, reply) => {
+    // Over a cap: the 429 / 503 goes out as an ordinary error before the stream starts.
+    events.admit(req.caller!.tokenId);
     reply.hijack();
     reply.raw.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
@@ -19,7 +21,7 @@ export function miscRoutes(app: FastifyInstance, ctx: RouteContext): void {
       Connection: 'keep-alive',
       'X-Accel-Buffering': 'no',
     });
-    events.subscribe(reply.raw);
+    events.subscribe(reply.raw, req.caller!.tokenId);
     req.raw.on('close', () => reply.raw.end());
   });
 

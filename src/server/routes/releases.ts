@@ -11,6 +11,7 @@ type Ref = { Params: Static<typeof RefParams> };
 
 export function releaseRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { fleet, tokens } = ctx;
+  // Every guard below runs as onRequest (checkTokensFirst): the token is checked before the body is read.
   app.get('/api/v1/releases', { preHandler: tokens.guard('viewer'), schema: { tags: ['releases'] } }, async () => ({ items: await fleet.releaseViews() }));
   app.get<Ref>('/api/v1/releases/:id', { preHandler: tokens.guard('viewer'), schema: { tags: ['releases'], params: RefParams } }, async (req) => fleet.releaseView(req.params.id));
   app.post<{ Body: Static<typeof RegisterReleaseBody> }>('/api/v1/releases', { preHandler: tokens.guard('admin'), schema: { tags: ['releases'], body: RegisterReleaseBody } }, async (req, reply) => {
@@ -35,14 +36,18 @@ export function releaseRoutes(app: FastifyInstance, ctx: RouteContext): void {
   // The package bytes arrive as a stream: never buffered whole in memory.
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
   app.put<Ref>('/api/v1/releases/:id/artifact', {
-    preHandler: tokens.guard('admin'),
+    onRequest: [tokens.guard('admin'), async (req) => {
+      // Refused before a byte is read: a declared length over the limit.
+      const length = Number(req.headers['content-length']);
+      if (length > ctx.uploads.maxBytes) throw new ApiError(413, 'body-too-large', `The package is larger than the server's limit of ${ctx.uploads.maxBytes} bytes.`);
+    }],
+    config: { longBody: true },
     schema: { tags: ['releases'], params: RefParams, consumes: ['application/octet-stream'] },
   }, async (req) => {
     if (!req.body || typeof (req.body as Readable).pipe !== 'function') {
       throw new ApiError(415, 'unsupported-media-type', 'Send the package bytes with Content-Type: application/octet-stream.');
     }
-    const sig = req.headers['x-package-signature'];
-    return fleet.uploadArtifact(req.params.id, req.body as Readable, actorOf(req), typeof sig === 'string' ? sig : undefined);
+    return ctx.uploads.accept(req.params.id, req.body as Readable, req.headers, actorOf(req));
   });
   app.get<Ref>('/api/v1/releases/:id/artifact', { preHandler: tokens.guard('viewer'), schema: { tags: ['releases'], params: RefParams } }, async (req, reply) => {
     const r = await fleet.resolveRelease(req.params.id);
