@@ -31,7 +31,7 @@ interface WrkResult { requests: number; seconds: number; errors: number; non2xx:
 function wrk(url: string, script: string, opts: { connections: number; seconds: number; env?: Record<string, string>; path?: string }): Promise<WrkResult> {
   const args = ['-t', opts.connections > 1 ? '2' : '1', '-c', String(opts.connections), '-d', `${opts.seconds}s`, '--timeout', '10s', '-s', join(WRK, script), url + (opts.path ?? '')];
   return new Promise((resolvePromise, reject) => {
-    const p = spawn('wrk', args, { env: { ...process.env, ...opts.env } });
+    const p = spawn('wrk', args, { env: { ...process.env, WRK_DIR: WRK, ...opts.env } });
     let out = '';
     p.stdout.on('data', (d) => { out += d; });
     p.stderr.on('data', (d) => { out += d; });

@@ -3,12 +3,12 @@
 // user here (terminal, desktop dialog or --answer), ends the program when the service says a declined mandatory
 // update requires it (exit 3) or restarts it after "install now", and tells the service when the program exited so
 // the service swaps. It never touches the install itself.
-import { stepAtExit, type StopRequest } from '../core/launchRules';
+import { stepAtExit } from '../core/launchRules';
 import type { ServiceResponse } from '../core/serviceWire';
 import type { AgentConfig } from './config';
 import { AgentFailure, EXIT, messageOf } from './errors';
 import type { Logger } from './log';
-import { startProgram } from './program';
+import { superviseProgram } from './program';
 import type { Prompter } from './prompter';
 import { askService } from './serviceClient';
 import { sleep } from './sleep';
@@ -34,17 +34,9 @@ export async function launchViaService(o: RemoteLaunchOptions): Promise<number> 
       log.error(messageOf(e));
       return EXIT.failure;
     }
-    const prog = startProgram(config.program);
-    let stop: StopRequest = 'none';
-    const requestStop = (why: StopRequest) => {
-      if (stop !== 'none' || prog.hasExited) return;
-      stop = why;
-      void prog.stop(config.stopGraceSeconds * 1000);
-    };
-    const onLauncherStop = () => requestStop('launcher-stopping');
-    o.signal?.addEventListener('abort', onLauncherStop, { once: true });
-    const running = new AbortController();
-    void prog.exited.then(() => running.abort());
+    const supervised = superviseProgram(config.program, config.stopGraceSeconds * 1000, o.signal);
+    const { requestStop } = supervised;
+    const running = { signal: supervised.running };
 
     const follow = async (res: ServiceResponse): Promise<void> => {
       if (!res.ok) return log.warn(`The update service refused: ${res.error}`);
@@ -77,9 +69,8 @@ export async function launchViaService(o: RemoteLaunchOptions): Promise<number> 
       }
     })();
 
-    const exit = await prog.exited;
-    o.signal?.removeEventListener('abort', onLauncherStop);
-    running.abort();
+    const exit = await supervised.exited();
+    const stop = supervised.stop;
     await poll;
     let startAgain = false;
     try {

@@ -10,7 +10,7 @@ import type { Agent, CycleResult } from './agent';
 import type { AgentConfig } from './config';
 import { EXIT } from './errors';
 import type { Logger } from './log';
-import { runHealthCommand, startProgram, type ProgramExit, type RunningProgram } from './program';
+import { runHealthCommand, superviseProgram, type ProgramExit, type RunningProgram } from './program';
 import { sleep } from './sleep';
 
 export interface LaunchOptions {
@@ -42,20 +42,11 @@ export async function launch(o: LaunchOptions): Promise<number> {
     if (o.signal?.aborted) return EXIT.ok;
 
     log.info(`Starting ${config.program.join(' ')}${swap ? ` (the new version ${swap.version}, watched for ${config.startGraceSeconds} s)` : ''}.`);
-    const prog = startProgram(config.program);
+    const supervised = superviseProgram(config.program, config.stopGraceSeconds * 1000, o.signal);
+    const { prog, requestStop } = supervised;
+    const running = { signal: supervised.running };
     agent.setProgramRunning(true);
-    let stop: StopRequest = 'none';
-    const requestStop = (why: StopRequest) => {
-      if (stop !== 'none' || prog.hasExited) return;
-      stop = why;
-      void prog.stop(config.stopGraceSeconds * 1000);
-    };
-    const onLauncherStop = () => requestStop('launcher-stopping');
-    o.signal?.addEventListener('abort', onLauncherStop, { once: true });
-
-    const running = new AbortController();
     agent.askSignal = running.signal;
-    void prog.exited.then(() => running.abort());
 
     // A fresh swap is watched: the new version must survive the grace time and pass the health command.
     let health: { ok: boolean; detail: string } | undefined;
@@ -94,9 +85,8 @@ export async function launch(o: LaunchOptions): Promise<number> {
         })
       : Promise.resolve();
 
-    const exit: ProgramExit = await prog.exited;
-    o.signal?.removeEventListener('abort', onLauncherStop);
-    running.abort();
+    const exit: ProgramExit = await supervised.exited();
+    const stop = supervised.stop;
     await Promise.all([watch, checks]);
     agent.askSignal = undefined;
     describeExit(log, config, exit, stop);

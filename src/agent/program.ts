@@ -1,6 +1,7 @@
 // The wrapped program as a child process (launch): started with the launcher's terminal, stopped politely
 // (SIGTERM) and then for good (SIGKILL) after a grace period, and its exit observed.
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { StopRequest } from '../core/launchRules';
 import { sleep } from './sleep';
 
 export interface ProgramExit {
@@ -69,4 +70,44 @@ export async function runHealthCommand(argv: readonly string[], timeoutMs: numbe
   if (r.error) return { ok: false, detail: `${argv[0]} could not run: ${r.error}` };
   if (r.code === 0) return { ok: true, detail: 'ok' };
   return { ok: false, detail: `${argv.join(' ')} exited with ${r.signal ? r.signal : `code ${String(r.code)}`}` };
+}
+
+/**
+ * The program one launch runs, as both launchers (direct and through the service) watch it: stopped once, for the
+ * first reason given (the launcher itself stopping included); `running` is aborted when it has exited.
+ */
+export interface SupervisedProgram {
+  readonly prog: RunningProgram;
+  readonly running: AbortSignal;
+  /** Why the launcher stopped it; 'none' when it ended by itself. */
+  readonly stop: StopRequest;
+  requestStop(why: StopRequest): void;
+  /** Waits for the exit and lets go of the launcher's signal. */
+  exited(): Promise<ProgramExit>;
+}
+
+export function superviseProgram(argv: readonly string[], graceMs: number, launcherSignal?: AbortSignal): SupervisedProgram {
+  const prog = startProgram(argv);
+  const running = new AbortController();
+  let stop: StopRequest = 'none';
+  const requestStop = (why: StopRequest): void => {
+    if (stop !== 'none' || prog.hasExited) return;
+    stop = why;
+    void prog.stop(graceMs);
+  };
+  const onLauncherStop = (): void => requestStop('launcher-stopping');
+  launcherSignal?.addEventListener('abort', onLauncherStop, { once: true });
+  void prog.exited.then(() => running.abort());
+  return {
+    prog,
+    running: running.signal,
+    get stop() { return stop; },
+    requestStop,
+    async exited() {
+      const exit = await prog.exited;
+      launcherSignal?.removeEventListener('abort', onLauncherStop);
+      running.abort();
+      return exit;
+    },
+  };
 }

@@ -12,7 +12,7 @@ describe('release transitions stay bounded', function () {
     const s = await startTestServer();
     try {
       const auth = { headers: { authorization: `Bearer ${s.adminToken}` } };
-      await call(s.url, 'POST', '/api/v1/releases', { ...auth, json: { version: '1.0.0' } });
+      await call(s.url, 'POST', '/api/v1/releases', { ...auth, json: { version: '1.0.0', url: 'https://packages.example/1.0.0.tar.gz', sha256: 'a'.repeat(64), size: 10 } });
       for (let i = 0; i < MAX_TRANSITIONS + 10; i++) {
         const r = await call(s.url, 'POST', `/api/v1/releases/1.0.0/${i % 2 === 0 ? 'approve' : 'revoke'}`, { ...auth, json: {} });
         assert.equal(r.status, 200, r.text);
