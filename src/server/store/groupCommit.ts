@@ -13,6 +13,11 @@ type ClientRow = Omit<Selectable<ClientTable>, 'seq'>;
 /** The connection's busy timeout outside the group commit (store.ts sets it at open). */
 const BUSY_TIMEOUT_MS = 5_000;
 const BUSY_RETRY_MS = 2;
+/**
+ * Writes per transaction at most. At a million clients a write can wait for pages from the disk, and a flush runs
+ * on the event loop: a cap keeps each stop short, the rest goes in the next turn.
+ */
+const MAX_BATCH = 16;
 
 /** A client's history is bounded (store.ts HISTORY_PER_CLIENT). */
 const HISTORY_PER_CLIENT = 50;
@@ -81,8 +86,10 @@ export class GroupCommit {
   }
 
   private async flush(retryOf?: Pending[]): Promise<void> {
-    const batch = retryOf ? [...retryOf, ...this.queue] : this.queue;
-    this.queue = [];
+    const all = retryOf ? [...retryOf, ...this.queue] : this.queue;
+    const batch = all.slice(0, MAX_BATCH);
+    this.queue = all.slice(MAX_BATCH);
+    if (this.queue.length) setImmediate(() => void this.flush());
     if (batch.length === 0) return;
     const failed = new Map<Pending, unknown>();
     let busy = false;
