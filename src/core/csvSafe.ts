@@ -6,7 +6,11 @@ const FORMULA_AFTER_BREAK = /(^|[\r\n])(?=[=+\-@\t\r])/g;
 
 export function neutraliseFormula(cell: unknown): string {
   if (cell === null || cell === undefined) return '';
-  return String(cell).replace(FORMULA_AFTER_BREAK, "$1'");
+  const s = String(cell);
+  // The common cell (a name, an IP, a date) needs nothing: decided without a regular expression.
+  const c = s.charCodeAt(0);
+  if (c !== 61 && c !== 43 && c !== 45 && c !== 64 && c !== 9 && c !== 13 && !s.includes('\n') && !s.includes('\r')) return s;
+  return s.replace(FORMULA_AFTER_BREAK, "$1'");
 }
 
 /**

@@ -7,29 +7,39 @@ export const CSV_COLUMNS = ['computer', 'name', 'ip', 'last user', 'group', 'ver
 /** csv-stringify decides quoting, with the options that quote every cell holding CR or LF (core/csvSafe). */
 const OPTIONS = CSV_STRINGIFY_OPTIONS;
 
-/** A cell csv-stringify would write as it is: nothing to quote or escape. */
-const PLAIN = /^[^",\r\n]*$/;
-
 export function csvHeader(): string {
   return stringify([CSV_COLUMNS], OPTIONS);
 }
 
 /**
  * One report row per client tuple (the CSV_COLUMNS in order; null for empty). Every cell through the formula guard:
- * names and reasons come from client machines. A row whose cells need no quoting is joined directly — exactly
- * what csv-stringify writes for it (a test holds the two equal on random rows) at a fifth of the cost; any other
- * row goes through csv-stringify.
+ * names and reasons come from client machines. A row without a line break in any cell is written directly, a
+ * cell with a comma or quote quoted with its quotes doubled — exactly what csv-stringify writes for it (a test holds
+ * the two equal on random rows), in one pass and at a fraction of the cost; a row with a line break goes through
+ * csv-stringify.
  */
 export function csvRows(rows: ReadonlyArray<ReadonlyArray<unknown>>): string {
   let out = '';
   let special: string[][] | undefined;
   for (const row of rows) {
-    const cells = row.map(neutraliseFormula);
-    if (cells.every((c) => PLAIN.test(c))) {
+    let line = '';
+    let plain = true;
+    for (let i = 0; i < row.length; i++) {
+      let cell = neutraliseFormula(row[i]);
+      if (cell.includes('\n') || cell.includes('\r')) {
+        plain = false;
+        break;
+      }
+      // A comma or a quote: quoted, quotes doubled — what csv-stringify writes for such a cell.
+      if (cell.includes(',') || cell.includes('"')) cell = `"${cell.replace(/"/g, '""')}"`;
+      line = i === 0 ? cell : line + ',' + cell;
+    }
+    if (plain) {
       if (special) { out += stringify(special, OPTIONS); special = undefined; }
-      out += cells.join(',') + '\n';
+      out += line + '\n';
     } else {
-      (special ??= []).push(cells);
+      // A line break inside a cell: csv-stringify itself.
+      (special ??= []).push(row.map(neutraliseFormula));
     }
   }
   if (special) out += stringify(special, OPTIONS);

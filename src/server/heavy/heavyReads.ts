@@ -29,7 +29,7 @@ export class HeavyReads {
     if (this.worker) return this.worker;
     const source = workerSource();
     // A small heap: the worker holds one batch at a time.
-    const w = new Worker(source.code, { eval: source.eval, workerData: this.config, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 } });
+    const w = new Worker(source.code, { eval: source.eval, workerData: this.config, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 32 } });
     w.on('message', (m: HeavyReply) => this.receive(m));
     w.on('error', (err) => this.failAll(err));
     w.on('exit', () => {
@@ -116,7 +116,9 @@ export class HeavyReads {
     // One request for a chunk at a time: read() asks, a chunk answers, and the stream calls read() again only
     // when its buffer has room.
     let asked = false;
+    // About four chunks ahead: the worker formats the next while the socket takes this one, memory stays bounded.
     const stream = new Readable({
+      highWaterMark: 1024 * 1024,
       read: () => {
         if (asked || !this.pending.has(id)) return;
         asked = true;
