@@ -4,21 +4,12 @@ import { createInterface } from 'node:readline/promises';
 import { DEFAULT_REMIND_OPTIONS_DAYS, type UpdateAnswer } from '../core/agentRules';
 import { desktopPrompter } from './desktop';
 import { UsageError } from './errors';
+import type { PromptRequest } from '../core/serviceWire';
 
 /** The answer's rules live in src/core/agentRules.ts. */
 export type Answer = UpdateAnswer;
 
-export interface PromptRequest {
-  /** download: an offer from a check; install: a staged update at start-up ("install later" was chosen before). */
-  phase: 'download' | 'install';
-  version: string;
-  installedVersion: string;
-  mandatory: boolean;
-  /** "Remind me in N days" choices the policy offers (seed 000: 1, 3, 7). */
-  remindOptionsDays: number[];
-  /** What the server said, in words. */
-  message: string;
-}
+export type { PromptRequest };
 
 /**
  * The one interface through which the user is asked and told things in their session: the terminal, a desktop

@@ -10,14 +10,21 @@ export type ServiceRequest =
   | { op: 'answer'; questionId: string; answer: UpdateAnswer }
   | { op: 'exited'; code: number | null };
 
-export interface PendingQuestion {
-  questionId: string;
+/** What the user is asked: the same shape whether the agent asks itself or the service asks through the launcher. */
+export interface PromptRequest {
+  /** download: an offer from a check; install: a staged update at start-up ("install later" was chosen before). */
   phase: 'download' | 'install';
   version: string;
   installedVersion: string;
   mandatory: boolean;
+  /** "Remind me in N days" choices the policy offers (seed 000: 1, 3, 7). */
   remindOptionsDays: number[];
+  /** What the server said, in words. */
   message: string;
+}
+
+export interface PendingQuestion extends PromptRequest {
+  questionId: string;
 }
 
 export type ServiceResponse =
