@@ -21,6 +21,8 @@ export { DEFAULT_GROUP_ID } from './catalog';
 
 /** A search reads at most this many rows in order before it asks the trigram index instead. */
 const WALK_BUDGET = 2_000;
+/** How far a search walks on (off the event loop) when its first rows promise a full page. */
+const DEEP_WALK_MAX = 50_000;
 /** Search totals stop counting here ("10,000+"): an exact count of a broad term would read the whole fleet. */
 export const TOTAL_CAP = 10_000;
 
@@ -283,9 +285,20 @@ export class Fleet {
    */
   private async findClients(req: ClientPageRequest): Promise<Client[]> {
     if (!req.q) return this.store.pageClients(req);
-    if (!isIndexedText(req.q)) return this.store.dialect === 'sqlite' ? this.heavy.walk(req) : (await this.store.walkClients(req)).items;
+    const sqlite = this.store.dialect === 'sqlite';
+    const walk = (budget?: number) => (sqlite ? this.heavy.walk(req, budget) : this.store.walkClients(req, budget));
+    if (!isIndexedText(req.q)) return (await walk()).items;
     const walked = await this.store.walkClients(req, WALK_BUDGET);
     if (walked.items.length >= req.limit || walked.exhausted) return walked.items;
+    // The first rows tell the term's density: if a page should fill within DEEP_WALK_MAX rows, walking on is
+    // cheaper than gathering and sorting every match from the index.
+    if (walked.items.length > 0) {
+      const needed = Math.ceil(((WALK_BUDGET * req.limit) / walked.items.length) * 1.5);
+      if (needed <= DEEP_WALK_MAX) {
+        const deeper = await walk(needed);
+        if (deeper.items.length >= req.limit || deeper.exhausted) return deeper.items;
+      }
+    }
     return this.store.dialect === 'sqlite' ? this.heavy.page(req) : this.store.pageClients(req);
   }
 

@@ -100,8 +100,8 @@ export class HeavyReads {
   }
 
   /** A page found by testing rows in order, however many it takes (short texts no index can answer). */
-  walk(req: ClientPageRequest): Promise<Client[]> {
-    return this.ask({ kind: 'walk', args: { req } });
+  walk(req: ClientPageRequest, budget?: number): Promise<{ items: Client[]; exhausted: boolean }> {
+    return this.ask({ kind: 'walk', args: { req, budget } });
   }
 
   /** A page from the trigram index: a term of middling breadth gathers and sorts its matches, off the event loop. */

@@ -25,7 +25,7 @@ export interface CsvArgs {
 export type HeavyRequest =
   | { id: number; kind: 'preview'; args: PreviewArgs }
   | { id: number; kind: 'count'; args: { filter: ClientFilter; cap: number } }
-  | { id: number; kind: 'walk'; args: { req: ClientPageRequest } }
+  | { id: number; kind: 'walk'; args: { req: ClientPageRequest; budget?: number } }
   | { id: number; kind: 'page'; args: { req: ClientPageRequest } }
   | { id: number; kind: 'csv'; args: CsvArgs }
   /** The server took a chunk: send the next. */
@@ -36,7 +36,7 @@ export type HeavyRequest =
 export interface HeavyResults {
   preview: PolicyPreviewResponse;
   count: { total: number; capped: boolean };
-  walk: Client[];
+  walk: { items: Client[]; exhausted: boolean };
 }
 
 export type HeavyReply =

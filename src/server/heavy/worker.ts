@@ -139,7 +139,7 @@ async function handle(m: HeavyRequest): Promise<void> {
     case 'count':
       return send({ id: m.id, ok: true, result: await store.countClientsCapped(m.args.filter, m.args.cap) });
     case 'walk':
-      return send({ id: m.id, ok: true, result: (await store.walkClients(m.args.req)).items });
+      return send({ id: m.id, ok: true, result: await store.walkClients(m.args.req, m.args.budget) });
     case 'page':
       return send({ id: m.id, ok: true, result: await store.pageClients(m.args.req) });
   }
