@@ -144,7 +144,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   });
   const heavy = new HeavyReads(opts.postgresUrl ? { postgresUrl: opts.postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db'), checkpointEveryMs: 250 });
   heavy.startNow();
-  const fleet = new Fleet(store, events, artifacts, heavy);
+  const fleet = new Fleet(store, events, artifacts, heavy, !!opts.requireDownloadBeforeApproval);
   fleetRef.current = fleet;
   // Several server processes on one PostgreSQL database tell each other what changed.
   if (opts.postgresUrl) events.attachBus(await pgEventBus(opts.postgresUrl, (m) => events.receive(m)));
@@ -183,7 +183,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     },
   });
   const uploads = new Uploads(fleet, artifacts, publicKey);
-  const ctx = { fleet, tokens, events, uploads, publicUrl: opts.publicUrl, version: SERVER_VERSION, requireTestDownload: opts.requireDownloadBeforeApproval };
+  const ctx = { fleet, tokens, events, uploads, publicUrl: opts.publicUrl, version: SERVER_VERSION };
   miscRoutes(app, ctx);
   releaseRoutes(app, ctx);
   groupRoutes(app, ctx);

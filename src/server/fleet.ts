@@ -12,6 +12,7 @@ import type { ArtifactStore } from './artifacts';
 import { Catalog } from './catalog';
 import { Checkins } from './checkins';
 import { ApiError, notFound } from './errors';
+import { assertApprovable } from './releaseReview';
 import type { EventHub } from './events';
 import { FleetCounts } from './fleetCounts';
 import type { HeavyReads } from './heavy/heavyReads';
@@ -45,6 +46,8 @@ export class Fleet {
     readonly events: EventHub,
     readonly artifacts: ArtifactStore,
     readonly heavy: HeavyReads,
+    /** Approve only releases someone downloaded for testing (--require-download). */
+    private readonly requireTestDownload = false,
     private readonly now: () => Date = () => new Date(),
   ) {
     this.catalog = new Catalog(store, now);
@@ -150,6 +153,8 @@ export class Fleet {
   }
 
   async lifecycle(ref: string, action: LifecycleAction, actor: Actor, note?: string): Promise<ReleaseView> {
+    // Download, test, and then approve: never approve bits nobody could have tested — a rollback's target included.
+    if (action === 'approve') await assertApprovable(this, ref, this.requireTestDownload);
     const release = await this.resolveRelease(ref);
     const result = applyLifecycle(release, action, actor.name, this.now(), note);
     if (!result.ok) throw new ApiError(409, result.code, result.message);

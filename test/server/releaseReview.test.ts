@@ -29,6 +29,17 @@ describe('download, test, and then approve', function () {
     assert.equal((await admin.post('/api/v1/releases/2.0.0/approve')).status, 200);
   });
 
+  it('a rollback that would approve its target refuses a target without a package too', async () => {
+    // 2.0.0 (approved above, with a package) is rolled back; the only older release, 1.5.0, never got a package.
+    assert.equal((await admin.post('/api/v1/releases', { version: '1.5.0' })).status, 201);
+    const r = await admin.post('/api/v1/releases/2.0.0/rollback', { approveTarget: true });
+    assert.equal(r.status, 409, r.text);
+    assert.equal(r.body.error.code, 'no-package');
+    assert.match(r.body.error.message, /^Release 1\.5\.0 has no package yet/);
+    assert.equal((await admin.get('/api/v1/releases/1.5.0')).body.state, 'pending');
+    assert.equal((await admin.get('/api/v1/releases/2.0.0')).body.state, 'approved', 'nothing was carried out');
+  });
+
   it('records who downloaded a package for testing, and when (audit, filterable)', async () => {
     await admin.post('/api/v1/releases', { version: '2.1.0' });
     await admin.raw('PUT', '/api/v1/releases/2.1.0/artifact', octet('package 2.1.0'));

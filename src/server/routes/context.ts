@@ -12,8 +12,6 @@ export interface RouteContext {
   /** Base URL agents download from; when unset, the URL the agent used to reach this server. */
   publicUrl?: string;
   version: string;
-  /** Approval needs a recorded test download of the package (ServerOptions.requireDownloadBeforeApproval). */
-  requireTestDownload?: boolean;
 }
 
 export const actorOf = (req: { caller?: { name: string } }): { name: string } => ({ name: req.caller?.name ?? 'unknown' });
