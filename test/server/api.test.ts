@@ -204,7 +204,8 @@ describe(`fleet server API (real server, ${POSTGRES_URL ? 'PostgreSQL' : 'real S
   });
 
   it('rolls back: 409 naming the version to approve first, then with approveTarget it approves and revokes', async () => {
-    await admin.post('/api/v1/releases', { version: '3.58.0.0' });
+    // The target must have a package too: approving it is approving bits.
+    await admin.post('/api/v1/releases', { version: '3.58.0.0', url: 'https://packages.example/p-3.58.tar.gz', sha256: 'cd'.repeat(32) });
     await admin.post('/api/v1/releases', { version: '3.60.0.0', url: 'https://packages.example/p.tar.gz', sha256: 'ab'.repeat(32) }); // approval needs a package
     await admin.post('/api/v1/releases/3.60.0.0/approve');
     await admin.post('/api/v1/releases/3.59.127.0/revoke');
