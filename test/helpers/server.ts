@@ -20,7 +20,23 @@ async function freshPostgresDatabase(): Promise<{ url: string; drop(): Promise<v
   await adminQuery(`CREATE DATABASE ${name}`);
   const url = new URL(POSTGRES_URL!);
   url.pathname = '/' + name;
-  return { url: url.toString(), drop: () => adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return { url: url.toString(), drop: () => dropDatabase(name) };
+}
+
+/**
+ * WITH (FORCE) ends the test's own connections, but not an autovacuum worker that happens to be in the database
+ * (it belongs to the superuser): that refusal passes within moments, so try again a few times.
+ */
+async function dropDatabase(name: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      return;
+    } catch (err) {
+      if (attempt >= 20 || !/pg_signal_backend|being accessed by other users/.test((err as Error).message)) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
 }
 
 export interface TestServer {
