@@ -71,6 +71,14 @@ describe('keyword search over a large fleet', function () {
     });
   }
 
+  it('the CSV report filtered by a text beyond ASCII holds the same clients (the worker folds it as the server does)', async () => {
+    const r = await client(s.url, s.adminToken).get(`/api/v1/reports/clients.csv?q=${encodeURIComponent('école')}`);
+    assert.equal(r.status, 200, r.text);
+    const computers = r.text.trim().split('\n').slice(1).map((line) => line.split(',')[0]).sort();
+    assert.deepEqual(computers, fleet.filter((c) => matches(c, 'école')).map((c) => c.computer).sort());
+    assert.ok(computers.length > 0);
+  });
+
   it('totals without text come from the counts, exact at any size', async () => {
     const r = await client(s.url, s.adminToken).get('/api/v1/clients?state=failed&limit=5');
     assert.equal(r.body.total, fleet.filter((c) => c.state === 'failed').length + 0);

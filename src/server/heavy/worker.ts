@@ -2,7 +2,7 @@
 // writes), so exports, previews, search totals and short-text scans never stop the server's event loop.
 import { parentPort, workerData } from 'node:worker_threads';
 import { decide, PreviewTally, type PolicyPreviewResponse } from '../../core';
-import { FleetStore } from '../store/store';
+import { defineSqliteFunctions, FleetStore } from '../store/store';
 import { csvHeader, csvRows } from './csvReport';
 import type { CsvArgs, HeavyReply, HeavyRequest, PreviewArgs, WorkerConfig } from './protocol';
 
@@ -58,6 +58,8 @@ async function* tuples(query: { sql: string; parameters: readonly unknown[] }, f
   }
   const { default: BetterSqlite3 } = await import('better-sqlite3');
   const db = new BetterSqlite3(config.sqliteFile, { readonly: true });
+  // The query may search with a non-ASCII text (uf_fold).
+  defineSqliteFunctions(db);
   longReads++;
   try {
     let rows: unknown[][] = [];

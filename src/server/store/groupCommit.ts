@@ -10,8 +10,6 @@ export type BetterSqlite3Database = import('better-sqlite3').Database;
 type Statement = import('better-sqlite3').Statement;
 type ClientRow = Omit<Selectable<ClientTable>, 'seq'>;
 
-/** The connection's busy timeout outside the group commit (store.ts sets it at open). */
-const BUSY_TIMEOUT_MS = 5_000;
 const BUSY_RETRY_MS = 2;
 /**
  * Writes per transaction at most. At a million clients a write can wait for pages from the disk, and a flush runs
@@ -19,8 +17,6 @@ const BUSY_RETRY_MS = 2;
  */
 const MAX_BATCH = 16;
 
-/** A client's history is bounded (store.ts HISTORY_PER_CLIENT). */
-const HISTORY_PER_CLIENT = 50;
 
 interface Pending {
   run: () => void;
@@ -32,7 +28,12 @@ export class GroupCommit {
   private queue: Pending[] = [];
   private readonly s: Record<'get' | 'touch' | 'update' | 'updateAll' | 'insert' | 'history' | 'cutoff' | 'trim' | 'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'undo', Statement>;
 
-  constructor(private readonly db: Kysely<Database>, private readonly native: BetterSqlite3Database) {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly native: BetterSqlite3Database,
+    /** The store's bounds: history kept per client, and the connection's busy timeout outside a flush. */
+    private readonly limits: { historyPerClient: number; busyTimeoutMs: number },
+  ) {
     this.s = {
       get: native.prepare('SELECT id, name, computer, ip, user_name, group_id, version, state, target_version, reason, deferred_until, last_seen FROM clients WHERE id = ?'),
       touch: native.prepare('UPDATE clients SET last_seen = ?, deferred_until = ? WHERE id = ?'),
@@ -72,7 +73,7 @@ export class GroupCommit {
       }
       if (changed) {
         s.history.run(after.id, after.lastSeen, after.state, after.version, after.targetVersion, after.reason);
-        const cutoff = s.cutoff.get(after.id, HISTORY_PER_CLIENT) as { id: number } | undefined;
+        const cutoff = s.cutoff.get(after.id, this.limits.historyPerClient) as { id: number } | undefined;
         if (cutoff) s.trim.run(after.id, cutoff.id);
       }
     });
@@ -105,7 +106,7 @@ export class GroupCommit {
           if ((err as { code?: string }).code === 'SQLITE_BUSY') { busy = true; return; }
           throw err;
         } finally {
-          this.native.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+          this.native.pragma(`busy_timeout = ${this.limits.busyTimeoutMs}`);
         }
         try {
           for (const p of batch) {

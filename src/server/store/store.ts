@@ -13,6 +13,17 @@ import type { ClientTable, Database, GroupTable, ReleaseTable } from './schema';
 /** A client's history is bounded: the newest entries are what an admin needs, and a million clients must fit. */
 export const HISTORY_PER_CLIENT = 50;
 
+/** How long a statement waits for a lock held by another connection. */
+const BUSY_TIMEOUT_MS = 5_000;
+
+/**
+ * The functions the store's SQL calls on SQLite, for every connection that runs it (the server's, the worker's):
+ * uf_fold folds case by JavaScript's rules, where SQLite's lower() folds ASCII only.
+ */
+export function defineSqliteFunctions(native: import('better-sqlite3').Database): void {
+  native.function('uf_fold', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v) as string);
+}
+
 export interface ClientFilter {
   q?: string;
   groupId?: string;
@@ -164,7 +175,7 @@ export class FleetStore {
       const { default: BetterSqlite3 } = await import('better-sqlite3');
       const file = opts.sqliteFile ?? ':memory:';
       native = new BetterSqlite3(file, { readonly: !!opts.readonly });
-      native.function('uf_fold', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v) as string);
+      defineSqliteFunctions(native);
       if (!opts.readonly) native.pragma('journal_mode = WAL');
       // WAL + NORMAL: durable across process crashes, and a check-in does not wait for an fsync.
       native.pragma('synchronous = NORMAL');
@@ -174,7 +185,7 @@ export class FleetStore {
       if (!opts.readonly) native.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
       // 16 MiB of pages (the default is 2): the upper levels of every index of a million clients stay in memory.
       if (!opts.readonly) native.pragma('cache_size = -16384');
-      native.pragma('busy_timeout = 5000');
+      native.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       // Kysely prepares every query anew; the same few statements run per check-in, so keep them prepared.
       // Safe: Kysely's SQLite driver runs one query at a time on this single connection.
       const prepare = native.prepare.bind(native);
@@ -199,7 +210,7 @@ export class FleetStore {
       const failed = results?.find((r) => r.status === 'Error');
       throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
     }
-    if (native) store.groupCommit = new GroupCommit(db, native);
+    if (native) store.groupCommit = new GroupCommit(db, native, { historyPerClient: HISTORY_PER_CLIENT, busyTimeoutMs: BUSY_TIMEOUT_MS });
     else store.pgGroupCommit = new PgGroupCommit(db, HISTORY_PER_CLIENT, (before, after, changed) => store.writeClientAlone(before, after, changed));
     return store;
   }
