@@ -72,10 +72,10 @@ describe('keyword search over a large fleet', function () {
   }
 
   it('the CSV report filtered by a text beyond ASCII holds the same clients (the worker folds it as the server does)', async () => {
-    const r = await client(s.url, s.adminToken).get(`/api/v1/reports/clients.csv?q=${encodeURIComponent('école')}`);
+    const r = await client(s.url, s.adminToken).get(`/api/v1/reports/clients.csv?q=${encodeURIComponent('é')}`);
     assert.equal(r.status, 200, r.text);
     const computers = r.text.trim().split('\n').slice(1).map((line) => line.split(',')[0]).sort();
-    assert.deepEqual(computers, fleet.filter((c) => matches(c, 'école')).map((c) => c.computer).sort());
+    assert.deepEqual(computers, fleet.filter((c) => matches(c, 'é')).map((c) => c.computer).sort());
     assert.ok(computers.length > 0);
   });
 

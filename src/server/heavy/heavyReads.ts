@@ -65,7 +65,11 @@ export class HeavyReads {
       if ('stream' in p) p.stream.push(null);
       return;
     }
-    if ('stream' in p) return;
+    if ('stream' in p) {
+      // A stream that failed in the worker ends the response with the error instead of leaving it open.
+      if (!m.ok) p.stream.destroy(new Error(m.message));
+      return;
+    }
     if (m.ok) p.resolve(m.result);
     else p.reject(new Error(m.message));
   }
