@@ -1,6 +1,8 @@
 // One esbuild run for the four bundles: extension (vscode host), webview (browser), server and agent CLIs.
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, chmodSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, chmodSync, existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 
 const watch = process.argv.includes('--watch');
 const common = { bundle: true, sourcemap: true, logLevel: 'warning', target: 'node20' };
@@ -24,6 +26,22 @@ mkdirSync('dist/webview', { recursive: true });
 cpSync('node_modules/@vscode-elements/elements/dist/bundled.js', 'dist/webview/vscode-elements.js');
 cpSync('node_modules/@vscode/codicons/dist/codicon.css', 'dist/webview/codicon.css');
 cpSync('node_modules/@vscode/codicons/dist/codicon.ttf', 'dist/webview/codicon.ttf');
+
+// The agent service's SO_PEERCRED add-on (native/peercred): built by node-gyp (npm's own copy) against the local
+// Node headers (no download), then put beside dist/agent.js, where the service looks for it.
+function buildPeercred() {
+  const dir = 'native/peercred';
+  const out = join(dir, 'build', 'Release', 'peercred.node');
+  const sources = ['peercred.c', 'binding.gyp'].map((f) => statSync(join(dir, f)).mtimeMs);
+  if (!existsSync(out) || statSync(out).mtimeMs < Math.max(...sources)) {
+    const prefix = resolve(dirname(process.execPath), '..');
+    const nodeGyp = process.env.npm_config_node_gyp ?? join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+    const nodedir = existsSync(join(prefix, 'include', 'node', 'node_api.h')) ? [`--nodedir=${prefix}`] : [];
+    execFileSync(process.execPath, [nodeGyp, 'rebuild', ...nodedir, '--loglevel=warn'], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  }
+  cpSync(out, 'dist/peercred.node');
+}
+if (process.platform === 'linux') buildPeercred();
 
 const present = builds.filter((b) => (b.entryPoints ?? []).every((e) => existsSync(e)));
 if (watch) {

@@ -67,7 +67,9 @@ Options
   --keep-old N           previous versions kept beside the install: _old, _old.2, … (default 1)
   --via-service          launch: leave the install to the privileged service; only ask, answer and report the exit
   --service-socket PATH  the service's socket (default /run/update-fleet-agent/agent.sock)
-  --socket-group GID     service: the group whose members may connect (socket folder 0750, socket 0660)
+  --socket-group GID     service: members of this group may ask and answer (each peer's uid and groups are
+                         checked with SO_PEERCRED; root always may, everyone else is refused with the reason)
+  --allow-user UID[,UID] service: these users may ask and answer too
   --systemd-dir DIR      install-service: where the unit file goes (default /etc/systemd/system)
   --json                 status as JSON
 

@@ -60,8 +60,10 @@ export interface AgentConfig {
   viaService: boolean;
   /** The service's local socket (service listens, launch --via-service connects). */
   serviceSocket: string;
-  /** service: the group allowed to connect (the socket's folder is 0750 root:group, the socket 0660). */
+  /** service: members of this group may connect (checked per connection with SO_PEERCRED). */
   socketGroup?: number;
+  /** service: these uids may connect too (checked per connection with SO_PEERCRED). */
+  allowUsers: number[];
   /** install-service: where the systemd unit goes. */
   systemdDir: string;
 }
@@ -76,7 +78,7 @@ export interface ParsedArgs {
 export const VALUE_FLAGS = new Set([
   'config', 'server', 'token', 'token-file', 'source', 'install', 'state', 'public-key', 'answer', 'protocol', 'name',
   'apply-by', 'interval-scale', 'startup-delay', 'check-interval', 'start-grace', 'health-command', 'stop-grace',
-  'keep-downloads', 'keep-old', 'service-socket', 'socket-group', 'systemd-dir',
+  'keep-downloads', 'keep-old', 'service-socket', 'socket-group', 'allow-user', 'systemd-dir',
   'count', 'failure-rate', 'duration', 'prefix', 'concurrency', 'start-version', 'ramp',
 ]);
 export const BOOL_FLAGS = new Set(['json', 'help', 'via-service']);
@@ -150,11 +152,13 @@ interface FileConfig {
   viaService?: boolean;
   serviceSocket?: string;
   socketGroup?: number;
+  allowUsers?: number[];
 }
 const FILE_KEYS: readonly (keyof FileConfig)[] = [
   'server', 'token', 'tokenFile', 'source', 'install', 'state', 'publicKey', 'answer', 'protocol', 'name', 'applyBy',
   'applyCommand', 'intervalScale', 'startupDelaySeconds', 'checkIntervalSeconds', 'startGraceSeconds', 'healthCommand',
   'stopGraceSeconds', 'keepDownloads', 'keepOld', 'viaService', 'serviceSocket', 'socketGroup',
+  'allowUsers',
 ];
 
 function str(flags: Map<string, string | true>, name: string): string | undefined {
@@ -290,8 +294,17 @@ export async function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = proc
     socketGroup: str(f, 'socket-group') !== undefined || file.socketGroup !== undefined
       ? parsePositiveNumber('socket-group', str(f, 'socket-group') ?? file.socketGroup!, { integer: true, min: 0, max: 4_294_967_294 })
       : undefined,
+    allowUsers: parseAllowUsers(str(f, 'allow-user'), file.allowUsers, configFile),
     systemdDir: fromFlag(str(f, 'systemd-dir')) ?? '/etc/systemd/system',
   };
+}
+
+/** --allow-user 1000,1001 or "allowUsers": [1000, 1001]: uids, as the kernel reports the peer's. */
+function parseAllowUsers(flag: string | undefined, fromFile: unknown, configFile: string): number[] {
+  if (flag !== undefined) return flag.split(',').map((u) => parsePositiveNumber('allow-user', u.trim(), { integer: true, min: 0, max: 4_294_967_294 }));
+  if (fromFile === undefined) return [];
+  if (!Array.isArray(fromFile) || !fromFile.every((u) => Number.isInteger(u) && u >= 0)) throw new UsageError(`${configFile}: allowUsers must be a list of uids, e.g. [1000, 1001].`);
+  return fromFile as number[];
 }
 
 /** What each command needs before it can start; a missing piece is a usage error (exit 2). */

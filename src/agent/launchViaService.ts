@@ -29,7 +29,11 @@ export async function launchViaService(o: RemoteLaunchOptions): Promise<number> 
   for (;;) {
     // Right before each start: a refused peer learns it at once, and the service notes the start (its start watch).
     try {
-      await askService(socket, { op: 'pending' });
+      const first = await askService(socket, { op: 'pending' });
+      if (!first.ok) {
+        log.error(`The update service refused: ${first.error}.`);
+        return EXIT.failure;
+      }
     } catch (e) {
       log.error(messageOf(e));
       return EXIT.failure;

@@ -1,21 +1,23 @@
 // `update-fleet-agent service`: the privileged update service of seed 002. It owns the install folder and does
 // every file change (check, download, stage, swap); the user's side (`launch --via-service`, in the user's session)
 // talks to it over a local socket and can only ask what is pending, answer, and say the program exited
-// (src/core/serviceWire.ts). Who may connect is decided by the file system: the socket's folder is 0750 and the
-// socket 0660, owned by root and the configured group. Node has no SO_PEERCRED API, so there is no per-connection
-// uid check: any member of the group may answer (documented in the README).
+// (src/core/serviceWire.ts). Who may say anything is decided per connection from the peer's uid and groups as the
+// kernel reports them (SO_PEERCRED, src/agent/peerCredentials.ts) by src/core/servicePeer.ts: root, the users of
+// --allow-user and the members of --socket-group; anyone else gets the reason and the connection is closed.
 import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import net from 'node:net';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startFailure, stepAtExit } from '../core/launchRules';
+import { peerVerdict, type PeerPolicy } from '../core/servicePeer';
 import { parseServiceRequest, type PendingQuestion, type ServiceRequest, type ServiceResponse } from '../core/serviceWire';
 import type { Agent } from './agent';
 import type { AgentConfig } from './config';
-import { EXIT, messageOf } from './errors';
+import { AgentFailure, EXIT, messageOf } from './errors';
 import { checkLoop } from './launcher';
 import type { Logger } from './log';
+import { loadPeercred, peerOf } from './peerCredentials';
 import type { Answer, PromptRequest, Prompter } from './prompter';
 
 /** A question waits this long for the user's side before it counts as "later". */
@@ -76,23 +78,45 @@ export interface ServiceOptions {
   signal: AbortSignal;
 }
 
-/** Create the socket's folder and the socket with the permissions that decide who may connect. */
-async function listen(server: net.Server, socket: string, group: number | undefined): Promise<void> {
+/**
+ * Create the socket's folder and the socket. Anyone may connect (0755 folder, 0666 socket): the peer check on each
+ * connection is the boundary, so a refused user hears why instead of a bare "permission denied".
+ */
+async function listen(server: net.Server, socket: string): Promise<void> {
   const dir = dirname(socket);
-  await fsp.mkdir(dir, { recursive: true, mode: 0o750 });
-  await fsp.chmod(dir, 0o750);
-  if (group !== undefined) await fsp.chown(dir, process.getuid?.() ?? 0, group);
+  await fsp.mkdir(dir, { recursive: true, mode: 0o755 });
+  await fsp.chmod(dir, 0o755);
   await fsp.rm(socket, { force: true }); // a socket file left by a killed service
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(socket, () => resolve());
   });
-  await fsp.chmod(socket, 0o660);
-  if (group !== undefined) await fsp.chown(socket, process.getuid?.() ?? 0, group);
+  await fsp.chmod(socket, 0o666);
+}
+
+/** Who is on the other end, and whether they may speak; a refusal carries the reason for the user. */
+function admit(conn: net.Socket, policy: PeerPolicy, log: Logger): string | undefined {
+  try {
+    const peer = peerOf(conn);
+    const v = peerVerdict(peer, policy);
+    if (v.allowed) return undefined;
+    log.warn(`Refused a connection: ${v.reason}.`);
+    return v.reason;
+  } catch (e) {
+    log.warn(`Refused a connection whose peer could not be checked: ${messageOf(e)}`);
+    return `the update service could not check who is connecting (${messageOf(e)})`;
+  }
 }
 
 export async function runService(o: ServiceOptions): Promise<number> {
   const { agent, config, prompter, log } = o;
+  // Fail closed: without the peer check nobody but the file system would stand between a user and the service.
+  try {
+    loadPeercred();
+  } catch (e) {
+    throw new AgentFailure(`The service cannot check who connects to ${config.serviceSocket}: ${messageOf(e)}`, { cause: e });
+  }
+  const peerPolicy: PeerPolicy = { allowUsers: config.allowUsers, allowGroups: config.socketGroup !== undefined ? [config.socketGroup] : [] };
   // At the service's start (boot) the program is not running: recover, and swap in what the user agreed to.
   const pre = await agent.beforeProgramStart();
   if (pre === EXIT.failure) log.warn('The start-up step failed; the service keeps running.');
@@ -136,6 +160,12 @@ export async function runService(o: ServiceOptions): Promise<number> {
   };
 
   const server = net.createServer((conn) => {
+    conn.on('error', () => conn.destroy());
+    const refused = admit(conn, peerPolicy, log);
+    if (refused) {
+      conn.end(`${JSON.stringify({ ok: false, error: refused } satisfies ServiceResponse)}\n`);
+      return;
+    }
     const lines = createInterface({ input: conn, crlfDelay: Infinity });
     lines.on('line', (line) => {
       let req: ServiceRequest;
@@ -151,9 +181,8 @@ export async function runService(o: ServiceOptions): Promise<number> {
         (e: unknown) => conn.end(`${JSON.stringify({ ok: false, error: messageOf(e) } satisfies ServiceResponse)}\n`),
       );
     });
-    conn.on('error', () => conn.destroy());
   });
-  await listen(server, config.serviceSocket, config.socketGroup);
+  await listen(server, config.serviceSocket);
   log.info(`Listening on ${config.serviceSocket} for the user's side (launch --via-service).`);
 
   agent.setProgramRunning(true); // from now on the program may be running: swaps wait for "exited"

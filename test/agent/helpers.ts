@@ -178,6 +178,7 @@ export function configFor(m: Machine, over: Partial<AgentConfig> = {}): AgentCon
     keepOld: 1,
     program: [],
     viaService: false,
+    allowUsers: [],
     serviceSocket: join(m.root, 'agent.sock'),
     systemdDir: join(m.root, 'systemd'),
     json: false,

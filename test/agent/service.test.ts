@@ -1,7 +1,7 @@
 // Seed 002's privileged update service: `service` runs as root and owns the install; the user's side
 // (`launch --via-service`, here as the unprivileged user nobody) starts the program, answers the service's question
 // and says when the program exited; the service swaps. The user's side cannot write the install, cannot name a path,
-// and a user outside the socket's group cannot connect at all.
+// and a user the service does not allow (checked with SO_PEERCRED) is refused with the reason.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, promises as fsp } from 'node:fs';
@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { serviceUnit } from '../../src/agent/systemdUnit';
 import { EXIT } from '../../src/agent/errors';
 import { until } from '../helpers/poll';
+import { createGroup, createUser, removeAll as removeTestUsers } from '../helpers/unixUsers';
 import { assertCompleteVersion, cleanupTempDirs, machine, makePackage, MAIN_TS, REPO, runCli, startFleet, type CliResult, type Fleet } from './helpers';
 
 const PROGRAM = `#!/bin/sh
@@ -58,8 +59,8 @@ describe('agent: the privileged service and the user\'s side (seed 002)', functi
       '--service-socket', socket, '--socket-group', '65534', '--interval-scale', '0.01', '--startup-delay', '1']);
     try {
       await until(() => existsSync(socket), 'the service to listen');
-      assert.equal((await fsp.stat(join(m.root, 'run'))).mode & 0o777, 0o750);
-      assert.equal((await fsp.stat(socket)).mode & 0o777, 0o660);
+      // Anyone may connect; the peer check on each connection decides who may speak.
+      assert.equal((await fsp.stat(socket)).mode & 0o777, 0o666);
 
       const nobody = { uid: 65534, gid: 65534 };
       const user = background(['launch', '--via-service', '--service-socket', socket, '--answer', 'now', '--interval-scale', '0.01', '--stop-grace', '2',
@@ -84,10 +85,11 @@ describe('agent: the privileged service and the user\'s side (seed 002)', functi
       });
       assert.match(reply, /"ok":false.*refused request/);
 
-      // A user outside the socket's group cannot even connect.
-      const stranger = await runCli(['launch', '--via-service', '--service-socket', socket, '--', '/bin/true'], { HOME: home }, { uid: 12345, gid: 12345 });
+      // A user outside the socket's group is told why, and the program is not started.
+      const stranger = await runCli(['launch', '--via-service', '--service-socket', socket, '--', '/bin/sh', '-c', `touch ${home}/stranger-ran`], { HOME: home }, { uid: 12345, gid: 12345 });
       assert.equal(stranger.code, EXIT.failure);
-      assert.match(stranger.stderr, /Cannot reach the update service at .*: permission denied/);
+      assert.match(stranger.stderr, /The update service refused: the update service refuses uid 12345 \(pid \d+\): only root and members of group 65534 may ask and answer/);
+      assert.ok(!existsSync(join(home, 'stranger-ran')));
     } finally {
       service.child.kill('SIGTERM');
       const s = await service.done;
@@ -125,6 +127,46 @@ describe('agent: the privileged service and the user\'s side (seed 002)', functi
     } finally {
       service.child.kill('SIGTERM');
       await service.done;
+    }
+  });
+
+  it('the peer check (SO_PEERCRED): a group member by a supplementary group and a listed user are let in, another user is refused with the reason', async () => {
+    const m = await machine('1.0.0', fleet.ts.enrollToken);
+    await fsp.chmod(m.root, 0o755);
+    const socket = join(m.root, 'run', 'agent.sock');
+    const users = createGroup('users');
+    const member = createUser('in', [users.name]);
+    const listed = createUser('ls');
+    const stranger = createUser('out');
+    const service = background(['service', '--server', fleet.ts.url, '--token-file', m.tokenFile, '--install', m.install, '--state', m.state,
+      '--service-socket', socket, '--socket-group', String(users.gid), '--allow-user', String(listed.uid), '--interval-scale', '0.01', '--startup-delay', '3600']);
+    try {
+      await until(() => existsSync(socket), 'the service to listen');
+      const home = join(m.root, 'home');
+      await fsp.mkdir(home, { mode: 0o777 });
+      await fsp.chmod(home, 0o777);
+      const as = (u: { uid: number; gid: number }, marker: string) =>
+        runCli(['launch', '--via-service', '--service-socket', socket, '--', '/bin/sh', '-c', `touch ${home}/${marker}`], { HOME: home }, { uid: u.uid, gid: u.gid });
+
+      // The member's primary group is its own: only its supplementary group lets it in.
+      assert.notEqual(member.gid, users.gid);
+      const a = await as(member, 'member-ran');
+      assert.equal(a.code, 0, a.stderr);
+      assert.ok(existsSync(join(home, 'member-ran')), 'the allowed user\'s program ran');
+      const b = await as(listed, 'listed-ran');
+      assert.equal(b.code, 0, b.stderr);
+      assert.ok(existsSync(join(home, 'listed-ran')));
+
+      const c = await as(stranger, 'stranger-ran');
+      assert.equal(c.code, EXIT.failure);
+      assert.match(c.stderr, new RegExp(`The update service refused: the update service refuses uid ${stranger.uid} \\(pid \\d+\\): only root, uid ${listed.uid} and members of group ${users.gid} may ask and answer`));
+      assert.ok(!existsSync(join(home, 'stranger-ran')), 'a refused user\'s program is not started');
+      // The service says in its log whom it refused.
+      await until(() => service.stderr().includes(`refuses uid ${stranger.uid}`), 'the refusal in the service\'s log');
+    } finally {
+      service.child.kill('SIGTERM');
+      await service.done;
+      removeTestUsers();
     }
   });
 
