@@ -23,7 +23,7 @@ export interface LaunchOptions {
 }
 
 /** Health commands get this long to answer. */
-const HEALTH_TIMEOUT_MS = 60_000;
+export const HEALTH_TIMEOUT_MS = 60_000;
 
 export async function launch(o: LaunchOptions): Promise<number> {
   const { agent, config, log } = o;

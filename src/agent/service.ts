@@ -9,7 +9,7 @@ import { promises as fsp } from 'node:fs';
 import net from 'node:net';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
-import { startFailure, stepAtExit } from '../core/launchRules';
+import { stepAtExit } from '../core/launchRules';
 import { peerVerdict, type PeerPolicy } from '../core/servicePeer';
 import { parseServiceRequest, type PendingQuestion, type ServiceRequest, type ServiceResponse } from '../core/serviceWire';
 import type { Agent } from './agent';
@@ -19,6 +19,7 @@ import { checkLoop } from './launcher';
 import type { Logger } from './log';
 import { loadPeercred, peerOf } from './peerCredentials';
 import type { Answer, PromptRequest, Prompter } from './prompter';
+import { ServiceStartWatch } from './serviceStartWatch';
 
 /** A question waits this long for the user's side before it counts as "later". */
 const QUESTION_TIMEOUT_MS = 10 * 60_000;
@@ -121,19 +122,20 @@ export async function runService(o: ServiceOptions): Promise<number> {
   const pre = await agent.beforeProgramStart();
   if (pre === EXIT.failure) log.warn('The start-up step failed; the service keeps running.');
   const flags = { mustShutDown: false, restartForUpdate: false };
-  // The user's side asks "pending" right before it starts the program: that is when the program started, for the
-  // start watch of a freshly swapped-in version (an early non-zero exit rolls it back, as `launch` does locally).
-  let startedAt: number | undefined;
-  let expectingStart = true;
+  // A freshly swapped-in version is watched from its start (an early non-zero exit or a failed health command rolls
+  // it back, as `launch` does locally).
+  const startWatch = new ServiceStartWatch(agent, config, log, (version, detail) => {
+    flags.restartForUpdate = true;
+    void prompter.tell(`${version} failed its health check (${detail}), so the program is stopped and the previous version put back.`);
+  });
 
   const handle = async (req: ServiceRequest): Promise<ServiceResponse> => {
     if (req.op === 'answer' && !prompter.answer(req.questionId, req.answer)) return { ok: false, error: 'no such question (answered already, or timed out)' };
     if (req.op === 'exited') {
       prompter.cancel(); // an open question must not hold up the swap
-      expectingStart = true;
+      const failed = startWatch.failureAtExit(req.code, flags.mustShutDown || flags.restartForUpdate);
       const probation = await agent.onProbation();
-      if (probation && startedAt !== undefined) {
-        const failed = startFailure({ ranMs: Date.now() - startedAt, code: req.code, graceMs: config.startGraceSeconds * 1000, stoppedByLauncher: flags.mustShutDown || flags.restartForUpdate });
+      if (probation) {
         if (failed) {
           const restored = await agent.rollBackFailedStart(probation.version, failed);
           flags.mustShutDown = false;
@@ -151,10 +153,7 @@ export async function runService(o: ServiceOptions): Promise<number> {
       const swapped = step.swap ? await agent.swapAtExit() : undefined;
       return { ok: true, question: null, mustShutDown: false, restartForUpdate: false, ...(swapped ? { message: `Installed ${swapped.to}.` } : {}) };
     }
-    if (req.op === 'pending' && expectingStart) {
-      expectingStart = false;
-      startedAt = Date.now();
-    }
+    if (req.op === 'pending') await startWatch.noteStart();
     const notice = prompter.takeNotice();
     return { ok: true, question: prompter.pending(), ...flags, ...(notice ? { message: notice } : {}) };
   };

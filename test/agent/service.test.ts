@@ -130,6 +130,43 @@ describe('agent: the privileged service and the user\'s side (seed 002)', functi
     }
   });
 
+  it('the service rolls back a new version whose --health-command fails, and the console shows why', async () => {
+    await fleet.setPolicy({ mode: 'auto', delivery: 'on-demand', remindOptionsDays: [1, 3, 7] });
+    const m = await machine('1.0.0', fleet.ts.enrollToken);
+    await fsp.chmod(m.root, 0o755);
+    const socket = join(m.root, 'run', 'agent.sock');
+    const home = join(m.root, 'nobody');
+    await fsp.mkdir(home);
+    await fsp.chown(home, 65534, 65534);
+    const prog = join(home, 'program.sh');
+    await fsp.writeFile(prog, PROGRAM, { mode: 0o755 });
+    await fleet.publish('4.0.0', await makePackage('4.0.0'));
+    // 4.0.0 starts and keeps running, but its health check fails (the service runs it, as root).
+    const health = `test "$(head -n 1 ${m.install}/VERSION)" != 4.0.0`;
+    const service = background(['service', '--server', fleet.ts.url, '--token-file', m.tokenFile, '--install', m.install, '--state', m.state,
+      '--service-socket', socket, '--socket-group', '65534', '--interval-scale', '0.01', '--startup-delay', '1', '--start-grace', '1', '--health-command', health]);
+    try {
+      await until(() => existsSync(socket), 'the service to listen');
+      const user = background(['launch', '--via-service', '--service-socket', socket, '--answer', 'now', '--interval-scale', '0.01', '--stop-grace', '2',
+        '--', '/bin/sh', prog, m.install, home], { uid: 65534, gid: 65534 }, { HOME: home });
+      const started = async () => (await fsp.readFile(join(home, 'started.log'), 'utf8').catch(() => '')).trim().split('\n');
+      await until(async () => (await started()).join(',') === '1.0.0,4.0.0,1.0.0', 'the previous version to start again', 40_000);
+      await assertCompleteVersion(m.install, ['1.0.0']);
+      await assertCompleteVersion(`${m.install}_old`, ['4.0.0']);
+      const id = JSON.parse(await fsp.readFile(join(m.state, 'identity.json'), 'utf8')).clientId as string;
+      const d = await fleet.clientDetail(id);
+      assert.equal(d.state, 'failed');
+      assert.equal(d.reason, `rolled back: 4.0.0 failed its health check at start (/bin/sh -c ${health} exited with code 1); 1.0.0 is installed again`);
+      await fsp.writeFile(join(home, 'quit'), '');
+      const u = await user.done;
+      assert.equal(u.code, 0, u.stderr);
+      assert.match(u.stderr, /4\.0\.0 failed its health check/);
+    } finally {
+      service.child.kill('SIGTERM');
+      await service.done;
+    }
+  });
+
   it('the peer check (SO_PEERCRED): a group member by a supplementary group and a listed user are let in, another user is refused with the reason', async () => {
     const m = await machine('1.0.0', fleet.ts.enrollToken);
     await fsp.chmod(m.root, 0o755);
