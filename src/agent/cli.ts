@@ -5,10 +5,10 @@ import { EXIT, UsageError, messageOf, type ExitCode } from './errors';
 import { loadIdentity } from './identity';
 import { launch } from './launcher';
 import { launchViaService } from './launchViaService';
-import { resolve } from 'node:path';
 import { runService, SocketPrompter } from './service';
 import { installServiceUnit } from './systemdUnit';
 import { consoleLogger, type Logger } from './log';
+import { runningAsSingleExecutable, selfCommand } from './platform';
 import { createPrompter, type Prompter } from './prompter';
 import { LocalReporter, ServerReporter, type Reporter } from './reporter';
 import { ServerSource } from './serverSource';
@@ -196,7 +196,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     }
     if (args.command === 'install-service') {
       if (!config.configFile) throw new UsageError('install-service needs the configuration file the service will read: --config FILE.');
-      const file = await installServiceUnit(config.systemdDir, [process.execPath, resolve(process.argv[1] ?? 'update-fleet-agent')], config.configFile);
+      const file = await installServiceUnit(config.systemdDir, selfCommand(runningAsSingleExecutable()), config.configFile);
       process.stdout.write(`Wrote ${file}.\nEnable it with: systemctl daemon-reload && systemctl enable --now update-fleet-agent.service\n`);
       return EXIT.ok;
     }

@@ -34,3 +34,22 @@ export function siblingsOf(install: string, p: PathApi = path): Siblings {
   if (p.dirname(dir) === dir || p.basename(dir) === '') throw new Error(`${install} is a root folder; the install must be a folder with a parent`);
   return { install: dir, pending: `${dir}_update_pending`, old: `${dir}_old` };
 }
+
+/**
+ * The command that starts this agent again (for a service unit): the single executable alone, or Node with the
+ * script it runs (dist/agent.js, or src/agent/main.ts under tsx in tests).
+ */
+export function selfCommand(isSingleExecutable: boolean, execPath = process.execPath, script = process.argv[1]): string[] {
+  if (isSingleExecutable || !script) return [execPath];
+  return [execPath, path.resolve(script)];
+}
+
+/** Whether this process is the single executable (node:sea exists from Node 20.12 on). */
+export function runningAsSingleExecutable(): boolean {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return (require('node:sea') as { isSea(): boolean }).isSea();
+  } catch {
+    return false;
+  }
+}
