@@ -46,7 +46,8 @@ describe('agent: fsync before the commit (strace on a real agent process)', func
   this.timeout(120_000);
   let fleet: Fleet;
   before(async function () {
-    if (process.platform !== 'linux' || !hasStrace()) this.skip(); // scripts/setup.sh installs strace
+    if (process.platform !== 'linux') this.skip();
+    if (!hasStrace()) throw new Error('strace is missing: bash scripts/setup.sh installs it');
     fleet = await startFleet();
     await fleet.setPolicy({ mode: 'auto', delivery: 'forced' });
     await fleet.publish('2.0.0', await makePackage('2.0.0'));
