@@ -1,8 +1,10 @@
-// Platform specifics in one place: where the service's socket lives, where the agent keeps its state, and the
-// sibling folders of an install, for POSIX and Windows paths alike (the Windows rules are unit-tested with
-// path.win32 on any machine).
+// Platform specifics in one place: where the service's socket lives, where the agent keeps its state, the sibling
+// folders of an install (POSIX and Windows paths alike; the Windows rules are unit-tested with path.win32 on any
+// machine), and which programs still hold an install folder (Linux: /proc; see the README for Windows).
+import { promises as fsp } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { FolderHolder } from '../core/launchRules';
 
 type PathApi = Pick<typeof path.posix, 'resolve' | 'join' | 'dirname' | 'basename'>;
 
@@ -52,4 +54,37 @@ export function runningAsSingleExecutable(): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Processes (that this user may inspect; root sees all) whose working folder, executable or an open file is inside
+ * `folder`: a helper the program left running would keep the old files in use across the swap. Linux reads /proc;
+ * elsewhere undefined (not known here: on Windows the rename itself fails while a file is open, see the README).
+ */
+export async function processesHolding(folder: string, procRoot = '/proc', platform: NodeJS.Platform = process.platform): Promise<FolderHolder[] | undefined> {
+  if (platform !== 'linux') return undefined;
+  const inside = (target: string) => target === folder || target.startsWith(`${folder}/`);
+  const holders: FolderHolder[] = [];
+  for (const name of await fsp.readdir(procRoot)) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    const dir = path.join(procRoot, name);
+    const links = [path.join(dir, 'cwd'), path.join(dir, 'exe')];
+    try {
+      for (const fd of await fsp.readdir(path.join(dir, 'fd'))) links.push(path.join(dir, 'fd', fd));
+    } catch {
+      // gone, or another user's process
+    }
+    let holds = false;
+    for (const link of links) {
+      const target = await fsp.readlink(link).catch(() => '');
+      if (target && inside(target)) {
+        holds = true;
+        break;
+      }
+    }
+    if (!holds) continue;
+    const command = (await fsp.readFile(path.join(dir, 'comm'), 'utf8').catch(() => '?')).trim();
+    holders.push({ pid: Number(name), command });
+  }
+  return holders.sort((a, b) => a.pid - b.pid);
 }

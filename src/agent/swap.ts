@@ -5,12 +5,20 @@ import { applyStaged, type SwapResult } from './apply';
 import { loadAgentState } from './agentState';
 import { AgentFailure, EXIT, messageOf, type ExitCode } from './errors';
 import { installedVersion } from './layout';
+import { swapHeldBy } from '../core/launchRules';
+import { processesHolding } from './platform';
 import { cleanDownloads } from './retention';
 import type { Session } from './session';
 
 /** The swap, with its report. */
 export async function swapIn(session: Session, expected?: string): Promise<{ code: ExitCode; swap?: SwapResult }> {
   const before = await installedVersion(session.layout);
+  const held = swapHeldBy(await processesHolding(session.layout.install).catch(() => undefined), expected ?? 'The staged update', session.layout.install);
+  if (held) {
+    session.log.warn(`${held}.`);
+    await session.send({ state: 'installed-pending-restart', version: before, targetVersion: expected ?? null, reason: held });
+    return { code: EXIT.ok };
+  }
   try {
     const r = await applyStaged(session.layout, session.journal);
     const restartHint = session.d.config.applyBy === 'launcher' ? '' : ' Restart the program to use the new version.';

@@ -118,3 +118,22 @@ export function oldGenerationSuffixes(keep: number): string[] {
   const n = Math.max(1, Math.floor(keep));
   return Array.from({ length: n }, (_, i) => (i === 0 ? '_old' : `_old.${i + 1}`));
 }
+
+/** A process that still uses an install folder (its working folder, executable or an open file is inside it). */
+export interface FolderHolder {
+  pid: number;
+  command: string;
+}
+
+/**
+ * Seed 002 swaps when nothing runs from the install. A staged update is not swapped while other processes still
+ * use the folder (a helper the program left behind); the reason says who, and it is swapped in at the next exit or
+ * start once they are gone. Undefined when the swap may go ahead.
+ */
+export function swapHeldBy(holders: readonly FolderHolder[] | undefined, version: string, install: string): string | undefined {
+  if (!holders || holders.length === 0) return undefined;
+  const shown = holders.slice(0, 3).map((h) => `pid ${h.pid} (${h.command})`);
+  const more = holders.length > 3 ? ` and ${holders.length - 3} more` : '';
+  const verb = holders.length === 1 ? 'still uses' : 'still use';
+  return `${version} stays staged: ${shown.join(', ')}${more} ${verb} ${install}; it is swapped in at the next exit or start once nothing uses the folder`;
+}

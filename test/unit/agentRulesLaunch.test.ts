@@ -2,7 +2,7 @@
 // update shuts the program down), the start watch, jitter, retention, and links resolved through the tree (issue 9).
 import assert from 'node:assert/strict';
 import { allowedRemindDays, outcomeOfAnswer, stepForCheck } from '../../src/core/agentRules';
-import { jittered, oldGenerationSuffixes, rolledBackReason, startFailure, stepAtExit, toRemove, type ExitFacts, type ExitStep, type StartFacts } from '../../src/core/launchRules';
+import { jittered, oldGenerationSuffixes, rolledBackReason, startFailure, stepAtExit, swapHeldBy, toRemove, type ExitFacts, type ExitStep, type StartFacts } from '../../src/core/launchRules';
 import { linkLeavingPackage, resolveInPackage } from '../../src/core/packageLinks';
 
 describe('stepAtExit: what the launcher does when the program has stopped', () => {
@@ -98,4 +98,15 @@ describe('links resolved through the package tree (issue 9)', () => {
     assert.deepEqual(resolveInPackage('a/a/bin', m({ a: '.' })), { inside: true, path: 'bin' });
     assert.equal(resolveInPackage('a/..', m({ a: '.' })).inside, false);
   });
+});
+
+describe('swapHeldBy: no swap while other processes still use the install folder', () => {
+  const cases: Array<[string, Parameters<typeof swapHeldBy>[0], string | undefined]> = [
+    ['not known (not Linux)', undefined, undefined],
+    ['nobody', [], undefined],
+    ['one helper', [{ pid: 4242, command: 'helper' }], '2.0.0 stays staged: pid 4242 (helper) still uses /opt/app; it is swapped in at the next exit or start once nothing uses the folder'],
+    ['two', [{ pid: 1, command: 'a' }, { pid: 2, command: 'b' }], '2.0.0 stays staged: pid 1 (a), pid 2 (b) still use /opt/app; it is swapped in at the next exit or start once nothing uses the folder'],
+    ['five: three named', [1, 2, 3, 4, 5].map((pid) => ({ pid, command: 'w' })), '2.0.0 stays staged: pid 1 (w), pid 2 (w), pid 3 (w) and 2 more still use /opt/app; it is swapped in at the next exit or start once nothing uses the folder'],
+  ];
+  for (const [name, holders, want] of cases) it(name, () => assert.equal(swapHeldBy(holders, '2.0.0', '/opt/app'), want));
 });
