@@ -61,7 +61,8 @@ Options
   --interval-scale X     multiply the server's intervals by X (demos and tests)
   --start-grace S        launch: a new version exiting within S seconds failed to start and is rolled back
                          (default 10)
-  --health-command CMD   launch: run (by the shell) after a new version's grace time; failing rolls it back
+  --health-command CMD   launch and service: run (by the shell) after a new version's grace time; failing rolls
+                         it back
   --stop-grace S         launch: seconds between SIGTERM and SIGKILL when the program must end (default 10)
   --keep-downloads N     verified packages kept in <state>/downloads (default 2; older ones are removed)
   --keep-old N           previous versions kept beside the install: _old, _old.2, … (default 1)
