@@ -71,6 +71,15 @@ describe('agent: the privileged service and the user\'s side (seed 002)', functi
       await assertCompleteVersion(m.install, ['2.0.0']);
       await assertCompleteVersion(`${m.install}_old`, ['1.0.0']);
       assert.equal((await fsp.stat(m.install)).uid, 0, 'the install belongs to root, not to the user\'s side');
+      // The user can neither change the install nor rename it, and its own agent commands cannot swap it.
+      const sh = (script: string) => new Promise<number | null>((resolve) => spawn('/bin/sh', ['-c', script], { ...nobody, stdio: 'ignore' }).on('close', resolve));
+      assert.notEqual(await sh(`echo x >> "${m.install}/bin/app.sh"`), 0, 'nobody cannot write an installed file');
+      assert.notEqual(await sh(`mv "${m.install}" "${m.install}_x"`), 0, 'nobody cannot rename the install');
+      assert.notEqual(await sh(`mv "${m.install}_old" "${m.install}_y"`), 0, 'nobody cannot rename _old');
+      const rollback = await runCli(['rollback', '--install', m.install, '--state', m.state], { HOME: home }, nobody);
+      assert.notEqual(rollback.code, 0, 'nobody\'s rollback fails');
+      await assertCompleteVersion(m.install, ['2.0.0']);
+      await assertCompleteVersion(`${m.install}_old`, ['1.0.0']);
       await fsp.writeFile(join(home, 'quit'), '');
       const u = await user.done;
       assert.equal(u.code, 0, u.stderr);
