@@ -16,9 +16,10 @@ After=network-online.target
 Type=simple
 User=root
 ExecStart=${[...command, 'service', '--config', configFile].map(quote).join(' ')}
-# The socket's folder for the user's side (launch --via-service); the service sets its group and modes.
+# The socket's folder for the user's side (launch --via-service). Anyone may connect: the service checks each
+# peer (SO_PEERCRED) against --allow-user and --socket-group and tells a refused user why.
 RuntimeDirectory=update-fleet-agent
-RuntimeDirectoryMode=0750
+RuntimeDirectoryMode=0755
 Restart=on-failure
 RestartSec=60
 
