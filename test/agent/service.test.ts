@@ -216,6 +216,26 @@ describe('agent: the privileged service and the user\'s side (seed 002)', functi
     }
   });
 
+  it('without its peer check the service refuses to start, and says why', async () => {
+    // The bundle alone, away from dist/peercred.node and the repository's build folder.
+    if (!existsSync(join(REPO, 'dist', 'agent.js'))) throw new Error('Run `npm run build` first.');
+    const m = await machine('1.0.0', fleet.ts.enrollToken);
+    const lone = join(m.root, 'lone', 'agent.js');
+    await fsp.mkdir(join(m.root, 'lone'));
+    await fsp.copyFile(join(REPO, 'dist', 'agent.js'), lone);
+    const socket = join(m.root, 'run', 'agent.sock');
+    const r = await new Promise<CliResult>((resolve) => {
+      const child = spawn(process.execPath, [lone, 'service', '--server', fleet.ts.url, '--token-file', m.tokenFile, '--install', m.install, '--state', m.state, '--service-socket', socket],
+        { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('close', (code, signal) => resolve({ code, signal, stdout: '', stderr }));
+    });
+    assert.equal(r.code, EXIT.failure, r.stderr);
+    assert.match(r.stderr, /The service cannot check who connects to .*agent\.sock: the peercred\.node add-on was not found \(looked in .*lone\/peercred\.node/);
+    assert.ok(!existsSync(socket), 'it never listened');
+  });
+
   it('install-service writes the systemd unit, the same as packaging/ for the usual paths', async () => {
     const m = await machine(null);
     await fsp.mkdir(m.state, { recursive: true });
