@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { parseServiceRequest } from '../../src/core/serviceWire';
-import { defaultServiceSocket, defaultStateDir, siblingsOf } from '../../src/agent/platform';
+import { defaultServiceSocket, defaultStateDir, selfCommand, siblingsOf } from '../../src/agent/platform';
 
 describe('parseServiceRequest: what the user\'s side may say', () => {
   const ok: Array<[string, string, unknown]> = [
@@ -44,6 +44,11 @@ describe('platform: folders on Windows and POSIX', () => {
   it('refuses a drive or file-system root (no sibling folder there)', () => {
     assert.throws(() => siblingsOf('C:\\', path.win32), /root folder/);
     assert.throws(() => siblingsOf('/', path.posix), /root folder/);
+  });
+  it('the command a service unit starts: the single executable alone, else node with its script', () => {
+    assert.deepEqual(selfCommand(true, '/usr/local/bin/update-fleet-agent', '/usr/local/bin/update-fleet-agent'), ['/usr/local/bin/update-fleet-agent']);
+    assert.deepEqual(selfCommand(false, '/usr/bin/node', '/usr/local/lib/update-fleet/agent.js'), ['/usr/bin/node', '/usr/local/lib/update-fleet/agent.js']);
+    assert.deepEqual(selfCommand(false, '/usr/bin/node', undefined), ['/usr/bin/node']);
   });
   it('default places per platform', () => {
     assert.equal(defaultServiceSocket('win32'), '\\\\.\\pipe\\update-fleet-agent');
