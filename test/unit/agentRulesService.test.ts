@@ -48,7 +48,7 @@ describe('platform: folders on Windows and POSIX', () => {
   it('the command a service unit starts: the single executable alone, else node with its script', () => {
     assert.deepEqual(selfCommand(true, '/usr/local/bin/update-fleet-agent', '/usr/local/bin/update-fleet-agent'), ['/usr/local/bin/update-fleet-agent']);
     assert.deepEqual(selfCommand(false, '/usr/bin/node', '/usr/local/lib/update-fleet/agent.js'), ['/usr/bin/node', '/usr/local/lib/update-fleet/agent.js']);
-    assert.deepEqual(selfCommand(false, '/usr/bin/node', undefined), ['/usr/bin/node']);
+    assert.deepEqual(selfCommand(false, '/usr/bin/node', ''), ['/usr/bin/node']);
   });
   it('default places per platform', () => {
     assert.equal(defaultServiceSocket('win32'), '\\\\.\\pipe\\update-fleet-agent');
