@@ -122,9 +122,9 @@ async function bootstrapTokens(tokens: TokenService, store: FleetStore, dataDir:
   };
 }
 
-export async function openStore(dataDir: string, postgresUrl?: string, checkpointElsewhere = false): Promise<FleetStore> {
+export async function openStore(dataDir: string, postgresUrl?: string, writerThread = false): Promise<FleetStore> {
   await secureDataDir(dataDir, { sqlite: !postgresUrl });
-  return FleetStore.open(postgresUrl ? { postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db'), checkpointElsewhere });
+  return FleetStore.open(postgresUrl ? { postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db'), writerThread });
 }
 
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
@@ -142,8 +142,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     limits: opts.streams,
     onRemoteChange: (what) => (what === 'config' ? fleetRef.current?.invalidate() : fleetRef.current?.clientsChangedElsewhere()),
   });
-  const heavy = new HeavyReads(opts.postgresUrl ? { postgresUrl: opts.postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db'), checkpointEveryMs: 250 });
-  heavy.startNow();
+  const heavy = new HeavyReads(opts.postgresUrl ? { postgresUrl: opts.postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db') });
   const fleet = new Fleet(store, events, artifacts, heavy, !!opts.requireDownloadBeforeApproval);
   fleetRef.current = fleet;
   // Several server processes on one PostgreSQL database tell each other what changed.

@@ -48,6 +48,4 @@ export type HeavyReply =
 export interface WorkerConfig {
   sqliteFile?: string;
   postgresUrl?: string;
-  /** SQLite: checkpoint the WAL this often (ms), in place of the server's connection. */
-  checkpointEveryMs?: number;
 }

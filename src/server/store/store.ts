@@ -6,6 +6,7 @@ import type {
 } from '../../core/types';
 import type { StateVersionCount } from '../../core/summary';
 import { InCodeMigrations, type Dialect } from './migrations';
+import { ClientWriter } from './clientWriter';
 import { GroupCommit, type BetterSqlite3Database } from './groupCommit';
 import { PgGroupCommit } from './pgGroupCommit';
 import type { ClientTable, Database, GroupTable, ReleaseTable } from './schema';
@@ -13,16 +14,16 @@ import type { ClientTable, Database, GroupTable, ReleaseTable } from './schema';
 /** A client's history is bounded: the newest entries are what an admin needs, and a million clients must fit. */
 export const HISTORY_PER_CLIENT = 50;
 
+/** The writer thread checkpoints the WAL after this many writes, or this long after the last one. */
+const CHECKPOINT_AFTER_WRITES = 1_000;
+const CHECKPOINT_IDLE_MS = 250;
+
 /** How long a statement waits for a lock held by another connection. */
 const BUSY_TIMEOUT_MS = 5_000;
 
-/**
- * The functions the store's SQL calls on SQLite, for every connection that runs it (the server's, the worker's):
- * uf_fold folds case by JavaScript's rules, where SQLite's lower() folds ASCII only.
- */
-export function defineSqliteFunctions(native: import('better-sqlite3').Database): void {
-  native.function('uf_fold', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v) as string);
-}
+import { defineSqliteFunctions } from './sqliteFunctions';
+
+export { defineSqliteFunctions };
 
 export interface ClientFilter {
   q?: string;
@@ -73,10 +74,10 @@ export interface OpenOptions {
   /** A second, read-only connection (the heavy-read worker's): no migrations, no writes. */
   readonly?: boolean;
   /**
-   * SQLite: another connection checkpoints the WAL (the heavy-read worker does, every second), so no commit on
-   * the request path stops to copy pages into the database file and fsync it.
+   * SQLite file: check-in and report writes run on a thread of their own (see writerWorker.ts), which also
+   * checkpoints the WAL, so neither the writes' page changes nor a checkpoint's copy and fsync stop the event loop.
    */
-  checkpointElsewhere?: boolean;
+  writerThread?: boolean;
 }
 
 function rowToRelease(r: Selectable<ReleaseTable>): Release {
@@ -157,6 +158,10 @@ export function isIndexedText(q: string | undefined): boolean {
 export class FleetStore {
   /** SQLite: check-in writes committed together (see GroupCommit). */
   private groupCommit?: GroupCommit;
+  /** SQLite file in a server: the same, on the writer thread. */
+  private clientWriter?: ClientWriter;
+  /** SQLite: the check-in's one read, straight from a prepared statement (no query building per request). */
+  private readClientRow?: import('better-sqlite3').Statement;
   /** PostgreSQL: the same, in set-based statements. */
   private pgGroupCommit?: PgGroupCommit;
 
@@ -180,7 +185,7 @@ export class FleetStore {
       // WAL + NORMAL: durable across process crashes, and a check-in does not wait for an fsync.
       native.pragma('synchronous = NORMAL');
       if (!opts.readonly) native.pragma('foreign_keys = ON');
-      if (opts.checkpointElsewhere) native.pragma('wal_autocheckpoint = 0');
+      if (opts.writerThread) native.pragma('wal_autocheckpoint = 0');
       // A log started again from its beginning is cut back to this size, so it does not keep its peak on disk.
       if (!opts.readonly) native.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
       // 16 MiB of pages (the default is 2): the upper levels of every index of a million clients stay in memory.
@@ -210,12 +215,27 @@ export class FleetStore {
       const failed = results?.find((r) => r.status === 'Error');
       throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
     }
-    if (native) store.groupCommit = new GroupCommit(db, native, { historyPerClient: HISTORY_PER_CLIENT, busyTimeoutMs: BUSY_TIMEOUT_MS });
+    if (native) {
+      store.readClientRow = native.prepare('SELECT id, name, computer, ip, user_name, group_id, version, state, target_version, reason, deferred_until, last_seen FROM clients WHERE id = ?');
+      if (opts.writerThread && opts.sqliteFile && opts.sqliteFile !== ':memory:') {
+        store.clientWriter = new ClientWriter({
+          sqliteFile: opts.sqliteFile, historyPerClient: HISTORY_PER_CLIENT, busyTimeoutMs: BUSY_TIMEOUT_MS,
+          checkpointAfterWrites: CHECKPOINT_AFTER_WRITES, checkpointIdleMs: CHECKPOINT_IDLE_MS,
+        });
+        try {
+          await store.clientWriter.started();
+        } catch (err) {
+          await db.destroy();
+          throw err;
+        }
+      } else store.groupCommit = new GroupCommit(db, native, { historyPerClient: HISTORY_PER_CLIENT, busyTimeoutMs: BUSY_TIMEOUT_MS });
+    }
     else store.pgGroupCommit = new PgGroupCommit(db, HISTORY_PER_CLIENT, (before, after, changed) => store.writeClientAlone(before, after, changed));
     return store;
   }
 
   async close(): Promise<void> {
+    await this.clientWriter?.close();
     await this.db.destroy();
   }
 
@@ -270,8 +290,8 @@ export class FleetStore {
   // ---- clients --------------------------------------------------------------------------------
 
   async getClient(id: string): Promise<Client | undefined> {
-    if (this.groupCommit) {
-      const row = this.groupCommit.readClient(id);
+    if (this.readClientRow) {
+      const row = this.readClientRow.get(id) as Omit<Selectable<ClientTable>, 'seq'> | undefined;
       return row ? rowToClient(row) : undefined;
     }
     const r = await this.db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
@@ -296,7 +316,8 @@ export class FleetStore {
     };
     const changed = !before || before.state !== after.state || before.version !== after.version ||
       before.targetVersion !== after.targetVersion || before.reason !== after.reason;
-    if (this.groupCommit) await this.groupCommit.writeClient(before, after, changed);
+    if (this.clientWriter) await this.clientWriter.writeClient(before, after, changed);
+    else if (this.groupCommit) await this.groupCommit.writeClient(before, after, changed);
     else if (this.pgGroupCommit) await this.pgGroupCommit.writeClient(before, after, changed);
     else await this.writeClientAlone(before, after, changed);
     return { before, after };
