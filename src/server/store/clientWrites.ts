@@ -32,7 +32,7 @@ export interface ClientWriteError {
 }
 
 export class ClientWriteStatements {
-  private readonly s: Record<ClientWriteKind | 'history' | 'cutoff' | 'trim' | 'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'undo', Statement>;
+  private readonly s: Record<ClientWriteKind | 'history' | 'trim' | 'begin' | 'commit' | 'rollback' | 'savepoint' | 'release' | 'undo', Statement>;
 
   constructor(private readonly native: BetterSqlite3Database, private readonly historyPerClient: number) {
     this.s = {
@@ -41,8 +41,9 @@ export class ClientWriteStatements {
       update: native.prepare('UPDATE clients SET version = ?, state = ?, target_version = ?, reason = ?, deferred_until = ?, last_seen = ? WHERE id = ?'),
       // The steady state of a fleet: nothing changed but when it was seen.
       touch: native.prepare('UPDATE clients SET last_seen = ?, deferred_until = ? WHERE id = ?'),
-      history: native.prepare('INSERT INTO client_history (client_id, at, state, version, target_version, reason) VALUES (?, ?, ?, ?, ?, ?)'),
-      cutoff: native.prepare('SELECT id FROM client_history WHERE client_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?'),
+      // Entries are numbered per client (migration 0007): the next number is beside the client's newest entry.
+      history: native.prepare(`INSERT INTO client_history (client_id, id, at, state, version, target_version, reason)
+        VALUES (@client, (SELECT coalesce(max(id), 0) + 1 FROM client_history WHERE client_id = @client), @at, @state, @version, @target, @reason) RETURNING id`),
       trim: native.prepare('DELETE FROM client_history WHERE client_id = ? AND id <= ?'),
       begin: native.prepare('BEGIN IMMEDIATE'),
       commit: native.prepare('COMMIT'),
@@ -61,9 +62,9 @@ export class ClientWriteStatements {
     else if (w.kind === 'update') s.update.run(a.version, a.state, a.targetVersion, a.reason, a.deferredUntil, a.lastSeen, a.id);
     else s.touch.run(a.lastSeen, a.deferredUntil, a.id);
     if (w.changed) {
-      s.history.run(a.id, a.lastSeen, a.state, a.version, a.targetVersion, a.reason);
-      const cutoff = s.cutoff.get(a.id, this.historyPerClient) as { id: number } | undefined;
-      if (cutoff) s.trim.run(a.id, cutoff.id);
+      const { id } = s.history.get({ client: a.id, at: a.lastSeen, state: a.state, version: a.version, target: a.targetVersion, reason: a.reason }) as { id: number };
+      // Numbers are consecutive per client: everything this far below the newest is past the bound.
+      if (id > this.historyPerClient) s.trim.run(a.id, id - this.historyPerClient);
     }
   }
 

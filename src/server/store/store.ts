@@ -353,6 +353,8 @@ export class FleetStore {
       if (changed) {
         await tx.insertInto('client_history').values({
           client_id: after.id, at: w.at, state: after.state, version: after.version, target_version: after.targetVersion, reason: after.reason,
+          // SQLite numbers entries per client (migration 0007); PostgreSQL's are a sequence.
+          ...(this.dialect === 'sqlite' ? { id: sql<number>`(SELECT coalesce(max(id), 0) + 1 FROM client_history WHERE client_id = ${after.id})` } : {}),
         }).execute();
         // Keep the newest HISTORY_PER_CLIENT entries.
         const cutoff = await tx.selectFrom('client_history').select('id').where('client_id', '=', after.id)
@@ -377,6 +379,8 @@ export class FleetStore {
         }))).execute();
         await tx.insertInto('client_history').values(chunk.map((c) => ({
           client_id: c.id, at: c.lastSeen, state: c.state, version: c.version, target_version: c.targetVersion, reason: c.reason,
+          // A new client's first entry (SQLite numbers them per client; PostgreSQL's are a sequence).
+          ...(this.dialect === 'sqlite' ? { id: 1 } : {}),
         }))).execute();
       }
     });
@@ -443,12 +447,17 @@ export class FleetStore {
    */
   async walkClients(req: ClientPageRequest, budget?: number): Promise<{ items: Client[]; exhausted: boolean }> {
     const text = req.q?.trim() ?? '';
-    let inner = FleetStore.afterKey(this.filteredByColumns(req).selectAll(), req.after).orderBy('computer').orderBy('id');
+    // The budget counts rows read: only the group (indexed) narrows the walk; state, version and text are tested.
+    const walked = () => FleetStore.afterKey(this.filteredByColumns({ groupId: req.groupId }).selectAll(), req.after).orderBy('computer').orderBy('id');
+    let inner = walked();
     if (budget !== undefined) inner = inner.limit(budget);
-    const rows = await this.db.selectFrom(inner.as('w')).selectAll()
-      .where(this.literalMatch(text)).orderBy('computer').orderBy('id').limit(req.limit).execute();
+    let outer = this.db.selectFrom(inner.as('w')).selectAll();
+    if (req.state) outer = outer.where('state', '=', req.state);
+    if (req.version) outer = outer.where('version', '=', req.version);
+    if (text) outer = outer.where(this.literalMatch(text));
+    const rows = await outer.orderBy('computer').orderBy('id').limit(req.limit).execute();
     if (budget === undefined || rows.length >= req.limit) return { items: rows.map(rowToClient), exhausted: budget === undefined };
-    const seen = await this.db.selectFrom(FleetStore.afterKey(this.filteredByColumns(req).select('id'), req.after).orderBy('computer').orderBy('id').limit(budget).as('w'))
+    const seen = await this.db.selectFrom(walked().clearSelect().select('id').limit(budget).as('w'))
       .select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
     return { items: rows.map(rowToClient), exhausted: Number(seen?.n ?? 0) < budget };
   }
