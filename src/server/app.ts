@@ -142,7 +142,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     limits: opts.streams,
     onRemoteChange: (what) => (what === 'config' ? fleetRef.current?.invalidate() : fleetRef.current?.clientsChangedElsewhere()),
   });
-  const heavy = new HeavyReads(opts.postgresUrl ? { postgresUrl: opts.postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db') });
+  const heavy = new HeavyReads(opts.postgresUrl ? { postgresUrl: opts.postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db'), checkpointEveryMs: 250 });
+  heavy.startNow();
   const fleet = new Fleet(store, events, artifacts, heavy, !!opts.requireDownloadBeforeApproval);
   fleetRef.current = fleet;
   // Several server processes on one PostgreSQL database tell each other what changed.

@@ -35,6 +35,8 @@ export class HeavyReads {
     w.on('exit', () => {
       if (this.worker === w) this.worker = null;
       this.failAll(new Error('The heavy-read worker stopped.'));
+      // It also checkpoints the WAL: it must run while the server does.
+      if (!this.closed && this.config.checkpointEveryMs) this.start();
     });
     // Idle, it must not keep the process alive.
     w.unref();
@@ -85,6 +87,11 @@ export class HeavyReads {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       worker.postMessage({ ...m, id });
     });
+  }
+
+  /** Start now (not at the first heavy read) when the worker has a standing job: the WAL checkpoints. */
+  startNow(): void {
+    if (this.config.checkpointEveryMs) this.start();
   }
 
   preview(args: PreviewArgs): Promise<PolicyPreviewResponse> {

@@ -48,4 +48,6 @@ export type HeavyReply =
 export interface WorkerConfig {
   sqliteFile?: string;
   postgresUrl?: string;
+  /** SQLite: checkpoint the WAL this often (ms), in place of the server's connection. */
+  checkpointEveryMs?: number;
 }

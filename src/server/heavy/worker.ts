@@ -6,11 +6,38 @@ import { defineSqliteFunctions, FleetStore } from '../store/store';
 import { csvHeader, csvRows } from './csvReport';
 import type { CsvArgs, HeavyReply, HeavyRequest, PreviewArgs, WorkerConfig } from './protocol';
 
+/** A RESTART every this many checkpoints, or as soon as the log holds more than this many pages. */
+const RESTART_EVERY = 10;
+const RESTART_ABOVE_FRAMES = 8_192;
+
 const config = workerData as WorkerConfig;
 /** Rows per CSV chunk handed to the server: large enough to amortise a message, small enough for flat memory. */
 const CSV_BATCH = 2_000;
+/** Statements reading a whole table right now (they hold a snapshot). */
+let longReads = 0;
 const port = parentPort!;
 const storeReady = FleetStore.open({ sqliteFile: config.sqliteFile, postgresUrl: config.postgresUrl, readonly: true });
+
+// Neither the server's connection nor its writer thread checkpoints (a checkpoint copies pages and fsyncs the file:
+// milliseconds that would stop every request, or every write); this thread does. PASSIVE copies what it can
+// without blocking anyone; now and then a RESTART lets the writer start the log again from its beginning (a writer
+// can only do that after a checkpoint that nobody wrote past). A RESTART holds writers off while it waits for
+// readers, so it waits briefly and tries again later.
+if (config.sqliteFile && config.checkpointEveryMs) {
+  void import('better-sqlite3').then(({ default: BetterSqlite3 }) => {
+    const db = new BetterSqlite3(config.sqliteFile!);
+    db.pragma('busy_timeout = 20');
+    let passives = 0;
+    setInterval(() => {
+      try {
+        // A RESTART waits for readers, and holds writers off while it waits: not while an export reads.
+        const mode = ++passives % RESTART_EVERY === 0 && longReads === 0 ? 'RESTART' : 'PASSIVE';
+        const r = db.pragma(`wal_checkpoint(${mode})`) as Array<{ busy: number; log: number; checkpointed: number }>;
+        if (mode === 'PASSIVE' && longReads === 0 && r[0] && r[0].log > RESTART_ABOVE_FRAMES) db.pragma('wal_checkpoint(RESTART)');
+      } catch { /* busy: the next tick */ }
+    }, config.checkpointEveryMs);
+  });
+}
 
 function send(m: HeavyReply): void {
   port.postMessage(m);
@@ -33,6 +60,7 @@ async function* tuples(query: { sql: string; parameters: readonly unknown[] }, f
   const db = new BetterSqlite3(config.sqliteFile, { readonly: true });
   // The query may search with a non-ASCII text (uf_fold).
   defineSqliteFunctions(db);
+  longReads++;
   try {
     let rows: unknown[][] = [];
     for (const row of db.prepare(query.sql).raw().iterate(...query.parameters) as IterableIterator<unknown[]>) {
@@ -44,6 +72,7 @@ async function* tuples(query: { sql: string; parameters: readonly unknown[] }, f
     }
     if (rows.length) yield rows;
   } finally {
+    longReads--;
     db.close();
   }
 }

@@ -1,11 +1,15 @@
 // The server's side of the client-writer thread (see writerWorker.ts). Writes made while a transaction is in the
 // thread wait here and go together as the next one: the busier the fleet, the larger the transaction, and never
 // more than one in flight, so the thread is never handed more than it can commit.
+//
+// The check-in's read of the client's row goes to that thread too. A SQLite connection drops its whole page cache
+// whenever another connection has committed, so on the server's own connection every read would fetch its pages
+// again after each of the writer's commits; the writer's cache is never dropped by its own commits.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Client } from '../../core/types';
-import { clientWriteKind, toError, type ClientWrite } from './clientWrites';
+import { clientWriteKind, toError, type ClientRow, type ClientWrite } from './clientWrites';
 import type { WriterConfig, WriterReply, WriterRequest } from './writerProtocol';
 
 /** Writes per transaction at most: a longer one would hold off the server's own (admin) writes for longer. */
@@ -32,6 +36,9 @@ export class ClientWriter {
   private failure: Error | null = null;
   private readonly ready: Promise<void>;
   private drained: (() => void) | null = null;
+  /** Reads asked in this turn of the event loop (one message), and those sent, by message id. */
+  private reads: Array<{ id: string; resolve: (row: ClientRow | undefined) => void; reject: (err: Error) => void }> = [];
+  private readsInFlight = new Map<number, ClientWriter['reads']>();
 
   constructor(config: WriterConfig) {
     const source = workerSource();
@@ -62,6 +69,24 @@ export class ClientWriter {
     });
   }
 
+  /** A client's row, read after every write already answered (the thread takes messages in order). */
+  readClient(id: string): Promise<ClientRow | undefined> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.reads.push({ id, resolve, reject });
+      if (this.reads.length === 1) setImmediate(() => this.sendReads());
+    });
+  }
+
+  private sendReads(): void {
+    const batch = this.reads;
+    this.reads = [];
+    if (batch.length === 0 || this.failure) return;
+    const id = this.nextId++;
+    this.readsInFlight.set(id, batch);
+    this.worker.postMessage({ id, reads: batch.map((r) => r.id) } satisfies WriterRequest);
+  }
+
   private send(): void {
     if (this.inFlight || this.queue.length === 0 || this.failure) return;
     const batch = this.queue.slice(0, MAX_BATCH);
@@ -72,6 +97,13 @@ export class ClientWriter {
   }
 
   private receive(m: Exclude<WriterReply, { ready: true }>): void {
+    if ('rows' in m) {
+      const reads = this.readsInFlight.get(m.id);
+      this.readsInFlight.delete(m.id);
+      reads?.forEach((r, i) => r.resolve(m.rows[i]));
+      if (this.idle()) this.drained?.();
+      return;
+    }
     const flight = this.inFlight;
     if (!flight || flight.id !== m.id) return;
     this.inFlight = null;
@@ -86,21 +118,28 @@ export class ClientWriter {
       });
     }
     if (this.queue.length) this.send();
-    else this.drained?.();
+    else if (this.idle()) this.drained?.();
+  }
+
+  private idle(): boolean {
+    return !this.inFlight && this.queue.length === 0 && this.readsInFlight.size === 0 && this.reads.length === 0;
   }
 
   private stop(err: Error): void {
     if (this.failure) return;
     this.failure = err;
     for (const p of [...(this.inFlight?.batch ?? []), ...this.queue]) p.reject(err);
+    for (const r of [...[...this.readsInFlight.values()].flat(), ...this.reads]) r.reject(err);
     this.inFlight = null;
     this.queue = [];
+    this.reads = [];
+    this.readsInFlight.clear();
     this.drained?.();
   }
 
   /** Waits for the writes already made, then closes the thread's connection. */
   async close(): Promise<void> {
-    if (!this.failure && (this.inFlight || this.queue.length)) {
+    if (!this.failure && !this.idle()) {
       await new Promise<void>((resolve) => { this.drained = resolve; });
     }
     this.failure ??= new Error('The store is closed.');

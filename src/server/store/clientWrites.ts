@@ -3,6 +3,9 @@
 import type { Client } from '../../core/types';
 
 export type BetterSqlite3Database = import('better-sqlite3').Database;
+/** A client's row as stored (the check-in's one read). */
+export type ClientRow = Omit<import('kysely').Selectable<import('./schema').ClientTable>, 'seq'>;
+export const READ_CLIENT_SQL = 'SELECT id, name, computer, ip, user_name, group_id, version, state, target_version, reason, deferred_until, last_seen FROM clients WHERE id = ?';
 type Statement = import('better-sqlite3').Statement;
 
 /**

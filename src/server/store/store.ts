@@ -7,16 +7,13 @@ import type {
 import type { StateVersionCount } from '../../core/summary';
 import { InCodeMigrations, type Dialect } from './migrations';
 import { ClientWriter } from './clientWriter';
+import { READ_CLIENT_SQL, type ClientRow } from './clientWrites';
 import { GroupCommit, type BetterSqlite3Database } from './groupCommit';
 import { PgGroupCommit } from './pgGroupCommit';
 import type { ClientTable, Database, GroupTable, ReleaseTable } from './schema';
 
 /** A client's history is bounded: the newest entries are what an admin needs, and a million clients must fit. */
 export const HISTORY_PER_CLIENT = 50;
-
-/** The writer thread checkpoints the WAL after this many writes, or this long after the last one. */
-const CHECKPOINT_AFTER_WRITES = 1_000;
-const CHECKPOINT_IDLE_MS = 250;
 
 /** How long a statement waits for a lock held by another connection. */
 const BUSY_TIMEOUT_MS = 5_000;
@@ -74,8 +71,9 @@ export interface OpenOptions {
   /** A second, read-only connection (the heavy-read worker's): no migrations, no writes. */
   readonly?: boolean;
   /**
-   * SQLite file: check-in and report writes run on a thread of their own (see writerWorker.ts), which also
-   * checkpoints the WAL, so neither the writes' page changes nor a checkpoint's copy and fsync stop the event loop.
+   * SQLite file: check-in and report writes (and the check-in's read) run on a thread of their own (see
+   * writerWorker.ts), and the heavy-read worker checkpoints the WAL, so neither the page changes of a write nor a
+   * checkpoint's copy and fsync stop the event loop.
    */
   writerThread?: boolean;
 }
@@ -216,11 +214,10 @@ export class FleetStore {
       throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
     }
     if (native) {
-      store.readClientRow = native.prepare('SELECT id, name, computer, ip, user_name, group_id, version, state, target_version, reason, deferred_until, last_seen FROM clients WHERE id = ?');
+      store.readClientRow = native.prepare(READ_CLIENT_SQL);
       if (opts.writerThread && opts.sqliteFile && opts.sqliteFile !== ':memory:') {
         store.clientWriter = new ClientWriter({
           sqliteFile: opts.sqliteFile, historyPerClient: HISTORY_PER_CLIENT, busyTimeoutMs: BUSY_TIMEOUT_MS,
-          checkpointAfterWrites: CHECKPOINT_AFTER_WRITES, checkpointIdleMs: CHECKPOINT_IDLE_MS,
         });
         try {
           await store.clientWriter.started();
@@ -290,8 +287,12 @@ export class FleetStore {
   // ---- clients --------------------------------------------------------------------------------
 
   async getClient(id: string): Promise<Client | undefined> {
+    if (this.clientWriter) {
+      const row = await this.clientWriter.readClient(id);
+      return row ? rowToClient(row) : undefined;
+    }
     if (this.readClientRow) {
-      const row = this.readClientRow.get(id) as Omit<Selectable<ClientTable>, 'seq'> | undefined;
+      const row = this.readClientRow.get(id) as ClientRow | undefined;
       return row ? rowToClient(row) : undefined;
     }
     const r = await this.db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();

@@ -2,17 +2,12 @@
 // of its own. A write at a million clients changes pages all over the indexes (hundreds of microseconds of CPU);
 // here that runs beside the event loop instead of on it, which answers requests and reads the client rows (WAL
 // lets it read while this thread writes). Writes that arrive while a transaction commits go in the next one.
-//
-// This thread is also the WAL's checkpointer: it is the one that grows the log, it knows when it is idle, and a
-// checkpoint that waits here stops no request.
+// The heavy-read worker checkpoints the WAL: a checkpoint's copy and fsync here would hold up every write.
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import { ClientWriteStatements, type ClientWriteError } from './clientWrites';
+import { ClientWriteStatements, READ_CLIENT_SQL, type ClientRow, type ClientWriteError } from './clientWrites';
 import { defineSqliteFunctions } from './sqliteFunctions';
 import type { WriterConfig, WriterReply, WriterRequest } from './writerProtocol';
-
-/** Every this many checkpoints a RESTART, so the log starts again from its beginning and keeps its size. */
-const RESTART_EVERY = 8;
 
 const config = workerData as WriterConfig;
 const port = parentPort!;
@@ -27,35 +22,12 @@ db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
 db.pragma('cache_size = -32768');
 db.pragma(`busy_timeout = ${config.busyTimeoutMs}`);
 const statements = new ClientWriteStatements(db, config.historyPerClient);
-
-let writesSinceCheckpoint = 0;
-let checkpoints = 0;
-
-function checkpoint(): void {
-  try {
-    // PASSIVE copies what no reader still needs and waits for nobody. A RESTART (now and then) must wait for the
-    // readers of older snapshots: with a zero timeout it does what it can at once, and an export that holds a
-    // snapshot for minutes never holds the writes up.
-    const restart = ++checkpoints % RESTART_EVERY === 0;
-    if (restart) db.pragma('busy_timeout = 0');
-    try {
-      db.pragma(`wal_checkpoint(${restart ? 'RESTART' : 'PASSIVE'})`);
-    } finally {
-      if (restart) db.pragma(`busy_timeout = ${config.busyTimeoutMs}`);
-    }
-  } catch {
-    /* busy: the next time */
-  }
-  writesSinceCheckpoint = 0;
-}
-
-let idleTimer: NodeJS.Timeout | undefined;
+const readClient = db.prepare(READ_CLIENT_SQL);
 
 function handle(m: Extract<WriterRequest, { writes: unknown }>): WriterReply {
   try {
     statements.begin();
     const results = statements.applyAndCommit(m.writes);
-    writesSinceCheckpoint += m.writes.length;
     return { id: m.id, results };
   } catch (err) {
     const e = err as { message?: string; code?: string };
@@ -65,17 +37,16 @@ function handle(m: Extract<WriterRequest, { writes: unknown }>): WriterReply {
 }
 
 port.on('message', (m: WriterRequest) => {
+  if ('reads' in m) {
+    port.postMessage({ id: m.id, rows: m.reads.map((id) => readClient.get(id) as ClientRow | undefined) } satisfies WriterReply);
+    return;
+  }
   if ('close' in m) {
-    if (idleTimer) clearTimeout(idleTimer);
     db.close();
     port.close();
     return;
   }
   port.postMessage(handle(m));
-  if (writesSinceCheckpoint >= config.checkpointAfterWrites) checkpoint();
-  if (idleTimer) clearTimeout(idleTimer);
-  // Also takes the frames of the admin writes made on the server's own connection.
-  idleTimer = setTimeout(checkpoint, config.checkpointIdleMs);
 });
 
 port.postMessage({ ready: true } satisfies WriterReply);
