@@ -63,10 +63,20 @@ export class ClientWriter {
 
   writeClient(before: Client | undefined, after: Client, changed: boolean): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ write: { kind: clientWriteKind(before, after, changed), changed, after }, resolve, reject });
-      if (!this.inFlight && this.queue.length === 1) setImmediate(() => this.send());
-    });
+    const kind = clientWriteKind(before, after, changed);
+    // The steady state of a fleet: a check-in that changed nothing but the time it was seen. Its answer does not
+    // depend on that time being on disk, so it does not wait for the commit (a crash loses at most the last
+    // transaction's "last seen" times, never a change).
+    if (kind === 'touch' && before?.deferredUntil === after.deferredUntil) {
+      this.enqueue({ write: { kind: 'seen', changed: false, after }, resolve: () => {}, reject: () => {} });
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => this.enqueue({ write: { kind, changed, after }, resolve, reject }));
+  }
+
+  private enqueue(p: Pending): void {
+    this.queue.push(p);
+    if (!this.inFlight && this.queue.length === 1) setImmediate(() => this.send());
   }
 
   /** A client's row, read after every write already answered (the thread takes messages in order). */

@@ -11,9 +11,10 @@ type Statement = import('better-sqlite3').Statement;
 /**
  * Which statement a write needs, decided where the row as it was is known: a new client is inserted; the searched
  * columns are written only when one of them changed (the trigram index is rewritten on those); a check-in that
- * changed nothing touches only when the client was seen.
+ * changed nothing touches only when the client was seen and until when it defers. `seen` is a touch that need not
+ * be waited for (see ClientWriter): it never moves the time back past a later write.
  */
-export type ClientWriteKind = 'insert' | 'update-searched' | 'update' | 'touch';
+export type ClientWriteKind = 'insert' | 'update-searched' | 'update' | 'touch' | 'seen';
 
 export interface ClientWrite {
   kind: ClientWriteKind;
@@ -44,6 +45,7 @@ export class ClientWriteStatements {
       update: native.prepare('UPDATE clients SET version = ?, state = ?, target_version = ?, reason = ?, deferred_until = ?, last_seen = ? WHERE id = ?'),
       // The steady state of a fleet: nothing changed but when it was seen.
       touch: native.prepare('UPDATE clients SET last_seen = ?, deferred_until = ? WHERE id = ?'),
+      seen: native.prepare('UPDATE clients SET last_seen = @at WHERE id = @id AND last_seen < @at'),
       // Entries are numbered per client (migration 0007): the next number is beside the client's newest entry.
       history: native.prepare(`INSERT INTO client_history (client_id, id, at, state, version, target_version, reason)
         VALUES (@client, (SELECT coalesce(max(id), 0) + 1 FROM client_history WHERE client_id = @client), @at, @state, @version, @target, @reason) RETURNING id`),
@@ -63,7 +65,8 @@ export class ClientWriteStatements {
     if (w.kind === 'insert') s.insert.run(a.id, a.name, a.computer, a.ip, a.user, a.groupId, a.version, a.state, a.targetVersion, a.reason, a.deferredUntil, a.lastSeen);
     else if (w.kind === 'update-searched') s['update-searched'].run(a.version, a.state, a.targetVersion, a.reason, a.deferredUntil, a.lastSeen, a.name, a.computer, a.ip, a.user, a.id);
     else if (w.kind === 'update') s.update.run(a.version, a.state, a.targetVersion, a.reason, a.deferredUntil, a.lastSeen, a.id);
-    else s.touch.run(a.lastSeen, a.deferredUntil, a.id);
+    else if (w.kind === 'touch') s.touch.run(a.lastSeen, a.deferredUntil, a.id);
+    else s.seen.run({ at: a.lastSeen, id: a.id });
     if (w.changed) {
       const { id } = s.history.get({ client: a.id, at: a.lastSeen, state: a.state, version: a.version, target: a.targetVersion, reason: a.reason }) as { id: number };
       // Numbers are consecutive per client: everything this far below the newest is past the bound.
