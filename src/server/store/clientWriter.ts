@@ -36,6 +36,8 @@ export class ClientWriter {
   private failure: Error | null = null;
   private readonly ready: Promise<void>;
   private drained: (() => void) | null = null;
+  private closing: Promise<void> | null = null;
+  private exited = false;
   /** Reads asked in this turn of the event loop (one message), and those sent, by message id. */
   private reads: Array<{ id: string; resolve: (row: ClientRow | undefined) => void; reject: (err: Error) => void }> = [];
   private readsInFlight = new Map<number, ClientWriter['reads']>();
@@ -53,7 +55,10 @@ export class ClientWriter {
       });
     });
     this.worker.on('error', (err) => this.stop(err));
-    this.worker.on('exit', (code) => this.stop(new Error(`The client-writer thread stopped (exit code ${code}).`)));
+    this.worker.on('exit', (code) => {
+      this.exited = true;
+      this.stop(new Error(`The client-writer thread stopped (exit code ${code}).`));
+    });
   }
 
   /** Resolves once the thread has opened the database (a bad file fails here, at start). */
@@ -147,14 +152,25 @@ export class ClientWriter {
     this.drained?.();
   }
 
-  /** Waits for the writes already made, then closes the thread's connection. */
+  /**
+   * Waits for the reads and writes already asked — and for the writes that those reads lead to (a check-in reads,
+   * then writes) — then closes the thread's connection. Closing twice is closing once.
+   */
   async close(): Promise<void> {
-    if (!this.failure && !this.idle()) {
-      await new Promise<void>((resolve) => { this.drained = resolve; });
-    }
-    this.failure ??= new Error('The store is closed.');
-    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
-    this.worker.postMessage({ close: true } satisfies WriterRequest);
-    await exited;
+    this.closing ??= (async () => {
+      while (!this.failure) {
+        if (!this.idle()) await new Promise<void>((resolve) => { this.drained = resolve; });
+        // What a settled read leads to is asked in the promise callbacks that run before the next turn.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (this.idle()) break;
+      }
+      this.drained = null;
+      this.failure ??= new Error('The store is closed.');
+      if (this.exited) return;
+      const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+      this.worker.postMessage({ close: true } satisfies WriterRequest);
+      await exited;
+    })();
+    return this.closing;
   }
 }
