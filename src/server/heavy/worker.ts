@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { decide, PreviewTally, type PolicyPreviewResponse } from '../../core';
 import { defineSqliteFunctions, FleetStore } from '../store/store';
-import { csvHeader, csvRows } from './csvReport';
+import { csvHeader, csvLineSql, csvLinesFromSql, csvRows } from './csvReport';
 import type { CsvArgs, HeavyReply, HeavyRequest, PreviewArgs, WorkerConfig } from './protocol';
 
 /** A RESTART every this many checkpoints, or as soon as the log holds more than this many pages. */
@@ -130,6 +130,7 @@ async function tallyByRows(tally: PreviewTally, store: FleetStore, a: PreviewArg
 
 async function csv(id: number, a: CsvArgs): Promise<void> {
   const store = await storeReady;
+  if (config.sqliteFile) return csvFromLines(id, a, store);
   const rows = tuples(store.exportQuery(a.filter), async function* () {
     for await (const b of store.iterateClients(a.filter, CSV_BATCH)) {
       yield b.map((c) => [c.computer, c.name, c.ip, c.user, c.groupId, c.version, c.targetVersion, c.state, c.reason, c.lastSeen]);
@@ -147,6 +148,26 @@ async function csv(id: number, a: CsvArgs): Promise<void> {
     }
   } finally {
     // Stopping early closes the iterator and its connection.
+    await rows.return(undefined);
+  }
+  if (text) send({ id, chunk: text });
+  send({ id, end: true });
+}
+
+/** SQLite: the database writes the lines (csvLineSql); this thread names the groups and sends them in chunks. */
+async function csvFromLines(id: number, a: CsvArgs, store: FleetStore): Promise<void> {
+  const rows = tuples(store.exportLinesQuery(a.filter, csvLineSql()), async function* () { /* SQLite only */ }, CSV_BATCH);
+  const groupName = (g: string) => a.groupNames[g] ?? g;
+  let text = csvHeader();
+  try {
+    for await (const batch of rows) {
+      text += csvLinesFromSql(batch, groupName);
+      send({ id, chunk: text });
+      text = '';
+      const go = await new Promise<boolean>((resolve) => waiting.set(id, resolve));
+      if (!go) return;
+    }
+  } finally {
     await rows.return(undefined);
   }
   if (text) send({ id, chunk: text });

@@ -504,6 +504,16 @@ export class FleetStore {
    * The client report's query, compiled (columns in CSV_COLUMNS order, group as its id), for a reader that runs it
    * on a connection of its own and streams the rows.
    */
+  /**
+   * SQLite: the report's rows as line parts the database writes (see csvLineSql in heavy/csvReport.ts): the given
+   * expressions over the client's columns, in the report's order and with the same filters.
+   */
+  exportLinesQuery(f: ClientFilter, lines: { head: string; tail: string; raw: readonly string[] }): { sql: string; parameters: readonly unknown[] } {
+    return this.filtered(f)
+      .select([sql.raw<string | null>(lines.head).as('head'), 'group_id', sql.raw<string | null>(lines.tail).as('tail'), ...lines.raw.map((e, i) => sql.raw<unknown>(e).as(`raw${i}`))])
+      .orderBy('computer').orderBy('id').compile();
+  }
+
   exportQuery(f: ClientFilter): { sql: string; parameters: readonly unknown[] } {
     return this.filtered(f)
       .select(['computer', 'name', 'ip', 'user_name', 'group_id', 'version', 'target_version', 'state', 'reason', 'last_seen'])
