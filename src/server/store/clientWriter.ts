@@ -44,7 +44,8 @@ export class ClientWriter {
 
   constructor(config: WriterConfig) {
     const source = workerSource();
-    this.worker = new Worker(source.code, { eval: source.eval, workerData: config });
+    // A small heap: it holds one transaction's writes at a time.
+    this.worker = new Worker(source.code, { eval: source.eval, workerData: config, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 } });
     this.ready = new Promise<void>((resolve, reject) => {
       this.worker.once('error', reject);
       this.worker.on('message', (m: WriterReply) => {

@@ -187,7 +187,9 @@ export class FleetStore {
       // A log started again from its beginning is cut back to this size, so it does not keep its peak on disk.
       if (!opts.readonly) native.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
       // 16 MiB of pages (the default is 2): the upper levels of every index of a million clients stay in memory.
-      if (!opts.readonly) native.pragma('cache_size = -16384');
+      // With a writer thread, that thread walks the indexes on every check-in (its cache holds them); this
+      // connection serves the console's pages and admin writes.
+      if (!opts.readonly) native.pragma(`cache_size = ${opts.writerThread ? -8192 : -16384}`);
       native.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       // Kysely prepares every query anew; the same few statements run per check-in, so keep them prepared.
       // Safe: Kysely's SQLite driver runs one query at a time on this single connection.

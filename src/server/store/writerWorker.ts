@@ -19,7 +19,7 @@ db.pragma('foreign_keys = ON');
 db.pragma('wal_autocheckpoint = 0');
 db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
 // The writer walks every index of the clients table: their upper levels stay in this connection's cache.
-db.pragma('cache_size = -32768');
+db.pragma('cache_size = -16384');
 db.pragma(`busy_timeout = ${config.busyTimeoutMs}`);
 const statements = new ClientWriteStatements(db, config.historyPerClient);
 const readClient = db.prepare(READ_CLIENT_SQL);
