@@ -1,7 +1,7 @@
 // The policy preview at fleet scale: decide() once per class of clients that the rules cannot tell apart, not
 // once per client. decide() sees a client only through its version, whether a "remind me later" is still
 // running, and its rollout bucket for each release; clients equal in those three get the same action.
-import { decide, inRollout, type DecisionClient } from './decide';
+import { decide, stableHash, type DecisionClient } from './decide';
 import type { DecisionAction, FleetFacts, Policy, Release } from './types';
 
 export type PreviewCounts = Record<DecisionAction, number>;
@@ -20,30 +20,67 @@ export class PreviewTally {
   /** Releases whose rollout bucket can matter: a percentage below 100 only ever tests approved releases. */
   private readonly bucketReleases: readonly Release[];
   private readonly actionByClass = new Map<string, DecisionAction>();
+  /** FNV-1a's state after each bucket release's `${release id}:` (inRollout hashes that, then the client id). */
+  private readonly prefixStates: number[];
 
   constructor(private readonly policy: Policy, private readonly releases: readonly Release[], private readonly now: Date, private readonly facts: FleetFacts) {
     this.bucketReleases = policy.rolloutPercent < 100 ? releases.filter((r) => r.state === 'approved') : [];
+    // FNV-1a's hash is its running state: stableHash(prefix + id) continues from stableHash(prefix) over id.
+    this.prefixStates = this.bucketReleases.map((r) => stableHash(`${r.id}:`));
   }
 
   /** The class a client falls in: version, deferral running or not, and its rollout membership per release. */
   classOf(client: DecisionClient): string {
-    const until = client.deferredUntil ? Date.parse(client.deferredUntil) : NaN;
-    const deferred = Number.isFinite(until) && until > this.now.getTime() ? 'd' : '-';
-    let buckets = '';
-    for (const r of this.bucketReleases) buckets += inRollout(client.id, r.id, this.policy.rolloutPercent) ? '1' : '0';
-    return `${client.version}\u0000${deferred}\u0000${buckets}`;
+    return `${client.version}\u0000${this.deferring(client.deferredUntil) ? 'd' : '-'}\u0000${this.rolloutMask(client.id)}`;
+  }
+
+  /** Whether a "remind me later" is still running at the preview's time. */
+  deferring(deferredUntil: string | null | undefined): boolean {
+    const until = deferredUntil ? Date.parse(deferredUntil) : NaN;
+    return Number.isFinite(until) && until > this.now.getTime();
+  }
+
+  /**
+   * The client's rollout membership, one character per release that can matter — inRollout()'s answers, hashed
+   * from each release's prefix on (FNV-1a continues from the prefix's state: no string built per client).
+   */
+  rolloutMask(clientId: string): string {
+    const n = this.bucketReleases.length;
+    if (n === 0) return '';
+    const threshold = Math.round(this.policy.rolloutPercent * 100);
+    if (this.policy.rolloutPercent <= 0) return '0'.repeat(n);
+    let mask = '';
+    for (let k = 0; k < n; k++) {
+      let h = this.prefixStates[k];
+      for (let i = 0; i < clientId.length; i++) {
+        h ^= clientId.charCodeAt(i);
+        h = Math.imul(h, 0x01000193) >>> 0;
+      }
+      mask += h % 10_000 < threshold ? '1' : '0';
+    }
+    return mask;
   }
 
   add(client: DecisionClient): DecisionAction {
-    const key = this.classOf(client);
+    return this.addClass(client, 1);
+  }
+
+  /** `n` clients of the class `representative` falls in (a database that grouped them already). */
+  addClass(representative: DecisionClient, n: number): DecisionAction {
+    const key = this.classOf(representative);
     let action = this.actionByClass.get(key);
     if (action === undefined) {
-      action = decide(client, this.policy, this.releases, this.now, this.facts).action;
+      action = decide(representative, this.policy, this.releases, this.now, this.facts).action;
       this.actionByClass.set(key, action);
     }
-    this.counts[action]++;
-    this.total++;
+    this.counts[action] += n;
+    this.total += n;
     return action;
+  }
+
+  /** Whether rollout membership can tell clients apart (a percentage below 100 and an approved release). */
+  get usesRollout(): boolean {
+    return this.bucketReleases.length > 0;
   }
 
   /** How many times decide() ran: the number of classes seen. */

@@ -122,9 +122,9 @@ async function bootstrapTokens(tokens: TokenService, store: FleetStore, dataDir:
   };
 }
 
-export async function openStore(dataDir: string, postgresUrl?: string, checkpointElsewhere = false): Promise<FleetStore> {
+export async function openStore(dataDir: string, postgresUrl?: string, writerThread = false): Promise<FleetStore> {
   await secureDataDir(dataDir, { sqlite: !postgresUrl });
-  return FleetStore.open(postgresUrl ? { postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db'), checkpointElsewhere });
+  return FleetStore.open(postgresUrl ? { postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db'), writerThread });
 }
 
 export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {

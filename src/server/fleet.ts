@@ -286,25 +286,38 @@ export class Fleet {
    * One page of a search, never a scan of the fleet on the event loop: a broad term is answered by walking the
    * (computer, id) order, which fills a page within a few rows; any other by the trigram index, and a text too short
    * for the index (1–2 characters) by testing rows in order — both on the heavy-read worker (SQLite) or in the
-   * database server (PostgreSQL), since their cost grows with the matches.
+   * database server (PostgreSQL), since their cost grows with the matches. State and version have no index (a
+   * check-in would move its entries in both): the counts tell how dense the filter is, and the walk goes as far as
+   * that needs.
    */
   private async findClients(req: ClientPageRequest): Promise<Client[]> {
-    if (!req.q) return this.store.pageClients(req);
+    const byColumnsOnly = !req.q;
+    if (byColumnsOnly && !req.state && !req.version) return this.store.pageClients(req);
     const sqlite = this.store.dialect === 'sqlite';
     const walk = (budget?: number) => (sqlite ? this.heavy.walk(req, budget) : this.store.walkClients(req, budget));
-    if (!isIndexedText(req.q)) return (await walk()).items;
-    const walked = await this.store.walkClients(req, WALK_BUDGET);
-    if (walked.items.length >= req.limit || walked.exhausted) return walked.items;
-    // The first rows tell the term's density: if a page should fill within DEEP_WALK_MAX rows, walking on is
-    // cheaper than gathering and sorting every match from the index.
-    if (walked.items.length > 0) {
-      const needed = Math.ceil(((WALK_BUDGET * req.limit) / walked.items.length) * 1.5);
-      if (needed <= DEEP_WALK_MAX) {
-        const deeper = await walk(needed);
-        if (deeper.items.length >= req.limit || deeper.exhausted) return deeper.items;
-      }
+    if (req.q && !isIndexedText(req.q)) return (await walk()).items;
+    // Rows to read in order for a full page: from the counts for the columns alone, else from the first rows.
+    let needed: number | undefined;
+    if (byColumnsOnly) {
+      const [matches, all] = await Promise.all([
+        this.counts.matching({ groupId: req.groupId, state: req.state, version: req.version }),
+        this.counts.matching({ groupId: req.groupId }),
+      ]);
+      if (matches === 0) return [];
+      needed = Math.ceil(((all * req.limit) / matches) * 1.5);
     }
-    return this.store.dialect === 'sqlite' ? this.heavy.page(req) : this.store.pageClients(req);
+    if (needed === undefined || needed <= WALK_BUDGET) {
+      const walked = await this.store.walkClients(req, WALK_BUDGET);
+      if (walked.items.length >= req.limit || walked.exhausted) return walked.items;
+      // The first rows tell the term's density: if a page should fill within DEEP_WALK_MAX rows, walking on is
+      // cheaper than gathering and sorting every match from the index.
+      needed = walked.items.length > 0 ? Math.ceil(((WALK_BUDGET * req.limit) / walked.items.length) * 1.5) : undefined;
+    }
+    if (needed !== undefined && needed <= DEEP_WALK_MAX) {
+      const deeper = await walk(needed);
+      if (deeper.items.length >= req.limit || deeper.exhausted) return deeper.items;
+    }
+    return sqlite ? this.heavy.page(req) : this.store.pageClients(req);
   }
 
   /** The total beside a page: from the counts without a text; counted up to a cap with one; none below a trigram. */

@@ -6,6 +6,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { call } from '../helpers/http';
+import { until } from '../helpers/poll';
 
 const MAIN = join(__dirname, '..', '..', 'src', 'server', 'main.ts');
 
@@ -34,7 +35,8 @@ describe('update-fleet-server output streams', function () {
     try {
       const admin = (await readFile(join(dir, 'admin.token'), 'utf8')).trim();
       assert.equal((await call(url, 'GET', '/api/v1/summary', { token: admin })).status, 200);
-      assert.match(out, /"url":"\/api\/v1\/summary"/, 'the request log is on stdout');
+      // The log line is written after the answer, from another process's pipe: wait for it.
+      await until(() => /"url":"\/api\/v1\/summary"/.test(out), 'the request log on stdout');
       assert.ok(!out.includes(admin), 'stdout never holds the admin token');
       assert.equal(err.split(admin).length - 1, 1, 'stderr shows it once');
       await call(url, 'POST', '/api/v1/releases', { token: admin, json: { version: '1.0.0' } });

@@ -6,7 +6,8 @@ import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
 import { seededRandom } from '../../src/core';
 import { neutraliseFormula } from '../../src/core/csvSafe';
-import { csvHeader, csvRows } from '../../src/server/heavy/csvReport';
+import Database from 'better-sqlite3';
+import { CSV_SOURCE_COLUMNS, csvHeader, csvLineSql, csvLinesFromSql, csvRows } from '../../src/server/heavy/csvReport';
 
 const ALPHABET = ['a', 'Z', '7', ' ', ',', '"', '\r', '\n', '=', '+', '-', '@', '\t', 'é', '€', ';', "'"];
 
@@ -41,5 +42,23 @@ describe('client report rows', () => {
     assert.deepEqual(fromPython.slice(1), expected);
     // The row a spreadsheet would see first in the cell after a CR stays text.
     assert.ok(!fromPython.slice(1).some((r) => /^[=+\-@]/.test(r[0])), 'no live formula in a first cell');
+  });
+
+  it('lines written by SQLite (csvLineSql) equal csvRows on random rows, NULLs and group names of every kind', () => {
+    const db = new Database(':memory:');
+    db.exec(`CREATE TABLE clients (${CSV_SOURCE_COLUMNS.map((c) => `${c} TEXT`).join(', ')})`);
+    const groups: Record<string, string> = { g1: 'Office', g2: '=HYPERLINK("x")', g3: 'a,b', g4: 'two\nlines', g5: '' };
+    const insert = db.prepare(`INSERT INTO clients VALUES (${CSV_SOURCE_COLUMNS.map(() => '?').join(', ')})`);
+    const line = csvLineSql();
+    const select = db.prepare(`SELECT ${line.head}, group_id, ${line.tail}, ${line.raw.join(', ')} FROM clients ORDER BY rowid`).raw();
+    for (let seed = 1; seed <= 20; seed++) {
+      db.exec('DELETE FROM clients');
+      const rnd = seededRandom(seed * 31);
+      const rows = randomRows(seed, 200).map((r) => r.map((v, i) => (i === 4 ? `g${1 + Math.floor(rnd() * 5)}` : rnd() < 0.1 ? null : v)));
+      for (const r of rows) insert.run(...r);
+      const got = csvLinesFromSql(select.all() as unknown[][], (id) => groups[id] ?? id);
+      assert.equal(got, csvRows(rows.map((r) => r.map((v, i) => (i === 4 ? groups[v as string] : v)))), `seed ${seed}`);
+    }
+    db.close();
   });
 });

@@ -1,7 +1,7 @@
 // The preview decides once per class of clients; on random fleets and policies its counts must equal deciding
 // every client one by one with decide() — the function the check-in calls.
 import assert from 'node:assert/strict';
-import { decide, emptyPreviewCounts, PreviewTally, seededRandom, type Policy, type Release } from '../../src/core';
+import { decide, emptyPreviewCounts, inRollout, PreviewTally, seededRandom, type Policy, type Release } from '../../src/core';
 import { noFacts, policy, release } from './fixtures';
 
 describe('policy preview by class', () => {
@@ -39,4 +39,15 @@ describe('policy preview by class', () => {
       assert.ok(tally.decisions < n / 4, `decided ${tally.decisions} times for ${n} clients`);
     });
   }
+
+  it('a client\'s rollout mask is inRollout()\'s answer for each approved release, whatever the id', () => {
+    const releases = [release('3.59.127.0', 'approved'), release('3.59.228.0', 'pending'), release('4.0.0', 'approved')];
+    for (const percent of [0, 0.01, 10, 33.3, 50, 99.99]) {
+      const tally = new PreviewTally(policy({ rolloutPercent: percent }), releases, now, noFacts);
+      for (const id of ['a', 'client-1', 'ÉCOLE-Ω', '', 'x'.repeat(300), 'client-99999']) {
+        const want = releases.filter((r) => r.state === 'approved').map((r) => (inRollout(id, r.id, percent) ? '1' : '0')).join('');
+        assert.equal(tally.rolloutMask(id), want, `${id} at ${percent}%`);
+      }
+    }
+  });
 });

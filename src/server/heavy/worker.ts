@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { decide, PreviewTally, type PolicyPreviewResponse } from '../../core';
 import { defineSqliteFunctions, FleetStore } from '../store/store';
-import { csvHeader, csvRows } from './csvReport';
+import { csvHeader, csvLineSql, csvLinesFromSql, csvRows } from './csvReport';
 import type { CsvArgs, HeavyReply, HeavyRequest, PreviewArgs, WorkerConfig } from './protocol';
 
 /** A RESTART every this many checkpoints, or as soon as the log holds more than this many pages. */
@@ -18,15 +18,15 @@ let longReads = 0;
 const port = parentPort!;
 const storeReady = FleetStore.open({ sqliteFile: config.sqliteFile, postgresUrl: config.postgresUrl, readonly: true });
 
-// The server's connection does not checkpoint (a checkpoint copies pages and fsyncs the file: milliseconds that
-// would stop every request); this thread does. PASSIVE copies what it can without blocking anyone; now and then a
-// RESTART lets the server start the log again from its beginning (a writer can only do that after a checkpoint
-// that nobody wrote past). While a RESTART holds, the server's group commit gets "busy" at once and retries in a
-// moment instead of waiting: its event loop never stops for a checkpoint.
+// Neither the server's connection nor its writer thread checkpoints (a checkpoint copies pages and fsyncs the file:
+// milliseconds that would stop every request, or every write); this thread does. PASSIVE copies what it can
+// without blocking anyone; now and then a RESTART lets the writer start the log again from its beginning (a writer
+// can only do that after a checkpoint that nobody wrote past). A RESTART holds writers off while it waits for
+// readers, so it waits briefly and tries again later.
 if (config.sqliteFile && config.checkpointEveryMs) {
   void import('better-sqlite3').then(({ default: BetterSqlite3 }) => {
     const db = new BetterSqlite3(config.sqliteFile!);
-    db.pragma('busy_timeout = 200');
+    db.pragma('busy_timeout = 20');
     let passives = 0;
     setInterval(() => {
       try {
@@ -81,12 +81,8 @@ async function preview(a: PreviewArgs): Promise<PolicyPreviewResponse> {
   const store = await storeReady;
   const now = new Date(a.now);
   const tally = new PreviewTally(a.policy, a.releases, now, a.facts);
-  const inputs = tuples(store.decisionInputsQuery(a.groupId, a.largeGroup), async function* () {
-    for await (const b of store.iterateDecisionInputs(a.groupId)) yield b.map((c) => [c.id, c.version, c.deferredUntil]);
-  }, 20_000);
-  for await (const batch of inputs) {
-    for (const [id, version, deferredUntil] of batch as Array<[string, string, string | null]>) tally.add({ id, version, deferredUntil });
-  }
+  if (config.sqliteFile) await tallyInSqlite(tally, store, a);
+  else await tallyByRows(tally, store, a);
   // The first clients in the table's order, each decided in full (reason and message are per client).
   const clients: PolicyPreviewResponse['clients'] = [];
   for await (const batch of store.iterateClients({ groupId: a.groupId }, a.limit)) {
@@ -99,8 +95,42 @@ async function preview(a: PreviewArgs): Promise<PolicyPreviewResponse> {
   return { counts: tally.counts, total: tally.total, clients };
 }
 
+/**
+ * SQLite groups the clients by the preview's classes itself, so a few hundred rows come back instead of every
+ * client of the group: the rules that need JavaScript (a date, the rollout hash) run as functions of the query.
+ */
+async function tallyInSqlite(tally: PreviewTally, store: FleetStore, a: PreviewArgs): Promise<void> {
+  const { default: BetterSqlite3 } = await import('better-sqlite3');
+  const db = new BetterSqlite3(config.sqliteFile!, { readonly: true });
+  try {
+    db.function('uf_deferring', (until: unknown) => (tally.deferring(typeof until === 'string' ? until : null) ? 1 : 0));
+    db.function('uf_rollout', (id: unknown) => tally.rolloutMask(String(id)));
+    const q = store.previewClassesQuery(a.groupId, a.largeGroup, tally.usesRollout);
+    longReads++;
+    try {
+      for (const row of db.prepare(q.sql).all(...q.parameters) as Array<{ version: string; id: string; deferred_until: string | null; n: number }>) {
+        tally.addClass({ id: row.id, version: row.version, deferredUntil: row.deferred_until }, row.n);
+      }
+    } finally {
+      longReads--;
+    }
+  } finally {
+    db.close();
+  }
+}
+
+async function tallyByRows(tally: PreviewTally, store: FleetStore, a: PreviewArgs): Promise<void> {
+  const inputs = tuples(store.decisionInputsQuery(a.groupId, a.largeGroup), async function* () {
+    for await (const b of store.iterateDecisionInputs(a.groupId)) yield b.map((c) => [c.id, c.version, c.deferredUntil]);
+  }, 20_000);
+  for await (const batch of inputs) {
+    for (const [id, version, deferredUntil] of batch as Array<[string, string, string | null]>) tally.add({ id, version, deferredUntil });
+  }
+}
+
 async function csv(id: number, a: CsvArgs): Promise<void> {
   const store = await storeReady;
+  if (config.sqliteFile) return csvFromLines(id, a, store);
   const rows = tuples(store.exportQuery(a.filter), async function* () {
     for await (const b of store.iterateClients(a.filter, CSV_BATCH)) {
       yield b.map((c) => [c.computer, c.name, c.ip, c.user, c.groupId, c.version, c.targetVersion, c.state, c.reason, c.lastSeen]);
@@ -118,6 +148,26 @@ async function csv(id: number, a: CsvArgs): Promise<void> {
     }
   } finally {
     // Stopping early closes the iterator and its connection.
+    await rows.return(undefined);
+  }
+  if (text) send({ id, chunk: text });
+  send({ id, end: true });
+}
+
+/** SQLite: the database writes the lines (csvLineSql); this thread names the groups and sends them in chunks. */
+async function csvFromLines(id: number, a: CsvArgs, store: FleetStore): Promise<void> {
+  const rows = tuples(store.exportLinesQuery(a.filter, csvLineSql()), async function* () { /* SQLite only */ }, CSV_BATCH);
+  const groupName = (g: string) => a.groupNames[g] ?? g;
+  let text = csvHeader();
+  try {
+    for await (const batch of rows) {
+      text += csvLinesFromSql(batch, groupName);
+      send({ id, chunk: text });
+      text = '';
+      const go = await new Promise<boolean>((resolve) => waiting.set(id, resolve));
+      if (!go) return;
+    }
+  } finally {
     await rows.return(undefined);
   }
   if (text) send({ id, chunk: text });

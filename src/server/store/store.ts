@@ -6,6 +6,8 @@ import type {
 } from '../../core/types';
 import type { StateVersionCount } from '../../core/summary';
 import { InCodeMigrations, type Dialect } from './migrations';
+import { ClientWriter } from './clientWriter';
+import { READ_CLIENT_SQL, type ClientRow } from './clientWrites';
 import { GroupCommit, type BetterSqlite3Database } from './groupCommit';
 import { PgGroupCommit } from './pgGroupCommit';
 import type { ClientTable, Database, GroupTable, ReleaseTable } from './schema';
@@ -16,13 +18,9 @@ export const HISTORY_PER_CLIENT = 50;
 /** How long a statement waits for a lock held by another connection. */
 const BUSY_TIMEOUT_MS = 5_000;
 
-/**
- * The functions the store's SQL calls on SQLite, for every connection that runs it (the server's, the worker's):
- * uf_fold folds case by JavaScript's rules, where SQLite's lower() folds ASCII only.
- */
-export function defineSqliteFunctions(native: import('better-sqlite3').Database): void {
-  native.function('uf_fold', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v) as string);
-}
+import { defineSqliteFunctions } from './sqliteFunctions';
+
+export { defineSqliteFunctions };
 
 export interface ClientFilter {
   q?: string;
@@ -73,10 +71,11 @@ export interface OpenOptions {
   /** A second, read-only connection (the heavy-read worker's): no migrations, no writes. */
   readonly?: boolean;
   /**
-   * SQLite: another connection checkpoints the WAL (the heavy-read worker does, every second), so no commit on
-   * the request path stops to copy pages into the database file and fsync it.
+   * SQLite file: check-in and report writes (and the check-in's read) run on a thread of their own (see
+   * writerWorker.ts), and the heavy-read worker checkpoints the WAL, so neither the page changes of a write nor a
+   * checkpoint's copy and fsync stop the event loop.
    */
-  checkpointElsewhere?: boolean;
+  writerThread?: boolean;
 }
 
 function rowToRelease(r: Selectable<ReleaseTable>): Release {
@@ -157,6 +156,10 @@ export function isIndexedText(q: string | undefined): boolean {
 export class FleetStore {
   /** SQLite: check-in writes committed together (see GroupCommit). */
   private groupCommit?: GroupCommit;
+  /** SQLite file in a server: the same, on the writer thread. */
+  private clientWriter?: ClientWriter;
+  /** SQLite: the check-in's one read, straight from a prepared statement (no query building per request). */
+  private readClientRow?: import('better-sqlite3').Statement;
   /** PostgreSQL: the same, in set-based statements. */
   private pgGroupCommit?: PgGroupCommit;
 
@@ -180,11 +183,13 @@ export class FleetStore {
       // WAL + NORMAL: durable across process crashes, and a check-in does not wait for an fsync.
       native.pragma('synchronous = NORMAL');
       if (!opts.readonly) native.pragma('foreign_keys = ON');
-      if (opts.checkpointElsewhere) native.pragma('wal_autocheckpoint = 0');
+      if (opts.writerThread) native.pragma('wal_autocheckpoint = 0');
       // A log started again from its beginning is cut back to this size, so it does not keep its peak on disk.
       if (!opts.readonly) native.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
       // 16 MiB of pages (the default is 2): the upper levels of every index of a million clients stay in memory.
-      if (!opts.readonly) native.pragma('cache_size = -16384');
+      // With a writer thread, that thread walks the indexes on every check-in (its cache holds them); this
+      // connection serves the console's pages and admin writes.
+      if (!opts.readonly) native.pragma(`cache_size = ${opts.writerThread ? -8192 : -16384}`);
       native.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       // Kysely prepares every query anew; the same few statements run per check-in, so keep them prepared.
       // Safe: Kysely's SQLite driver runs one query at a time on this single connection.
@@ -210,12 +215,26 @@ export class FleetStore {
       const failed = results?.find((r) => r.status === 'Error');
       throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
     }
-    if (native) store.groupCommit = new GroupCommit(db, native, { historyPerClient: HISTORY_PER_CLIENT, busyTimeoutMs: BUSY_TIMEOUT_MS });
+    if (native) {
+      store.readClientRow = native.prepare(READ_CLIENT_SQL);
+      if (opts.writerThread && opts.sqliteFile && opts.sqliteFile !== ':memory:') {
+        store.clientWriter = new ClientWriter({
+          sqliteFile: opts.sqliteFile, historyPerClient: HISTORY_PER_CLIENT, busyTimeoutMs: BUSY_TIMEOUT_MS,
+        });
+        try {
+          await store.clientWriter.started();
+        } catch (err) {
+          await db.destroy();
+          throw err;
+        }
+      } else store.groupCommit = new GroupCommit(db, native, { historyPerClient: HISTORY_PER_CLIENT, busyTimeoutMs: BUSY_TIMEOUT_MS });
+    }
     else store.pgGroupCommit = new PgGroupCommit(db, HISTORY_PER_CLIENT, (before, after, changed) => store.writeClientAlone(before, after, changed));
     return store;
   }
 
   async close(): Promise<void> {
+    await this.clientWriter?.close();
     await this.db.destroy();
   }
 
@@ -270,8 +289,12 @@ export class FleetStore {
   // ---- clients --------------------------------------------------------------------------------
 
   async getClient(id: string): Promise<Client | undefined> {
-    if (this.groupCommit) {
-      const row = this.groupCommit.readClient(id);
+    if (this.clientWriter) {
+      const row = await this.clientWriter.readClient(id);
+      return row ? rowToClient(row) : undefined;
+    }
+    if (this.readClientRow) {
+      const row = this.readClientRow.get(id) as ClientRow | undefined;
       return row ? rowToClient(row) : undefined;
     }
     const r = await this.db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
@@ -296,7 +319,8 @@ export class FleetStore {
     };
     const changed = !before || before.state !== after.state || before.version !== after.version ||
       before.targetVersion !== after.targetVersion || before.reason !== after.reason;
-    if (this.groupCommit) await this.groupCommit.writeClient(before, after, changed);
+    if (this.clientWriter) await this.clientWriter.writeClient(before, after, changed);
+    else if (this.groupCommit) await this.groupCommit.writeClient(before, after, changed);
     else if (this.pgGroupCommit) await this.pgGroupCommit.writeClient(before, after, changed);
     else await this.writeClientAlone(before, after, changed);
     return { before, after };
@@ -332,6 +356,8 @@ export class FleetStore {
       if (changed) {
         await tx.insertInto('client_history').values({
           client_id: after.id, at: w.at, state: after.state, version: after.version, target_version: after.targetVersion, reason: after.reason,
+          // SQLite numbers entries per client (migration 0007); PostgreSQL's are a sequence.
+          ...(this.dialect === 'sqlite' ? { id: sql<number>`(SELECT coalesce(max(id), 0) + 1 FROM client_history WHERE client_id = ${after.id})` } : {}),
         }).execute();
         // Keep the newest HISTORY_PER_CLIENT entries.
         const cutoff = await tx.selectFrom('client_history').select('id').where('client_id', '=', after.id)
@@ -356,6 +382,8 @@ export class FleetStore {
         }))).execute();
         await tx.insertInto('client_history').values(chunk.map((c) => ({
           client_id: c.id, at: c.lastSeen, state: c.state, version: c.version, target_version: c.targetVersion, reason: c.reason,
+          // A new client's first entry (SQLite numbers them per client; PostgreSQL's are a sequence).
+          ...(this.dialect === 'sqlite' ? { id: 1 } : {}),
         }))).execute();
       }
     });
@@ -422,12 +450,17 @@ export class FleetStore {
    */
   async walkClients(req: ClientPageRequest, budget?: number): Promise<{ items: Client[]; exhausted: boolean }> {
     const text = req.q?.trim() ?? '';
-    let inner = FleetStore.afterKey(this.filteredByColumns(req).selectAll(), req.after).orderBy('computer').orderBy('id');
+    // The budget counts rows read: only the group (indexed) narrows the walk; state, version and text are tested.
+    const walked = () => FleetStore.afterKey(this.filteredByColumns({ groupId: req.groupId }).selectAll(), req.after).orderBy('computer').orderBy('id');
+    let inner = walked();
     if (budget !== undefined) inner = inner.limit(budget);
-    const rows = await this.db.selectFrom(inner.as('w')).selectAll()
-      .where(this.literalMatch(text)).orderBy('computer').orderBy('id').limit(req.limit).execute();
+    let outer = this.db.selectFrom(inner.as('w')).selectAll();
+    if (req.state) outer = outer.where('state', '=', req.state);
+    if (req.version) outer = outer.where('version', '=', req.version);
+    if (text) outer = outer.where(this.literalMatch(text));
+    const rows = await outer.orderBy('computer').orderBy('id').limit(req.limit).execute();
     if (budget === undefined || rows.length >= req.limit) return { items: rows.map(rowToClient), exhausted: budget === undefined };
-    const seen = await this.db.selectFrom(FleetStore.afterKey(this.filteredByColumns(req).select('id'), req.after).orderBy('computer').orderBy('id').limit(budget).as('w'))
+    const seen = await this.db.selectFrom(walked().clearSelect().select('id').limit(budget).as('w'))
       .select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
     return { items: rows.map(rowToClient), exhausted: Number(seen?.n ?? 0) < budget };
   }
@@ -473,6 +506,16 @@ export class FleetStore {
    * The client report's query, compiled (columns in CSV_COLUMNS order, group as its id), for a reader that runs it
    * on a connection of its own and streams the rows.
    */
+  /**
+   * SQLite: the report's rows as line parts the database writes (see csvLineSql in heavy/csvReport.ts): the given
+   * expressions over the client's columns, in the report's order and with the same filters.
+   */
+  exportLinesQuery(f: ClientFilter, lines: { head: string; tail: string; raw: readonly string[] }): { sql: string; parameters: readonly unknown[] } {
+    return this.filtered(f)
+      .select([sql.raw<string | null>(lines.head).as('head'), 'group_id', sql.raw<string | null>(lines.tail).as('tail'), ...lines.raw.map((e, i) => sql.raw<unknown>(e).as(`raw${i}`))])
+      .orderBy('computer').orderBy('id').compile();
+  }
+
   exportQuery(f: ClientFilter): { sql: string; parameters: readonly unknown[] } {
     return this.filtered(f)
       .select(['computer', 'name', 'ip', 'user_name', 'group_id', 'version', 'target_version', 'state', 'reason', 'last_seen'])
@@ -485,6 +528,20 @@ export class FleetStore {
    */
   decisionInputsQuery(groupId: string, largeGroup: boolean): { sql: string; parameters: readonly unknown[] } {
     return { sql: `SELECT id, version, deferred_until FROM clients${largeGroup ? ' NOT INDEXED' : ''} WHERE group_id = ?`, parameters: [groupId] };
+  }
+
+  /**
+   * SQLite: a group's clients grouped by what the preview's rules can tell apart (version, "remind me later" still
+   * running, rollout membership), with a member of each group and its size. The caller defines uf_deferring and
+   * uf_rollout on the connection (they are the preview's own rules); without rollout buckets the mask is ''.
+   */
+  previewClassesQuery(groupId: string, largeGroup: boolean, buckets: boolean): { sql: string; parameters: readonly unknown[] } {
+    return {
+      sql: `SELECT version, CASE WHEN deferred_until IS NULL THEN 0 ELSE uf_deferring(deferred_until) END AS deferring,
+          ${buckets ? 'uf_rollout(id)' : "''"} AS mask, count(*) AS n, min(id) AS id, min(deferred_until) AS deferred_until
+        FROM clients${largeGroup ? ' NOT INDEXED' : ''} WHERE group_id = ? GROUP BY 1, 2, 3`,
+      parameters: [groupId],
+    };
   }
 
   /** What the policy preview needs of a group's clients, in keyset batches along the group's index. */

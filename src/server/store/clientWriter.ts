@@ -1,0 +1,177 @@
+// The server's side of the client-writer thread (see writerWorker.ts). Writes made while a transaction is in the
+// thread wait here and go together as the next one: the busier the fleet, the larger the transaction, and never
+// more than one in flight, so the thread is never handed more than it can commit.
+//
+// The check-in's read of the client's row goes to that thread too. A SQLite connection drops its whole page cache
+// whenever another connection has committed, so on the server's own connection every read would fetch its pages
+// again after each of the writer's commits; the writer's cache is never dropped by its own commits.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { Client } from '../../core/types';
+import { clientWriteKind, toError, type ClientRow, type ClientWrite } from './clientWrites';
+import type { WriterConfig, WriterReply, WriterRequest } from './writerProtocol';
+
+/** Writes per transaction at most: a longer one would hold off the server's own (admin) writes for longer. */
+const MAX_BATCH = 128;
+
+interface Pending {
+  write: ClientWrite;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+/** The bundle ships dist/writerWorker.js beside dist/server.js; from source (tests) the .ts runs through tsx. */
+function workerSource(): { code: string; eval: boolean } {
+  const built = join(__dirname, 'writerWorker.js');
+  if (existsSync(built)) return { code: built, eval: false };
+  return { code: `require('tsx/cjs'); require(${JSON.stringify(join(__dirname, 'writerWorker.ts'))});`, eval: true };
+}
+
+export class ClientWriter {
+  private readonly worker: Worker;
+  private queue: Pending[] = [];
+  private inFlight: { id: number; batch: Pending[] } | null = null;
+  private nextId = 1;
+  private failure: Error | null = null;
+  private readonly ready: Promise<void>;
+  private drained: (() => void) | null = null;
+  private closing: Promise<void> | null = null;
+  private exited = false;
+  /** Reads asked in this turn of the event loop (one message), and those sent, by message id. */
+  private reads: Array<{ id: string; resolve: (row: ClientRow | undefined) => void; reject: (err: Error) => void }> = [];
+  private readsInFlight = new Map<number, ClientWriter['reads']>();
+
+  constructor(config: WriterConfig) {
+    const source = workerSource();
+    // A small heap: it holds one transaction's writes at a time.
+    this.worker = new Worker(source.code, { eval: source.eval, workerData: config, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 } });
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.worker.once('error', reject);
+      this.worker.on('message', (m: WriterReply) => {
+        if ('ready' in m) {
+          this.worker.off('error', reject);
+          resolve();
+        } else this.receive(m);
+      });
+    });
+    this.worker.on('error', (err) => this.stop(err));
+    this.worker.on('exit', (code) => {
+      this.exited = true;
+      this.stop(new Error(`The client-writer thread stopped (exit code ${code}).`));
+    });
+  }
+
+  /** Resolves once the thread has opened the database (a bad file fails here, at start). */
+  started(): Promise<void> {
+    return this.ready;
+  }
+
+  writeClient(before: Client | undefined, after: Client, changed: boolean): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    const kind = clientWriteKind(before, after, changed);
+    // The steady state of a fleet: a check-in that changed nothing but the time it was seen. Its answer does not
+    // depend on that time being on disk, so it does not wait for the commit (a crash loses at most the last
+    // transaction's "last seen" times, never a change).
+    if (kind === 'touch' && before?.deferredUntil === after.deferredUntil) {
+      this.enqueue({ write: { kind: 'seen', changed: false, after }, resolve: () => {}, reject: () => {} });
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => this.enqueue({ write: { kind, changed, after }, resolve, reject }));
+  }
+
+  private enqueue(p: Pending): void {
+    this.queue.push(p);
+    if (!this.inFlight && this.queue.length === 1) setImmediate(() => this.send());
+  }
+
+  /** A client's row, read after every write already answered (the thread takes messages in order). */
+  readClient(id: string): Promise<ClientRow | undefined> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.reads.push({ id, resolve, reject });
+      if (this.reads.length === 1) setImmediate(() => this.sendReads());
+    });
+  }
+
+  private sendReads(): void {
+    const batch = this.reads;
+    this.reads = [];
+    if (batch.length === 0 || this.failure) return;
+    const id = this.nextId++;
+    this.readsInFlight.set(id, batch);
+    this.worker.postMessage({ id, reads: batch.map((r) => r.id) } satisfies WriterRequest);
+  }
+
+  private send(): void {
+    if (this.inFlight || this.queue.length === 0 || this.failure) return;
+    const batch = this.queue.slice(0, MAX_BATCH);
+    this.queue = this.queue.slice(MAX_BATCH);
+    const id = this.nextId++;
+    this.inFlight = { id, batch };
+    this.worker.postMessage({ id, writes: batch.map((p) => p.write) } satisfies WriterRequest);
+  }
+
+  private receive(m: Exclude<WriterReply, { ready: true }>): void {
+    if ('rows' in m) {
+      const reads = this.readsInFlight.get(m.id);
+      this.readsInFlight.delete(m.id);
+      reads?.forEach((r, i) => r.resolve(m.rows[i]));
+      if (this.idle()) this.drained?.();
+      return;
+    }
+    const flight = this.inFlight;
+    if (!flight || flight.id !== m.id) return;
+    this.inFlight = null;
+    if ('failed' in m) {
+      const err = toError(m.failed);
+      for (const p of flight.batch) p.reject(err);
+    } else {
+      flight.batch.forEach((p, i) => {
+        const e = m.results[i];
+        if (e) p.reject(toError(e));
+        else p.resolve();
+      });
+    }
+    if (this.queue.length) this.send();
+    else if (this.idle()) this.drained?.();
+  }
+
+  private idle(): boolean {
+    return !this.inFlight && this.queue.length === 0 && this.readsInFlight.size === 0 && this.reads.length === 0;
+  }
+
+  private stop(err: Error): void {
+    if (this.failure) return;
+    this.failure = err;
+    for (const p of [...(this.inFlight?.batch ?? []), ...this.queue]) p.reject(err);
+    for (const r of [...[...this.readsInFlight.values()].flat(), ...this.reads]) r.reject(err);
+    this.inFlight = null;
+    this.queue = [];
+    this.reads = [];
+    this.readsInFlight.clear();
+    this.drained?.();
+  }
+
+  /**
+   * Waits for the reads and writes already asked — and for the writes that those reads lead to (a check-in reads,
+   * then writes) — then closes the thread's connection. Closing twice is closing once.
+   */
+  async close(): Promise<void> {
+    this.closing ??= (async () => {
+      while (!this.failure) {
+        if (!this.idle()) await new Promise<void>((resolve) => { this.drained = resolve; });
+        // What a settled read leads to is asked in the promise callbacks that run before the next turn.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (this.idle()) break;
+      }
+      this.drained = null;
+      this.failure ??= new Error('The store is closed.');
+      if (this.exited) return;
+      const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+      this.worker.postMessage({ close: true } satisfies WriterRequest);
+      await exited;
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,52 @@
+// The client-writer thread: every check-in and report write of a server on a SQLite file runs here, on a connection
+// of its own. A write at a million clients changes pages all over the indexes (hundreds of microseconds of CPU);
+// here that runs beside the event loop instead of on it, which answers requests and reads the client rows (WAL
+// lets it read while this thread writes). Writes that arrive while a transaction commits go in the next one.
+// The heavy-read worker checkpoints the WAL: a checkpoint's copy and fsync here would hold up every write.
+import { parentPort, workerData } from 'node:worker_threads';
+import BetterSqlite3 from 'better-sqlite3';
+import { ClientWriteStatements, READ_CLIENT_SQL, type ClientRow, type ClientWriteError } from './clientWrites';
+import { defineSqliteFunctions } from './sqliteFunctions';
+import type { WriterConfig, WriterReply, WriterRequest } from './writerProtocol';
+
+const config = workerData as WriterConfig;
+const port = parentPort!;
+const db = new BetterSqlite3(config.sqliteFile);
+defineSqliteFunctions(db);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+db.pragma('foreign_keys = ON');
+db.pragma('wal_autocheckpoint = 0');
+db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+// The writer walks every index of the clients table: their upper levels stay in this connection's cache.
+db.pragma('cache_size = -16384');
+db.pragma(`busy_timeout = ${config.busyTimeoutMs}`);
+const statements = new ClientWriteStatements(db, config.historyPerClient);
+const readClient = db.prepare(READ_CLIENT_SQL);
+
+function handle(m: Extract<WriterRequest, { writes: unknown }>): WriterReply {
+  try {
+    statements.begin();
+    const results = statements.applyAndCommit(m.writes);
+    return { id: m.id, results };
+  } catch (err) {
+    const e = err as { message?: string; code?: string };
+    const failed: ClientWriteError = { message: e.message ?? String(err), ...(e.code ? { code: e.code } : {}) };
+    return { id: m.id, failed };
+  }
+}
+
+port.on('message', (m: WriterRequest) => {
+  if ('reads' in m) {
+    port.postMessage({ id: m.id, rows: m.reads.map((id) => readClient.get(id) as ClientRow | undefined) } satisfies WriterReply);
+    return;
+  }
+  if ('close' in m) {
+    db.close();
+    port.close();
+    return;
+  }
+  port.postMessage(handle(m));
+});
+
+port.postMessage({ ready: true } satisfies WriterReply);

@@ -1,0 +1,58 @@
+// The policy preview counts a group by classes (on SQLite the database groups the clients itself, with the rollout
+// hash and the deferral as query functions): its counts must be what decide() — the check-in's function — gives
+// each client one by one, with rollout percentages, deferrals running, ended or unreadable, and many versions.
+import assert from 'node:assert/strict';
+import { decide, emptyPreviewCounts, seededRandom, withPolicyDefaults, type Release } from '../../src/core';
+import type { Client } from '../../src/core/types';
+import { startTestServer, type TestServer } from '../helpers/server';
+import { client } from '../helpers/http';
+
+describe('policy preview of a group, against decide() per client', function () {
+  this.timeout(120_000);
+  let s: TestServer;
+  const fleet: Client[] = [];
+  const versions = ['1.2.2', '3.58.0.0', '3.59.127.0', '3.59.228.0', '4.0.0-beta.1', '2.0.0'];
+  before(async () => {
+    s = await startTestServer();
+    const admin = client(s.url, s.adminToken);
+    for (const [i, v] of versions.entries()) {
+      const r = await admin.post('/api/v1/releases', { version: v, url: `https://packages.example/p-${i}.tar.gz`, sha256: String(i).repeat(64) });
+      assert.equal(r.status, 201, r.text);
+    }
+    for (const v of ['3.58.0.0', '3.59.127.0', '3.59.228.0']) assert.equal((await admin.post(`/api/v1/releases/${v}/approve`)).status, 200);
+    assert.equal((await admin.post('/api/v1/groups', { name: 'Big' })).status, 201);
+    const rnd = seededRandom(99);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+    const soon = new Date(Date.now() + 86_400_000).toISOString();
+    for (let i = 0; i < 3_000; i++) {
+      fleet.push({
+        id: `pv-${i}`, name: `n${i}`, computer: `PV-${i}`, ip: '10.0.0.1', user: 'u', groupId: i % 5 === 0 ? 'default' : 'big',
+        version: pick([...versions, '0.9.0']), state: 'up-to-date', targetVersion: null, reason: null,
+        deferredUntil: pick([null, null, null, '2020-01-01T00:00:00.000Z', soon, 'not a date']), lastSeen: new Date().toISOString(),
+      });
+    }
+    await s.server.fleet.store.insertClients(fleet);
+  });
+  after(async () => { await s?.close(); });
+
+  for (const [what, partial] of [
+    ['auto, forced, 33.3% rollout', { mode: 'auto', delivery: 'forced', rolloutPercent: 33.3 }],
+    ['auto, on demand, 50% rollout, minimum 3.58', { mode: 'auto', rolloutPercent: 50, minimumAutoUpgradeVersion: '3.58.0.0' }],
+    ['pinned with downgrade, 10% rollout', { mode: 'pinned', pinnedVersion: '3.58.0.0', allowDowngrade: true, delivery: 'forced', rolloutPercent: 10 }],
+    ['auto, everyone', { mode: 'auto', delivery: 'forced', rolloutPercent: 100 }],
+  ] as const) {
+    it(`${what}: the counts decide() gives client by client`, async () => {
+      const admin = client(s.url, s.adminToken);
+      const policy = withPolicyDefaults(partial);
+      const r = await admin.post('/api/v1/groups/big/policy/preview', policy);
+      assert.equal(r.status, 200, r.text);
+      const releases = (await admin.get('/api/v1/releases')).body.items as Release[];
+      const now = new Date();
+      const want = emptyPreviewCounts();
+      const members = fleet.filter((c) => c.groupId === 'big');
+      for (const c of members) want[decide(c, policy, releases, now, { outcomesByRelease: {} }).action]++;
+      assert.equal(r.body.total, members.length);
+      assert.deepEqual(r.body.counts, want);
+    });
+  }
+});
