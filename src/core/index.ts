@@ -18,3 +18,4 @@ export * from './launchRules';
 export * from './packageLinks';
 export * from './serviceWire';
 export * from './signedDecision';
+export * from './transport';
