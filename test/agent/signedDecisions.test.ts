@@ -1,6 +1,7 @@
 // Signed decisions (issue 9): the real agent with the server's key, real folders, a real server, and between them a
 // real HTTP relay that plays the attacker on the network — it replays, forges, alters and strips check-in answers.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, promises as fsp } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +15,9 @@ import { MemoryLogger } from '../../src/agent/log';
 import { FixedPrompter } from '../../src/agent/prompter';
 import { ServerSource } from '../../src/agent/serverSource';
 import type { CheckinRequest, CheckinResponse } from '../../src/core/wire';
+import { withPolicyDefaults } from '../../src/core/policy';
 import { DecisionSigner, loadOrCreateSigningKey } from '../../src/server/decisionSigner';
+import { client } from '../helpers/http';
 import { agentFor, assertCompleteVersion, cleanupTempDirs, configFor, machine, makePackage, startFleet, type Fleet, type Machine, type Pkg } from './helpers';
 
 type Rewrite = (req: CheckinRequest, res: CheckinResponse) => CheckinResponse;
@@ -182,5 +185,47 @@ describe('agent: signed decisions', function () {
     const agent = new Agent({ config: c, identity, source, reporter: buildReporter(c, identity.clientId, log), prompter: new FixedPrompter({ kind: 'now' }), log });
     assert.equal(await agent.check(), EXIT.failure);
     await assertRefused(m, identity.clientId, '1.0.0', /"force 2\.0\.0": it expired at \d{4}-\d\d-\d\dT/);
+  });
+
+  it('key rotation as the README describes it: agents that hold the old and the next key follow the server across the swap', async () => {
+    await fleet.publish('1.5.0', pkg15);
+    await fleet.setPolicy({ mode: 'pinned', pinnedVersion: '1.5.0', delivery: 'forced' });
+    const [oldOnly, both] = [await machine('1.0.0'), await machine('1.0.0')];
+    // 1. The next key, made with openssl; its public half is added to the agents' key file beside the current one.
+    const work = join(both.root, 'rotation');
+    await fsp.mkdir(work);
+    execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519', '-out', join(work, 'next.key')]);
+    const nextPub = execFileSync('openssl', ['pkey', '-in', join(work, 'next.key'), '-pubout'], { encoding: 'utf8' });
+    const ca = { ...(await verifyingConfig(oldOnly)), server: fleet.ts.url };
+    const cb = { ...(await verifyingConfig(both)), server: fleet.ts.url };
+    await fsp.appendFile(cb.serverKeyFile!, nextPub);
+    cb.serverKeys = parseServerKeys(await fsp.readFile(cb.serverKeyFile!, 'utf8'), cb.serverKeyFile!);
+    assert.equal(cb.serverKeys!.length, 2);
+    for (const c of [ca, cb]) assert.equal(await (await agentFor(c)).agent.check(), EXIT.ok);
+    for (const m of [oldOnly, both]) assert.equal(await assertCompleteVersion(m.install, ['1.5.0']), '1.5.0', 'the current key signs');
+
+    // 2. The server signs with the next key from its restart on.
+    const oldId = fleet.ts.server.signer.keyId;
+    await fsp.copyFile(join(work, 'next.key'), join(fleet.ts.dataDir, 'decision-signing.key'));
+    fleet.ts = await fleet.ts.restart();
+    assert.notEqual(fleet.ts.server.signer.keyId, oldId);
+    // The restarted server listens on another port: the admin calls go there.
+    const admin = client(fleet.ts.url, fleet.ts.adminToken);
+    const reg = await admin.post('/api/v1/releases', { version: '2.0.0' });
+    assert.equal(reg.status, 201, reg.text);
+    const up = await admin.raw('PUT', `/api/v1/releases/${reg.body.id}/artifact`, { body: new Uint8Array(pkg20.bytes) as unknown as BodyInit, headers: { 'content-type': 'application/octet-stream' } });
+    assert.equal(up.status, 200, up.text);
+    assert.equal((await admin.post(`/api/v1/releases/${reg.body.id}/approve`)).status, 200);
+    const pol = await admin.put('/api/v1/groups/default/policy', { ...withPolicyDefaults({ mode: 'pinned', pinnedVersion: '2.0.0', delivery: 'forced' }), checkIntervalSeconds: 60, startupDelaySeconds: 60 });
+    assert.equal(pol.status, 200, pol.text);
+    const b = await agentFor({ ...cb, server: fleet.ts.url });
+    assert.equal(await b.agent.check(), EXIT.ok, b.log.text());
+    assert.equal(await assertCompleteVersion(both.install, ['2.0.0']), '2.0.0', 'the agent that has the next key follows');
+    const a = await agentFor({ ...ca, server: fleet.ts.url });
+    assert.equal(await a.agent.check(), EXIT.failure);
+    assert.equal(await assertCompleteVersion(oldOnly.install, ['1.5.0']), '1.5.0', 'the agent without the next key refuses');
+    const detail = (await admin.get(`/api/v1/clients/${a.clientId}`)).body;
+    assert.equal(detail.state, 'failed');
+    assert.match(detail.reason, /"force 2\.0\.0": its signature does not verify/);
   });
 });

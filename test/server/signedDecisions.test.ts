@@ -75,7 +75,7 @@ describe('signed decisions: the server', function () {
     assert.equal(none.body.expiresAt, undefined);
     const bad = await checkin(officeClient('short'));
     assert.equal(bad.status, 400);
-    assert.match(bad.body.error.message, /nonce/);
+    assert.match((bad.body as unknown as { error: { message: string } }).error.message, /nonce/);
   });
 
   it('the legacy check.ini carries no signature (its format has no room for one)', async () => {
