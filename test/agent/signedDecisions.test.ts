@@ -207,25 +207,30 @@ describe('agent: signed decisions', function () {
     // 2. The server signs with the next key from its restart on.
     const oldId = fleet.ts.server.signer.keyId;
     await fsp.copyFile(join(work, 'next.key'), join(fleet.ts.dataDir, 'decision-signing.key'));
-    fleet.ts = await fleet.ts.restart();
-    assert.notEqual(fleet.ts.server.signer.keyId, oldId);
-    // The restarted server listens on another port: the admin calls go there.
-    const admin = client(fleet.ts.url, fleet.ts.adminToken);
-    const reg = await admin.post('/api/v1/releases', { version: '2.0.0' });
-    assert.equal(reg.status, 201, reg.text);
-    const up = await admin.raw('PUT', `/api/v1/releases/${reg.body.id}/artifact`, { body: new Uint8Array(pkg20.bytes) as unknown as BodyInit, headers: { 'content-type': 'application/octet-stream' } });
-    assert.equal(up.status, 200, up.text);
-    assert.equal((await admin.post(`/api/v1/releases/${reg.body.id}/approve`)).status, 200);
-    const pol = await admin.put('/api/v1/groups/default/policy', { ...withPolicyDefaults({ mode: 'pinned', pinnedVersion: '2.0.0', delivery: 'forced' }), checkIntervalSeconds: 60, startupDelaySeconds: 60 });
-    assert.equal(pol.status, 200, pol.text);
-    const b = await agentFor({ ...cb, server: fleet.ts.url });
-    assert.equal(await b.agent.check(), EXIT.ok, b.log.text());
-    assert.equal(await assertCompleteVersion(both.install, ['2.0.0']), '2.0.0', 'the agent that has the next key follows');
-    const a = await agentFor({ ...ca, server: fleet.ts.url });
-    assert.equal(await a.agent.check(), EXIT.failure);
-    assert.equal(await assertCompleteVersion(oldOnly.install, ['1.5.0']), '1.5.0', 'the agent without the next key refuses');
-    const detail = (await admin.get(`/api/v1/clients/${a.clientId}`)).body;
-    assert.equal(detail.state, 'failed');
-    assert.match(detail.reason, /"force 2\.0\.0": its signature does not verify/);
+    // The restart is a new server object on another port; it is closed here (the fleet's close knows only the first).
+    const restarted = await fleet.ts.restart();
+    try {
+      assert.notEqual(restarted.server.signer.keyId, oldId);
+      // The restarted server listens on another port: the admin calls go there.
+      const admin = client(restarted.url, restarted.adminToken);
+      const reg = await admin.post('/api/v1/releases', { version: '2.0.0' });
+      assert.equal(reg.status, 201, reg.text);
+      const up = await admin.raw('PUT', `/api/v1/releases/${reg.body.id}/artifact`, { body: new Uint8Array(pkg20.bytes) as unknown as BodyInit, headers: { 'content-type': 'application/octet-stream' } });
+      assert.equal(up.status, 200, up.text);
+      assert.equal((await admin.post(`/api/v1/releases/${reg.body.id}/approve`)).status, 200);
+      const pol = await admin.put('/api/v1/groups/default/policy', { ...withPolicyDefaults({ mode: 'pinned', pinnedVersion: '2.0.0', delivery: 'forced' }), checkIntervalSeconds: 60, startupDelaySeconds: 60 });
+      assert.equal(pol.status, 200, pol.text);
+      const b = await agentFor({ ...cb, server: restarted.url });
+      assert.equal(await b.agent.check(), EXIT.ok, b.log.text());
+      assert.equal(await assertCompleteVersion(both.install, ['2.0.0']), '2.0.0', 'the agent that has the next key follows');
+      const a = await agentFor({ ...ca, server: restarted.url });
+      assert.equal(await a.agent.check(), EXIT.failure);
+      assert.equal(await assertCompleteVersion(oldOnly.install, ['1.5.0']), '1.5.0', 'the agent without the next key refuses');
+      const detail = (await admin.get(`/api/v1/clients/${a.clientId}`)).body;
+      assert.equal(detail.state, 'failed');
+      assert.match(detail.reason, /"force 2\.0\.0": its signature does not verify/);
+    } finally {
+      await restarted.close();
+    }
   });
 });
