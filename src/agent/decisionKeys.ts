@@ -2,9 +2,10 @@
 // PEM public keys, or raw 32-byte ed25519 keys in base64, one a line — so a key rotation can put the next key on
 // every client before the server signs with it (README: key rotation).
 import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { ED25519_SPKI_PREFIX_HEX } from '../core/signedDecision';
 import { UsageError } from './errors';
 
-const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const ED25519_SPKI_PREFIX = Buffer.from(ED25519_SPKI_PREFIX_HEX, 'hex');
 
 export function parseServerKeys(text: string, file: string): KeyObject[] {
   const keys: KeyObject[] = [];

@@ -8,6 +8,9 @@ import { compareVersions, isValidVersion } from './version';
 /** First element of the signed bytes: a signature made for anything else never verifies as a decision. */
 export const DECISION_SIGNATURE_CONTEXT = 'update-fleet-decision/1';
 
+/** The DER header of an ed25519 SubjectPublicKeyInfo: these 12 bytes and the raw 32-byte key make the SPKI form. */
+export const ED25519_SPKI_PREFIX_HEX = '302a300506032b6570032100';
+
 /** A check-in answer's signature is good for this long unless the server is told otherwise (--decision-ttl). */
 export const DEFAULT_DECISION_TTL_SECONDS = 24 * 3600;
 

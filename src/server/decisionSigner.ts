@@ -3,12 +3,11 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { answerIsSigned, decisionSigningBytes, DEFAULT_DECISION_TTL_SECONDS, type CheckinResponse } from '../core';
+import { answerIsSigned, decisionSigningBytes, DEFAULT_DECISION_TTL_SECONDS, ED25519_SPKI_PREFIX_HEX, type CheckinResponse } from '../core';
 
 export const SIGNING_KEY_FILE = 'decision-signing.key';
 
-/** The 12-byte DER header of an ed25519 SubjectPublicKeyInfo; the raw 32-byte key follows it. */
-const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+const ED25519_SPKI_PREFIX = Buffer.from(ED25519_SPKI_PREFIX_HEX, 'hex');
 
 export function rawPublicKey(key: KeyObject): Buffer {
   return (key.export({ type: 'spki', format: 'der' }) as Buffer).subarray(ED25519_SPKI_PREFIX.length);
