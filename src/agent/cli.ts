@@ -1,5 +1,7 @@
 // The command line: parse, load the configuration, build the agent from its parts, run one command.
+import { transportFor } from '../core/transport';
 import { Agent } from './agent';
+import { createHttp } from './http';
 import { describeConfig, loadConfig, parseArgs, parsePositiveNumber, parseServerUrl, requireFor, type AgentConfig, type ParsedArgs } from './config';
 import { EXIT, UsageError, messageOf, type ExitCode } from './errors';
 import { loadIdentity } from './identity';
@@ -47,6 +49,11 @@ Options
   --state DIR            the agent's own folder: id, journal, downloads (default: ${'$'}UPDATE_FLEET_AGENT_STATE,
                          /var/lib/update-fleet-agent as root, ~/.local/state/update-fleet-agent otherwise)
   --public-key FILE      ed25519 public key (PEM): refuse packages without a valid signature
+  --server-key FILE      the server's decision key(s) ("update-fleet-server key export"; PEM or base64, several
+                         allowed): act only on signed, unexpired answers; a lower version only when the signed
+                         answer is a rollback or an allowed downgrade
+  --ca FILE              trust this CA certificate (PEM) for https, beside the public roots
+  --insecure-http        allow plain http:// to a server that is not on this machine (warned at every start)
   --answer A             answer to update questions when nobody is at a terminal:
                          now | later | remind:N | decline | never (without one: the terminal, else a zenity
                          dialog in a graphical session, else later); N is fitted to the policy's choices
@@ -76,7 +83,7 @@ Options
 
 Simulator options
   --server URL --token T --count N [--failure-rate 0.05] [--duration S] [--prefix sim]
-  [--interval-scale X] [--concurrency 64] [--start-version 1.0.0[,1.1.0]] [--ramp S]
+  [--interval-scale X] [--concurrency 64] [--start-version 1.0.0[,1.1.0]] [--ramp S] [--insecure-http]
 
 Exit codes: 0 ok, 1 failure (reported to the server), 2 usage error, 3 the program must shut down
 (the user declined a mandatory update).`;
@@ -84,12 +91,14 @@ Exit codes: 0 ok, 1 failure (reported to the server), 2 usage error, 3 the progr
 export function buildSource(c: AgentConfig): UpdateSource | undefined {
   const timing = { checkIntervalSeconds: c.checkIntervalSeconds, startupDelaySeconds: c.startupDelaySeconds };
   if (c.source) return new ShareSource({ dir: c.source, ...timing });
-  if (c.server && c.token) return new ServerSource({ server: c.server, token: c.token, protocol: c.protocol, ...timing });
+  if (c.server && c.token) {
+    return new ServerSource({ server: c.server, token: c.token, protocol: c.protocol, ...timing, http: createHttp(30_000, { caPem: c.caPem }), serverKeys: c.serverKeys });
+  }
   return undefined;
 }
 
 export function buildReporter(c: AgentConfig, clientId: string, log: Logger): Reporter {
-  if (c.server && c.token) return new ServerReporter(c.server, c.token, clientId, log);
+  if (c.server && c.token) return new ServerReporter(c.server, c.token, clientId, log, createHttp(15_000, { caPem: c.caPem }));
   return new LocalReporter(c.state, clientId, log);
 }
 
@@ -132,6 +141,8 @@ function simulatorOptions(args: ParsedArgs, env: NodeJS.ProcessEnv): SimulatorOp
   if (!count) throw new UsageError('simulate needs --count N (how many virtual clients).');
   const prefix = f('prefix') ?? 'sim';
   if (!/^[A-Za-z0-9_-]{1,32}$/.test(prefix)) throw new UsageError('--prefix must be 1-32 letters, digits, "-" or "_".');
+  const transport = transportFor(parseServerUrl(server), args.flags.get('insecure-http') === true);
+  if (transport.use === 'refused') throw new UsageError(transport.reason);
   const versions = f('start-version')?.split(',').map((s) => s.trim()).filter(Boolean);
   return {
     server: parseServerUrl(server),
@@ -149,6 +160,8 @@ function simulatorOptions(args: ParsedArgs, env: NodeJS.ProcessEnv): SimulatorOp
 
 async function simulate(args: ParsedArgs, env: NodeJS.ProcessEnv, log: Logger): Promise<ExitCode> {
   const opts = simulatorOptions(args, env);
+  const transport = transportFor(opts.server, args.flags.get('insecure-http') === true);
+  if (transport.use === 'insecure-http') log.warn(transport.warning);
   const tokenFile = args.flags.get('token-file');
   if (!opts.token && typeof tokenFile === 'string') {
     const { readFile } = await import('node:fs/promises');
@@ -187,6 +200,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv = pro
     if (args.command === 'simulate') return await simulate(args, env, log);
     const config = await loadConfig(args, env);
     requireFor(args.command, config);
+    const transport = config.server ? transportFor(config.server, config.insecureHttp === true) : undefined;
+    if (transport?.use === 'insecure-http') log.warn(transport.warning);
     if (args.command === 'launch' && config.viaService) {
       return await untilStopped((signal) => launchViaService({ config, prompter: createPrompter(config.answer), log, signal }));
     }

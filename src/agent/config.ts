@@ -1,7 +1,10 @@
 // Configuration: a JSON file (--config FILE, default <state-dir>/agent.json) with command-line flags on top.
 // The enrollment token is read here and never printed (status shows only whether one is set).
+import type { KeyObject } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { transportFor } from '../core/transport';
+import { parseServerKeys } from './decisionKeys';
 import { UsageError } from './errors';
 import { readJsonFile } from './files';
 import { defaultServiceSocket, defaultStateDir } from './platform';
@@ -29,6 +32,14 @@ export interface AgentConfig {
   /** ed25519 public key (PEM); when set, unsigned or badly signed packages are refused. */
   publicKeyPem?: string;
   publicKeyFile?: string;
+  /** The server's decision key(s) (--server-key): answers naming a version must be signed by one of them. */
+  serverKeys?: KeyObject[];
+  serverKeyFile?: string;
+  /** A private CA's certificate(s), PEM (--ca), trusted for https beside the public roots. */
+  caPem?: string;
+  caFile?: string;
+  /** Plain http to a server that is not on this machine (--insecure-http); warned about at every start. */
+  insecureHttp?: boolean;
   answer?: Answer;
   protocol: Protocol;
   /** The client's display name; default: the computer name. */
@@ -78,10 +89,10 @@ export interface ParsedArgs {
 export const VALUE_FLAGS = new Set([
   'config', 'server', 'token', 'token-file', 'source', 'install', 'state', 'public-key', 'answer', 'protocol', 'name',
   'apply-by', 'interval-scale', 'startup-delay', 'check-interval', 'start-grace', 'health-command', 'stop-grace',
-  'keep-downloads', 'keep-old', 'service-socket', 'socket-group', 'allow-user', 'systemd-dir',
+  'keep-downloads', 'keep-old', 'service-socket', 'socket-group', 'allow-user', 'systemd-dir', 'server-key', 'ca',
   'count', 'failure-rate', 'duration', 'prefix', 'concurrency', 'start-version', 'ramp',
 ]);
-export const BOOL_FLAGS = new Set(['json', 'help', 'via-service']);
+export const BOOL_FLAGS = new Set(['json', 'help', 'via-service', 'insecure-http']);
 
 export function parseArgs(argv: readonly string[]): ParsedArgs {
   const flags = new Map<string, string | true>();
@@ -136,6 +147,9 @@ interface FileConfig {
   install?: string;
   state?: string;
   publicKey?: string;
+  serverKey?: string;
+  ca?: string;
+  insecureHttp?: boolean;
   answer?: string;
   protocol?: string;
   name?: string;
@@ -155,7 +169,7 @@ interface FileConfig {
   allowUsers?: number[];
 }
 const FILE_KEYS: readonly (keyof FileConfig)[] = [
-  'server', 'token', 'tokenFile', 'source', 'install', 'state', 'publicKey', 'answer', 'protocol', 'name', 'applyBy',
+  'server', 'token', 'tokenFile', 'source', 'install', 'state', 'publicKey', 'serverKey', 'ca', 'insecureHttp', 'answer', 'protocol', 'name', 'applyBy',
   'applyCommand', 'intervalScale', 'startupDelaySeconds', 'checkIntervalSeconds', 'startGraceSeconds', 'healthCommand',
   'stopGraceSeconds', 'keepDownloads', 'keepOld', 'viaService', 'serviceSocket', 'socketGroup',
   'allowUsers',
@@ -225,6 +239,16 @@ export async function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = proc
 
   const serverText = str(f, 'server') ?? file.server;
   const server = serverText ? parseServerUrl(serverText) : undefined;
+  const insecureHttp = f.get('insecure-http') === true || file.insecureHttp === true;
+  if (server) {
+    const transport = transportFor(server, insecureHttp);
+    if (transport.use === 'refused') throw new UsageError(transport.reason);
+  }
+  const serverKeyFile = fromFlag(str(f, 'server-key')) ?? fromFile(file.serverKey);
+  const serverKeys = serverKeyFile ? parseServerKeys(await readSecretFile(serverKeyFile, 'server key'), serverKeyFile) : undefined;
+  const caFile = fromFlag(str(f, 'ca')) ?? fromFile(file.ca);
+  const caPem = caFile ? await readSecretFile(caFile, 'CA certificate') : undefined;
+  if (caFile && !caPem!.includes('BEGIN CERTIFICATE')) throw new UsageError(`${caFile} is not a PEM certificate (expected "-----BEGIN CERTIFICATE-----").`);
 
   let token = str(f, 'token');
   if (!token && str(f, 'token-file')) token = await readSecretFile(fromFlag(str(f, 'token-file'))!, 'token');
@@ -273,6 +297,11 @@ export async function loadConfig(args: ParsedArgs, env: NodeJS.ProcessEnv = proc
     state,
     publicKeyPem,
     publicKeyFile,
+    serverKeys,
+    serverKeyFile,
+    caPem,
+    caFile,
+    insecureHttp,
     answer: answerText ? parseAnswer(answerText) : undefined,
     protocol,
     name: str(f, 'name') ?? file.name,
@@ -322,6 +351,8 @@ export function requireFor(command: CommandName, c: AgentConfig): void {
   }
   if (c.protocol === 'ini' && !c.server) throw new UsageError('--protocol ini reads the legacy check.ini from a server: give --server.');
   if (c.protocol === 'ini' && c.source) throw new UsageError('--protocol ini and --source do not go together: the share has version_info.xml.');
+  if (c.serverKeys && c.protocol === 'ini') throw new UsageError('--server-key and --protocol ini do not go together: the legacy check.ini has no room for a signature. Use the JSON check-in.');
+  if (c.serverKeys && c.source) throw new UsageError('--server-key verifies a server\'s answers; a share (--source) has no signed answers.');
 }
 
 /** The configuration as status prints it: the token is replaced by whether it is set. */
@@ -334,6 +365,9 @@ export function describeConfig(c: AgentConfig): Record<string, unknown> {
     install: c.install,
     state: c.state,
     publicKey: c.publicKeyFile ?? null,
+    serverKey: c.serverKeyFile ?? null,
+    ca: c.caFile ?? null,
+    insecureHttp: c.insecureHttp === true,
     answer: c.answer ? (c.answer.kind === 'remind' ? `remind:${c.answer.days}` : c.answer.kind) : null,
     protocol: c.protocol,
     name: c.name ?? null,

@@ -5,7 +5,7 @@ import { outcomeOfAnswer, stepForCheck, type AnswerOutcome } from '../core/agent
 import type { ClientState } from '../core/types';
 import type { CheckinResponse } from '../core/wire';
 import { loadAgentState } from './agentState';
-import { AgentFailure, EXIT, messageOf, type ExitCode } from './errors';
+import { AgentFailure, DecisionRefused, EXIT, messageOf, type ExitCode } from './errors';
 import { exists } from './files';
 import { install } from './install';
 import { installedVersion } from './layout';
@@ -39,6 +39,11 @@ export async function cycle(session: Session): Promise<CycleResult> {
       s.lastCheckAt = now.toISOString();
       s.lastResult = `check failed: ${messageOf(e)}`;
     });
+    if (e instanceof DecisionRefused) {
+      // An answer this agent will not act on is the administrator's business: the console shows why.
+      await session.rememberFailure(e.version, e.message);
+      await session.send({ state: 'failed', version: installed, targetVersion: e.version || null, reason: e.message });
+    }
     return { exitCode: EXIT.failure, nextCheckSeconds: Math.min(st.nextCheckSeconds ?? RETRY_AFTER_FAILED_CHECK_SECONDS, RETRY_AFTER_FAILED_CHECK_SECONDS), stopChecking: false };
   }
   await session.remember((s) => {

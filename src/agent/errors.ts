@@ -12,6 +12,14 @@ export class AgentFailure extends Error {
   }
 }
 
+/** The server's answer was refused (signed decisions): reported as a failure about the version it named. */
+export class DecisionRefused extends AgentFailure {
+  constructor(message: string, readonly version: string) {
+    super(message);
+    this.name = 'DecisionRefused';
+  }
+}
+
 /** Bad command line or configuration: exit code 2. */
 export class UsageError extends Error {
   constructor(message: string) {

@@ -1,17 +1,25 @@
 // The agent's HTTP client: axios with errors turned into sentences. The enrollment token is attached per request
 // and only to the server's own origin, so a package hosted elsewhere (a CDN) never sees it.
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { Agent as HttpsAgent } from 'node:https';
+import { rootCertificates } from 'node:tls';
 import { AgentFailure } from './errors';
 
 export const USER_AGENT = 'update-fleet-agent/0.1';
 
-export function createHttp(timeoutMs = 30_000): AxiosInstance {
+export interface HttpOptions {
+  /** A private CA's certificate(s), PEM (--ca FILE): trusted beside the public roots, so a package CDN still works. */
+  caPem?: string;
+}
+
+export function createHttp(timeoutMs = 30_000, o: HttpOptions = {}): AxiosInstance {
   return axios.create({
     timeout: timeoutMs,
     // Every status comes back as a response; the callers decide what each means.
     validateStatus: () => true,
     headers: { 'User-Agent': USER_AGENT },
     maxRedirects: 5,
+    ...(o.caPem ? { httpsAgent: new HttpsAgent({ ca: [...rootCertificates, o.caPem] }) } : {}),
   });
 }
 
@@ -56,9 +64,27 @@ export function describeStatus(res: Pick<AxiosResponse, 'status' | 'statusText' 
   return `HTTP ${res.status}${text}${msg ? `: ${msg}` : ''}`;
 }
 
-/** A request that never got a response: connection refused, DNS, timeout. */
+const UNTRUSTED_CERT = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_UNTRUSTED', 'CERT_SIGNATURE_FAILURE',
+]);
+
+/** TLS refusals in words an administrator can act on; undefined for other errors. */
+export function tlsProblem(code: string | undefined, message: string): string | undefined {
+  if (!code) return undefined;
+  if (UNTRUSTED_CERT.has(code)) return `the server's TLS certificate is not trusted (${code}); if a private CA issued it, give that CA's certificate with --ca FILE`;
+  if (code === 'CERT_HAS_EXPIRED') return `the server's TLS certificate has expired (${code})`;
+  if (code === 'CERT_NOT_YET_VALID') return `the server's TLS certificate is not valid yet (${code}); check this machine's clock`;
+  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `the server's TLS certificate is not for this address (${message})`;
+  if (code === 'EPROTO' || code.startsWith('ERR_SSL_')) return `the TLS handshake failed (${code}); does the server speak https on this port?`;
+  return undefined;
+}
+
+/** A request that never got a response: connection refused, DNS, timeout, an untrusted certificate. */
 export function networkFailure(e: unknown, what: string, url: string): AgentFailure {
   const code = (e as { code?: string }).code;
+  const tls = tlsProblem(code, (e as Error).message);
+  if (tls) return new AgentFailure(`${what} failed: ${printableUrl(url)}: ${tls}`, { cause: e });
   const detail = code === 'ECONNABORTED' || code === 'ETIMEDOUT' ? 'timed out' : code ?? (e as Error).message;
   return new AgentFailure(`${what} failed: cannot reach ${printableUrl(url)} (${detail})`, { cause: e });
 }

@@ -1,11 +1,14 @@
 // The fleet server as the update source: POST /agent/v1/checkin (JSON), or GET /agent/v1/check.ini for the
 // legacy protocol (seed 003), and package downloads with HTTP Range so an interrupted download resumes.
 import type { AxiosInstance } from 'axios';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { parseLegacyCheck } from '../core/legacy';
+import { judgeAnswer, decisionSigningBytes, signedFieldsOfAnswer } from '../core/signedDecision';
 import type { DecisionAction } from '../core/types';
 import { AGENT_PREFIX, type CheckinRequest, type CheckinResponse } from '../core/wire';
-import { AgentFailure, messageOf } from './errors';
+import { checkDecisionSignature } from './decisionKeys';
+import { AgentFailure, DecisionRefused, messageOf } from './errors';
 import { authHeader, createHttp, describeStatus, networkFailure, printableUrl, sameOrigin } from './http';
 import { RangeNotSatisfiable, type CheckContext, type PackageStream, type UpdateSource } from './updateSource';
 
@@ -19,6 +22,10 @@ export interface ServerSourceOptions {
   checkIntervalSeconds: number;
   startupDelaySeconds: number;
   http?: AxiosInstance;
+  /** The server's public key(s) (--server-key): every answer that names a version must be signed by one of them. */
+  serverKeys?: readonly KeyObject[];
+  /** The clock expiries are checked against. */
+  now?: () => Date;
 }
 
 /** The response must at least say what to do and when to come back; anything else is the server's bug. */
@@ -63,6 +70,9 @@ export class ServerSource implements UpdateSource {
     };
     if (ctx.state) body.state = ctx.state;
     if (ctx.deferredUntil) body.deferredUntil = ctx.deferredUntil;
+    const keys = this.o.serverKeys;
+    // A fresh value per check-in, signed back by the server: an answer recorded earlier cannot be played back.
+    if (keys?.length) body.nonce = randomBytes(18).toString('base64url');
     let res;
     try {
       res = await this.http.post(url, body, { headers: authHeader(this.o.token) });
@@ -70,7 +80,14 @@ export class ServerSource implements UpdateSource {
       throw networkFailure(e, 'Check-in', url);
     }
     if (res.status !== 200) throw new AgentFailure(`Check-in failed: ${describeStatus(res)}`);
-    return validateCheckinResponse(res.data);
+    const answer = validateCheckinResponse(res.data);
+    if (keys?.length) {
+      const bytes = decisionSigningBytes(signedFieldsOfAnswer(answer, { clientId: body.clientId, nonce: body.nonce!, installed: body.version }));
+      const signature = checkDecisionSignature(bytes, typeof answer.decisionSignature === 'string' ? answer.decisionSignature : undefined, keys);
+      const verdict = judgeAnswer({ answer, installed: ctx.version, signature, now: this.o.now?.() ?? new Date() });
+      if (!verdict.accept) throw new DecisionRefused(verdict.reason, answer.version ?? '');
+    }
+    return answer;
   }
 
   private async checkIni(ctx: CheckContext): Promise<CheckinResponse> {

@@ -18,3 +18,5 @@ export * from './launchRules';
 export * from './packageLinks';
 export * from './serviceWire';
 export * from './servicePeer';
+export * from './signedDecision';
+export * from './transport';

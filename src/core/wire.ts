@@ -29,6 +29,8 @@ export interface CheckinRequest {
   state?: ClientState;
   /** When the user chose "remind me in N days": until when (ISO-8601). */
   deferredUntil?: string | null;
+  /** A one-time value from an agent that verifies signed decisions; the server signs it into the answer. */
+  nonce?: string;
 }
 
 export interface CheckinResponse {
@@ -47,6 +49,12 @@ export interface CheckinResponse {
   notBefore?: string;
   nextCheckSeconds: number;
   startupDelaySeconds: number;
+  /** Signed decisions (src/core/signedDecision.ts), on answers that name a version to install: until when it holds. */
+  expiresAt?: string;
+  /** base64 ed25519 signature over decisionSigningBytes(). */
+  decisionSignature?: string;
+  /** Which server key signed it: the first 16 hex digits of the sha256 of the raw public key. */
+  signingKeyId?: string;
 }
 
 export interface ReportRequest {

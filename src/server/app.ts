@@ -8,6 +8,7 @@ import { MAX_TRANSITIONS } from '../core/lifecycle';
 import { ArtifactStore } from './artifacts';
 import { TokenService, checkTokensFirst } from './auth';
 import { secureDataDir } from './dataDir';
+import { DecisionSigner, loadOrCreateSigningKey } from './decisionSigner';
 import { clientErrorHandler, frameworkErrors, installErrorHandler } from './errors';
 import { DEFAULT_LIMITS, installBodyDeadlines, serverFactory, type Limits } from './limits';
 import { Uploads, loadPublicKey } from './uploads';
@@ -59,6 +60,10 @@ export interface ServerOptions {
   summaryEveryMs?: number;
   /** Refuse to approve a release nobody has downloaded for testing (GET …/artifact). */
   requireDownloadBeforeApproval?: boolean;
+  /** How long a signed check-in answer holds (default 24 h). */
+  decisionTtlSeconds?: number;
+  /** Serve HTTPS with this certificate (chain) and key, PEM. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
 }
 
 export interface RunningServer {
@@ -67,6 +72,8 @@ export interface RunningServer {
   app: FastifyInstance;
   fleet: Fleet;
   events: EventHub;
+  /** Signs check-in decisions; its public key is what agents verify with. */
+  signer: DecisionSigner;
   /** Set when this start created or was given the token; read DIR/admin.token otherwise. */
   adminToken?: string;
   enrollToken?: string;
@@ -155,6 +162,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const overgrown = releases.filter((r) => r.transitions.length > MAX_TRANSITIONS);
   for (const r of overgrown) await store.updateRelease({ ...r, transitions: r.transitions.slice(-MAX_TRANSITIONS) });
   if (overgrown.length > 0) fleet.invalidate();
+  const signer = new DecisionSigner(await loadOrCreateSigningKey(dataDir), opts.decisionTtlSeconds);
   const tokens = new TokenService(store);
   const secrets = await bootstrapTokens(tokens, store, dataDir, opts);
   if (opts.demo) {
@@ -167,7 +175,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     logger: opts.logger ? { level: 'info' } : false,
     bodyLimit: 1024 * 1024,
     forceCloseConnections: true,
-    serverFactory: serverFactory(limits),
+    serverFactory: serverFactory(limits, opts.tls),
     clientErrorHandler,
     frameworkErrors,
   });
@@ -183,7 +191,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     },
   });
   const uploads = new Uploads(fleet, artifacts, publicKey);
-  const ctx = { fleet, tokens, events, uploads, publicUrl: opts.publicUrl, version: SERVER_VERSION };
+  const ctx = { fleet, tokens, events, uploads, publicUrl: opts.publicUrl, version: SERVER_VERSION, signer };
   miscRoutes(app, ctx);
   releaseRoutes(app, ctx);
   groupRoutes(app, ctx);
@@ -199,11 +207,12 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   let closed = false;
   return {
-    url: `http://${urlHost}:${port}`,
+    url: `${opts.tls ? 'https' : 'http'}://${urlHost}:${port}`,
     port,
     app,
     fleet,
     events,
+    signer,
     adminToken: secrets.admin,
     enrollToken: secrets.enroll,
     dataDir,

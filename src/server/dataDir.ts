@@ -3,7 +3,7 @@
 import { chmod, lstat, mkdir, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
-const PRIVATE_FILES = ['fleet.db', 'fleet.db-wal', 'fleet.db-shm', 'fleet.db-journal', 'admin.token', 'enroll.token'];
+const PRIVATE_FILES = ['fleet.db', 'fleet.db-wal', 'fleet.db-shm', 'fleet.db-journal', 'admin.token', 'enroll.token', 'decision-signing.key'];
 
 async function tighten(path: string, mode: number, kind: 'dir' | 'file'): Promise<void> {
   let st;

@@ -1,7 +1,8 @@
 // How long and how many: a client that sends its headers or body slowly, or opens connections without end, must
 // not hold the server. Node enforces the headers timeout and the connection cap; the body deadline is ours,
 // because a package upload may rightly take longer than any API call (it gets an idle timeout instead).
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { FastifyInstance } from 'fastify';
 import { errorBody } from './errors';
 
@@ -33,15 +34,20 @@ declare module 'fastify' {
   }
 }
 
-/** The HTTP server Fastify runs on, with Node's own limits set (the checking interval decides how soon they act). */
-export function serverFactory(limits: Limits) {
+/**
+ * The HTTP (or, with a certificate and key, HTTPS) server Fastify runs on, with Node's own limits set (the checking
+ * interval decides how soon they act).
+ */
+export function serverFactory(limits: Limits, tls?: { cert: string | Buffer; key: string | Buffer }) {
   return (handler: (req: IncomingMessage, res: ServerResponse) => void): Server => {
-    const server = createServer({
+    const options: ServerOptions = {
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: 0, // the body deadline is enforced per route below
       keepAliveTimeout: limits.keepAliveTimeoutMs,
       connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 4))),
-    }, handler);
+    };
+    // An https.Server is an http.Server to Fastify: the same request events, limits and close.
+    const server = tls ? (createHttpsServer({ ...options, cert: tls.cert, key: tls.key }, handler) as unknown as Server) : createServer(options, handler);
     server.maxConnections = limits.maxConnections;
     return server;
   };

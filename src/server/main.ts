@@ -1,17 +1,22 @@
 // update-fleet-server: the fleet server's command line.
 //   update-fleet-server [--data DIR] [--host 127.0.0.1] [--port 7780] [--demo] [--public-url URL] [--postgres URL] [limits…]
 //   update-fleet-server token create --role viewer|operator|admin|agent --name NAME [--data DIR]
+//   update-fleet-server key export [--format pem|base64] [--data DIR]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startServer, openStore } from './app';
 import { TokenService, type TokenRole } from './auth';
+import { secureDataDir } from './dataDir';
+import { DecisionSigner, loadOrCreateSigningKey } from './decisionSigner';
 import { parseSize } from './limits';
 
 const USAGE = `Usage:
   update-fleet-server [--data DIR] [--host 127.0.0.1] [--port 7780] [--demo] [--public-url URL] [--log] [--require-download]
                       [--package-key FILE] [--max-package-size SIZE] [--max-connections N] [--max-event-streams N]
                       [--max-event-streams-per-token N] [--headers-timeout S] [--request-timeout S] [--upload-idle-timeout S]
+                      [--tls-cert FILE --tls-key FILE] [--decision-ttl S]
   update-fleet-server token create --role viewer|operator|admin|agent --name NAME [--data DIR]
+  update-fleet-server key export [--format pem|base64] [--data DIR]
 
   --data DIR        where fleet.db, artifacts/ and the token files live (default .update-fleet/)
   --host HOST       address to listen on (default 127.0.0.1: loopback only)
@@ -28,6 +33,11 @@ const USAGE = `Usage:
   --headers-timeout S      seconds for a request's headers to arrive (default 10)
   --request-timeout S      seconds for an API request's body to arrive (default 30)
   --upload-idle-timeout S  longest pause, in seconds, inside a package upload (default 30)
+  --tls-cert FILE, --tls-key FILE  serve HTTPS with this certificate (PEM, chain first) and its private key
+  --decision-ttl S         seconds a signed check-in answer holds (default 86400)
+
+key export prints the public key agents verify check-in answers with (--server-key): PEM (default), or the raw
+32-byte ed25519 key in base64. The key pair is made in DIR/decision-signing.key at the first start (or here).
 
 Environment: UPDATE_FLEET_ADMIN_TOKEN and UPDATE_FLEET_ENROLL_TOKEN set the admin and enrollment tokens
 instead of generating them (for automation).`;
@@ -54,9 +64,28 @@ async function tokenCommand(argv: string[]): Promise<void> {
   }
 }
 
+async function keyCommand(argv: string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: { format: { type: 'string' }, data: { type: 'string' } }, allowPositionals: true });
+  } catch (err) {
+    fail((err as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (positionals[0] !== 'export' || positionals.length !== 1) fail('the key command knows "export".');
+  const format = values.format ?? 'pem';
+  if (format !== 'pem' && format !== 'base64') fail(`--format must be pem or base64, not "${format}".`);
+  const dataDir = values.data ?? '.update-fleet';
+  await secureDataDir(dataDir, { sqlite: false });
+  const signer = new DecisionSigner(await loadOrCreateSigningKey(dataDir));
+  process.stdout.write(signer.exportPublicKey(format));
+  process.stderr.write(`Key id ${signer.keyId} (from ${dataDir}/decision-signing.key). Give it to agents with --server-key FILE.\n`);
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   if (argv[0] === 'token') return tokenCommand(argv.slice(1));
+  if (argv[0] === 'key') return keyCommand(argv.slice(1));
   let values;
   try {
     ({ values } = parseArgs({
@@ -67,6 +96,7 @@ async function main(): Promise<void> {
         'package-key': { type: 'string' }, 'max-package-size': { type: 'string' }, 'max-connections': { type: 'string' },
         'max-event-streams': { type: 'string' }, 'max-event-streams-per-token': { type: 'string' },
         'headers-timeout': { type: 'string' }, 'request-timeout': { type: 'string' }, 'upload-idle-timeout': { type: 'string' },
+        'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'decision-ttl': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -98,6 +128,20 @@ async function main(): Promise<void> {
       fail(`--package-key: cannot read ${values['package-key']}: ${(err as Error).message}`);
     }
   }
+  if (!values['tls-cert'] !== !values['tls-key']) fail('--tls-cert and --tls-key go together: the certificate and its private key.');
+  let tls: { cert: Buffer; key: Buffer } | undefined;
+  if (values['tls-cert'] && values['tls-key']) {
+    const read = (flag: string, file: string): Buffer => {
+      try {
+        return readFileSync(file);
+      } catch (err) {
+        return fail(`--${flag}: cannot read ${file}: ${(err as Error).message}`);
+      }
+    };
+    tls = { cert: read('tls-cert', values['tls-cert']), key: read('tls-key', values['tls-key']) };
+  }
+  const ttlText = values['decision-ttl'];
+  const decisionTtlSeconds = ttlText === undefined ? undefined : count('decision-ttl', ttlText);
   const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
   const server = await startServer({
     dataDir: values.data,
@@ -111,6 +155,8 @@ async function main(): Promise<void> {
     maxArtifactBytes,
     packagePublicKey,
     requireDownloadBeforeApproval: values['require-download'],
+    tls,
+    decisionTtlSeconds,
     limits: defined({
       maxConnections: count('max-connections', values['max-connections']),
       headersTimeoutMs: ms('headers-timeout', values['headers-timeout']),

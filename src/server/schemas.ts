@@ -2,6 +2,7 @@
 // into /api/v1/openapi.json. The TypeScript shapes live in src/core/wire.ts; these are their runtime twins.
 import { Type, type TSchema } from '@sinclair/typebox';
 import { CLIENT_STATES } from '../core/types';
+import { NONCE_PATTERN } from '../core/signedDecision';
 
 const Str = (max = 200, extra: object = {}) => Type.String({ maxLength: max, ...extra });
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -105,6 +106,7 @@ export const CheckinBody = Type.Object({
   version: Version,
   state: Type.Optional(ClientStateSchema),
   deferredUntil: Type.Optional(Nullable(Type.String({ format: 'date-time' }))),
+  nonce: Type.Optional(Type.String({ pattern: NONCE_PATTERN.source, description: 'a one-time value the server signs into the answer (signed decisions)' })),
 }, { additionalProperties: false });
 
 export const ReportBody = Type.Object({

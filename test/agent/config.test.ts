@@ -65,9 +65,9 @@ describe('agent: command line and configuration', function () {
   it('layers defaults < file < flags, resolves file paths from the file, and reads the token file', async () => {
     const dir = await tempDir('cfg');
     await fsp.writeFile(join(dir, 'token'), 'secret-token\n');
-    await fsp.writeFile(join(dir, 'agent.json'), JSON.stringify({ server: 'http://file:1', tokenFile: 'token', install: 'app', answer: 'decline', protocol: 'ini' }));
+    await fsp.writeFile(join(dir, 'agent.json'), JSON.stringify({ server: 'https://file:1', tokenFile: 'token', install: 'app', answer: 'decline', protocol: 'ini' }));
     const c = await loadConfig(parseArgs(['check', '--state', dir, '--answer', 'now']), {}, '/');
-    assert.equal(c.server, 'http://file:1');
+    assert.equal(c.server, 'https://file:1');
     assert.equal(c.token, 'secret-token');
     assert.equal(c.install, join(dir, 'app'));
     assert.deepEqual(c.answer, { kind: 'now' }, 'the flag wins');
@@ -84,7 +84,7 @@ describe('agent: command line and configuration', function () {
     const dir = await tempDir('cfg');
     const c = await loadConfig(parseArgs(['check', '--state', dir]), {}, '/');
     assert.throws(() => requireFor('check', c), /--install/);
-    const c2 = await loadConfig(parseArgs(['check', '--state', dir, '--install', 'x', '--server', 'http://h:1']), {}, '/');
+    const c2 = await loadConfig(parseArgs(['check', '--state', dir, '--install', 'x', '--server', 'https://h:1']), {}, '/');
     assert.throws(() => requireFor('check', c2), /enrollment token/);
     await assert.rejects(loadConfig(parseArgs(['check', '--state', dir, '--server', 'ftp://h']), {}, '/'), /http/);
   });

@@ -13,9 +13,7 @@ import type { AgentConfig } from '../../src/agent/config';
 import { loadIdentity } from '../../src/agent/identity';
 import { MemoryLogger } from '../../src/agent/log';
 import { FixedPrompter, type Prompter } from '../../src/agent/prompter';
-import { LocalReporter, ServerReporter } from '../../src/agent/reporter';
-import { ServerSource } from '../../src/agent/serverSource';
-import { ShareSource } from '../../src/agent/shareSource';
+import { buildReporter, buildSource } from '../../src/agent/cli';
 import { client } from '../helpers/http';
 import { startTestServer, type TestServer } from '../helpers/server';
 
@@ -196,13 +194,9 @@ export interface TestAgent {
 export async function agentFor(c: AgentConfig, prompter: Prompter = new FixedPrompter({ kind: 'later' })): Promise<TestAgent> {
   const log = new MemoryLogger();
   const identity = await loadIdentity(c.state, c.name ?? 'test-machine');
-  const timing = { checkIntervalSeconds: c.checkIntervalSeconds, startupDelaySeconds: c.startupDelaySeconds };
-  const source = c.source
-    ? new ShareSource({ dir: c.source, ...timing })
-    : c.server
-      ? new ServerSource({ server: c.server, token: c.token!, protocol: c.protocol, ...timing })
-      : undefined;
-  const reporter = c.server && c.token ? new ServerReporter(c.server, c.token, identity.clientId, log) : new LocalReporter(c.state, identity.clientId, log);
+  // The CLI's own wiring: the same sources, reporters and HTTP clients (--ca, --server-key) as a real agent.
+  const source = buildSource(c);
+  const reporter = buildReporter(c, identity.clientId, log);
   return { agent: new Agent({ config: c, identity, source, reporter, prompter, log }), log, clientId: identity.clientId };
 }
 

@@ -16,15 +16,17 @@ function absolute(url: string | undefined, req: FastifyRequest, publicUrl?: stri
 export function agentRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { fleet, tokens } = ctx;
   app.post<{ Body: Static<typeof CheckinBody> }>('/agent/v1/checkin', { preHandler: tokens.guard('agent'), schema: { tags: ['agent'], body: CheckinBody } }, async (req) => {
-    const { response } = await fleet.checkin(req.body);
+    const { nonce, ...checkin } = req.body;
+    const { response } = await fleet.checkin(checkin);
     if (response.url) response.url = absolute(response.url, req, ctx.publicUrl);
-    return response;
+    return ctx.signer.sign(response, { clientId: checkin.clientId, nonce, installed: checkin.version });
   });
   app.post<{ Body: Static<typeof ReportBody> }>('/agent/v1/report', { preHandler: tokens.guard('agent'), schema: { tags: ['agent'], body: ReportBody } }, async (req) => {
     await fleet.report(req.body);
     return { ok: true };
   });
-  // Seed 003: [DATA] Success, Mandatory, version, url; CRLF line ends; never a [SETTINGS] section.
+  // Seed 003: [DATA] Success, Mandatory, version, url; CRLF line ends; never a [SETTINGS] section. The format has
+  // no room for a signature: an agent that verifies signed decisions refuses --protocol ini (README).
   app.get<{ Querystring: Static<typeof LegacyQuery> }>('/agent/v1/check.ini', { preHandler: tokens.guard('agent'), schema: { tags: ['agent'], querystring: LegacyQuery } }, async (req, reply) => {
     const { clientId, version } = req.query;
     const known = await fleet.store.getClient(clientId);

@@ -3,6 +3,7 @@ import type { TokenService } from '../auth';
 import type { EventHub } from '../events';
 import type { Fleet } from '../fleet';
 import type { Uploads } from '../uploads';
+import type { DecisionSigner } from '../decisionSigner';
 
 export interface RouteContext {
   fleet: Fleet;
@@ -12,6 +13,8 @@ export interface RouteContext {
   /** Base URL agents download from; when unset, the URL the agent used to reach this server. */
   publicUrl?: string;
   version: string;
+  /** Signs the check-in answers that name a version to install. */
+  signer: DecisionSigner;
 }
 
 export const actorOf = (req: { caller?: { name: string } }): { name: string } => ({ name: req.caller?.name ?? 'unknown' });
