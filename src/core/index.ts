@@ -17,3 +17,6 @@ export * from './preview';
 export * from './launchRules';
 export * from './packageLinks';
 export * from './serviceWire';
+export * from './rollout';
+export * from './rings';
+export * from './rolloutSteps';
