@@ -18,8 +18,8 @@ export class FleetCounts {
   /** The recorded rollouts (halted, paused, promoted), per group; re-read with the outcomes and after a change. */
   private rollouts: { all: RolloutRecord[]; byGroup: Map<string, Record<string, RolloutRecord>> } | null = null;
   private rolloutsLoading: Promise<void> | null = null;
-  /** Told after each background re-read of the counts: the rollout rules (halt, rings) are evaluated there. */
-  onRefresh: (rows: ClientCount[]) => void = () => {};
+  /** Told after each re-read of the counts: the rollout rules (halt, rings) are evaluated there. */
+  onRefresh: (rows: ClientCount[]) => Promise<void> = async () => {};
 
   constructor(private readonly store: FleetStore, private readonly catalog: Catalog) {}
 
@@ -56,12 +56,18 @@ export class FleetCounts {
     this.changeSeq++;
   }
 
+  /** Re-read the counts and the records now (and evaluate the rollout rules on them): after any read in flight. */
+  async refresh(): Promise<void> {
+    await this.outcomesLoading?.catch(() => { /* read again below */ });
+    return this.refreshOutcomes();
+  }
+
   private refreshOutcomes(): Promise<void> {
     const seq = this.changeSeq;
     this.outcomesLoading ??= Promise.all([this.rows(), this.reloadRollouts()])
       .then(([rows]) => {
         this.outcomes = { at: Date.now(), seq, byVersion: outcomesByTargetVersion(rows) };
-        this.onRefresh(rows);
+        return this.onRefresh(rows).catch(() => { /* evaluated again at the next refresh */ });
       })
       .finally(() => { this.outcomesLoading = null; });
     return this.outcomesLoading;

@@ -3,7 +3,7 @@
 // (rolloutSteps, rolloutHalt, ringVerdict); this module reads the counts and records, writes what core says, audits
 // it and tells the consoles.
 import {
-  resumeResetText, rolloutProgress, rolloutSteps, targetFor,
+  compareVersions, resumeResetText, ringHolds, rolloutProgress, rolloutSteps, takesChannel, targetFor,
   type Group, type Release, type RolloutChangeResponse, type RolloutEvent, type RolloutRecord, type RolloutRequest, type RolloutState, type RolloutView,
 } from '../core';
 import type { Catalog } from './catalog';
@@ -22,7 +22,7 @@ type Audit = (actor: { name: string }, action: string, target: string, details: 
 
 export class Rollouts {
   private evaluating: Promise<void> | null = null;
-  private again = false;
+  private next: ClientCount[] | null = null;
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -33,12 +33,12 @@ export class Rollouts {
     private readonly audit: Audit,
     private readonly now: () => Date,
   ) {
-    counts.onRefresh = (rows) => void this.evaluate(rows).catch(() => { /* evaluated again at the next refresh */ });
+    counts.onRefresh = (rows) => this.evaluateRows(rows);
   }
 
   /** Evaluate on a timer too (rings wait for time to pass); unref'd so it never keeps a process alive. */
   start(): void {
-    this.timer ??= setInterval(() => void this.evaluate().catch(() => {}), EVALUATE_EVERY_MS);
+    this.timer ??= setInterval(() => void this.evaluate().catch(() => { /* again at the next tick */ }), EVALUATE_EVERY_MS);
     this.timer.unref();
   }
 
@@ -47,22 +47,28 @@ export class Rollouts {
     this.timer = null;
   }
 
+  /** Re-read the counts and record what the rollout rules say (the timer's tick; tests call it after moving the clock). */
+  evaluate(): Promise<void> {
+    return this.counts.refresh();
+  }
+
   /**
-   * Record what core's rollout rules say now: halts and ring promotions. One evaluation at a time; a request made
-   * meanwhile runs once more after it. Each write is conditional, so with several server processes only one records
-   * (and audits) a given halt or promotion.
+   * Record what core's rollout rules say about these counts: halts and ring promotions. One evaluation at a time;
+   * counts arriving meanwhile are evaluated once more after it. Each write is conditional, so with several server
+   * processes only one records (and audits) a given halt or promotion.
    */
-  evaluate(rows?: ClientCount[]): Promise<void> {
+  private evaluateRows(rows: ClientCount[]): Promise<void> {
     if (this.evaluating) {
-      this.again = true;
+      this.next = rows;
       return this.evaluating;
     }
     this.evaluating = (async () => {
-      do {
-        this.again = false;
-        await this.evaluateOnce(rows ?? (await this.counts.rows()));
-        rows = undefined;
-      } while (this.again);
+      let current: ClientCount[] | null = rows;
+      while (current) {
+        this.next = null;
+        await this.evaluateOnce(current);
+        current = this.next;
+      }
     })().finally(() => { this.evaluating = null; });
     return this.evaluating;
   }
@@ -105,9 +111,10 @@ export class Rollouts {
       const rollouts: Record<string, RolloutRecord> = {};
       for (const r of records) if (r.groupId === g.id) rollouts[r.releaseId] = r;
       const t = targetFor(g.policy, releases, { outcomesByRelease: {}, rollouts });
-      if (t.ok) return t.release.id === release.id;
-      // Held back by a ring: still shown, as waiting for it.
-      return g.policy.mode === 'auto' && !!g.policy.ring && release.state === 'approved' && !rollouts[release.id]?.promotedAt;
+      if (t.ok && t.release.id === release.id) return true;
+      // Held back by a ring (newer than what the group runs towards now): shown, as waiting for it.
+      const held = ringHolds(g.policy, rollouts[release.id]) && takesChannel(g.policy, release);
+      return held && (!t.ok || compareVersions(release.version, t.release.version) > 0);
     });
   }
 
