@@ -46,10 +46,13 @@ describe('Pause Rollout… / Resume Rollout… (against a real fleet server)', f
     assert.equal(server.rollouts?.find((g) => g.groupId === first.rollout!.groupId)?.state, 'running');
 
     // Resume the rest from the release: nothing stays paused for the suites after this one.
-    ui.confirmWith((_m, _d, actions) => actions[0]).answerInput('');
-    if (paused.changed.length > 1) await vscode.commands.executeCommand('updateFleet.resumeRollout', { release: await getRelease(r.id) });
+    if (paused.changed.length > 1) {
+      ui.confirmWith((_m, _d, actions) => actions[0]).answerInput('');
+      await vscode.commands.executeCommand('updateFleet.resumeRollout', { release: await getRelease(r.id) });
+    }
     await api.services.model.reload();
     const after = ((await api.releasesTree.getChildren()) as Item[]).find((i) => i.label === r.version)!;
     assert.equal(after.contextValue, 'release.approved');
+    assert.ok(ui.done);
   });
 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { RolloutView } from '../../src/core/wire';
+import { auditDetails, auditTitle } from '../../src/extension/auditText';
 import { progressLine, resumeDetail, rolloutDescription, rolloutEventText, rolloutStateOf } from '../../src/extension/rolloutText';
 
 const view = (state: RolloutView['state'], extra: Partial<RolloutView> = {}): RolloutView => ({
@@ -31,5 +32,15 @@ describe('extension/rolloutText (how the console words and marks a rollout)', ()
     const d = resumeDetail('6.0.0', [view('halted', { reason: '30% failed' })]);
     assert.match(d, /Pilot: halted — 30% failed/);
     assert.match(d, /resets the failure count of 6\.0\.0/);
+  });
+});
+
+describe('extension/auditText: rollout entries', () => {
+  const entry = (action: string, details: Record<string, unknown>) => ({ id: 1, at: '2026-11-24T12:00:00Z', actor: 'server', action, target: '6.0.0', details: JSON.stringify(details) });
+  it('reads as who did what, with the group and the reason or what was reset', () => {
+    assert.equal(auditTitle(entry('rollout.halt', {})), 'server halted the rollout of 6.0.0');
+    assert.deepEqual(auditDetails(entry('rollout.halt', { group: 'Pilot', reason: '30% of clients failed (6 of 20), above the 20% threshold' })), ['in Pilot: 30% of clients failed (6 of 20), above the 20% threshold']);
+    assert.deepEqual(auditDetails(entry('rollout.resume', { group: 'Pilot', reset: { attempted: 20, failed: 6 }, note: 'fixed' })), ['in Pilot', 'failure count reset: 6 failed of 20 attempts no longer count', 'note: fixed']);
+    assert.deepEqual(auditDetails(entry('rollout.promote', { group: 'Office', ring: 'Pilot' })), ['to Office, after its ring Pilot']);
   });
 });
