@@ -16,7 +16,7 @@ async function target(svc: FleetServices, arg: unknown, title: string, wanted: (
       return undefined;
     }
   }
-  const release = await resolveRelease(svc, a.release ?? a.releaseId ?? arg, ['approved'], title);
+  const release = await resolveRelease(svc, a.release ? { release: a.release } : a.releaseId ?? arg, ['approved'], title);
   if (!release) return undefined;
   // The tree's copy may be old: act on what the server says now.
   const fresh = await requireRole(svc, 'operator', title).release(release.id).catch(() => release);
