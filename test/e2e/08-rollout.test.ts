@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 import type { CheckinResponse, ReleaseView } from '../../src/core/wire';
 import { api, stack } from './fixture';
-import { answerInputBox, clickDialogButton, dialog, pane, screenshot, showFleetViews, toasts, treeRows, until, waitForRow } from './workbench';
+import type { Frame } from 'playwright-core';
+import type { Policy } from '../../src/core/types';
+import { answerInputBox, clickDialogButton, dialog, pane, pickQuickItem, runCommand, screenshot, setControl, showFleetViews, toasts, treeRows, until, waitForRow } from './workbench';
 
 // Below the demo's approved 3.59.127.0, so only the group pinned to it takes it (the demo's auto groups do not).
 const VERSION = '3.59.100.0';
@@ -71,5 +73,35 @@ describe('a rollout halts and the admin resumes it (issue 11)', () => {
     assert.equal(audit.body.items[0]?.actor, 'admin');
     assert.equal(JSON.parse(audit.body.items[0].details).note, 'installer fixed on the mirror');
     await screenshot(page, '08-rollout-resumed');
+  });
+
+  it('the Policy panel sets a ring: new releases reach Canary once they succeeded in Pilot', async () => {
+    const { page } = stack();
+    await runCommand(page, 'Update Fleet: Edit Policy…');
+    await pickQuickItem(page, 'Canary', { title: 'Edit Policy' });
+    await page.locator('.tab', { hasText: 'Policy — Canary' }).waitFor();
+    // Another group's panel may still hold its frame: take the one titled for Canary.
+    const frame = await until(async () => {
+      for (const f of page.frames()) {
+        const title = await f.locator('#policy-title').textContent({ timeout: 500 }).catch(() => null);
+        if (title === 'Policy — Canary') return f;
+      }
+      return undefined;
+    }, 'the Canary policy panel') as Frame;
+    await until(async () => (await frame.locator('#policy-status').textContent())?.trim() === 'Saved', 'the policy to load ("Saved")');
+    await frame.locator('#policy-ring-enabled').evaluate((e) => {
+      (e as unknown as { checked: boolean }).checked = true;
+      e.dispatchEvent(new Event('change', { bubbles: true }));
+    });
+    await setControl(frame, 'policy-ring-group', 'pilot');
+    await frame.locator('#policy-ring-installed input').fill('90');
+    await frame.locator('#policy-ring-failed input').fill('5');
+    await frame.locator('#policy-ring-hours input').fill('12');
+    await until(async () => (await frame.locator('#policy-status').textContent())?.includes('Unsaved changes'), 'the form to notice the ring');
+    await screenshot(page, '08-policy-ring');
+    await frame.locator('#save-button').click();
+    await until(async () => (await frame.locator('#policy-status').textContent())?.startsWith('Saved at'), 'the panel to say "Saved at …"');
+    const after = (await api<Policy>('/groups/canary/policy')).body;
+    assert.deepEqual(after.ring, { groupId: 'pilot', minInstalledPercent: 90, maxFailedPercent: 5, afterHours: 12 });
   });
 });
