@@ -60,7 +60,7 @@ export async function cycle(session: Session): Promise<CycleResult> {
   if (step.step === 'nothing') {
     if (step.why === 'no-update') {
       // Nothing to do any more (up to date, revoked, no upgrade): an old failure no longer applies.
-      if (st.lastFailure && !['rollout-halted', 'outside-window', 'deferred-until'].includes(d.reason)) await session.remember((s) => delete s.lastFailure);
+      if (st.lastFailure && !['rollout-halted', 'rollout-paused', 'outside-window', 'deferred-until'].includes(d.reason)) await session.remember((s) => delete s.lastFailure);
     } else if (step.why === 'same-version') {
       session.log.info(`${d.version} is already installed; nothing to do.`);
     } else if (step.why === 'rolled-back') {

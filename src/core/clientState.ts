@@ -24,7 +24,7 @@ export function stateAfterCheckin(decision: Decision, reported: ClientState | un
     return { state: 'available', targetVersion: target, reason: decision.message };
   }
   if (decision.reason === 'deferred-until') return { state: 'deferred', targetVersion: target, reason: decision.message };
-  if (decision.reason === 'outside-window' || decision.reason === 'rollout-halted') {
+  if (decision.reason === 'outside-window' || decision.reason === 'rollout-halted' || decision.reason === 'rollout-paused') {
     if (reported === 'failed' && sameTarget) return { state: 'failed', targetVersion: target, reason: previous?.reason ?? decision.message };
     return { state: 'available', targetVersion: target, reason: decision.message };
   }

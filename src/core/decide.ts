@@ -3,6 +3,8 @@
 import type { Decision, FleetFacts, Policy, Release } from './types';
 import { isInWindow, nextWindowStart } from './policy';
 import { rollbackTargetFor } from './rollback';
+import { ringHolds } from './rings';
+import { rolloutHalt } from './rollout';
 import { compareVersions, isPrerelease, isValidVersion } from './version';
 
 export interface DecisionClient {
@@ -11,9 +13,6 @@ export interface DecisionClient {
   /** "Remind me in N days" (seed 000): no offer before this time unless the update is forced. */
   deferredUntil?: string | null;
 }
-
-/** A rollout is not halted on the first few failures: the failure rate needs this many outcomes to mean something. */
-export const MIN_OUTCOMES_FOR_HALT = 5;
 
 /** 32-bit FNV-1a: a stable hash, so the same client gets the same rollout answer every time and on every server. */
 export function stableHash(text: string): number {
@@ -41,8 +40,11 @@ export type TargetResult =
   | { ok: true; release: Release }
   | { ok: false; reason: 'policy-no-upgrade' | 'no-approved-release' | 'pinned-version-not-approved'; message: string };
 
-/** The version a policy points its clients at, before looking at any one client. */
-export function targetFor(policy: Policy, releases: readonly Release[]): TargetResult {
+/**
+ * The version a policy points its clients at, before looking at any one client. `facts` (scoped to the group) tells
+ * which releases a ring still holds back from it.
+ */
+export function targetFor(policy: Policy, releases: readonly Release[], facts?: FleetFacts): TargetResult {
   if (policy.mode === 'none') {
     return { ok: false, reason: 'policy-no-upgrade', message: 'The group\'s policy is "No Upgrade".' };
   }
@@ -59,9 +61,17 @@ export function targetFor(policy: Policy, releases: readonly Release[]): TargetR
     return { ok: true, release: rel };
   }
   let best: Release | undefined;
+  let held: Release | undefined;
   for (const r of releases) {
     if (r.state !== 'approved' || !takesChannel(policy, r)) continue;
+    if (ringHolds(policy, facts?.rollouts?.[r.id])) {
+      if (!held || compareVersions(r.version, held.version) > 0) held = r;
+      continue;
+    }
     if (!best || compareVersions(r.version, best.version) > 0) best = r;
+  }
+  if (!best && held) {
+    return { ok: false, reason: 'no-approved-release', message: `${held.version} waits for the ring: it reaches this group once it succeeded in the group before it.` };
   }
   if (!best) {
     return {
@@ -73,18 +83,11 @@ export function targetFor(policy: Policy, releases: readonly Release[]): TargetR
   return { ok: true, release: best };
 }
 
-function rolloutHalted(release: Release, policy: Policy, facts: FleetFacts): { halted: boolean; rate: number } {
-  const o = facts.outcomesByRelease[release.id];
-  if (!o || o.attempted < MIN_OUTCOMES_FOR_HALT) return { halted: false, rate: 0 };
-  const rate = (o.failed / o.attempted) * 100;
-  return { halted: rate > policy.failureThresholdPercent, rate };
-}
-
 export function decide(client: DecisionClient, policy: Policy, releases: readonly Release[], now: Date, facts: FleetFacts): Decision {
   if (!isValidVersion(client.version)) {
     return { action: 'none', reason: 'invalid-client-version', message: `The client reported "${client.version}", which is not a version this server understands.` };
   }
-  const target = targetFor(policy, releases);
+  const target = targetFor(policy, releases, facts);
 
   // Clients on a revoked release go back to the highest approved version below it, whatever the
   // downgrade setting says (seed 000) — unless the policy already points them at a newer approved release.
@@ -124,14 +127,9 @@ export function decide(client: DecisionClient, policy: Policy, releases: readonl
         message: `${client.version} cannot upgrade itself (auto-upgrade needs ${min} or later); install ${release.version} by hand.`,
       };
     }
-    const halt = rolloutHalted(release, policy, facts);
+    const halt = rolloutHalt(release, policy.failureThresholdPercent, facts.outcomesByRelease[release.id], facts.rollouts?.[release.id]);
     if (halt.halted) {
-      return {
-        action: 'none',
-        release,
-        reason: 'rollout-halted',
-        message: `The rollout of ${release.version} is halted: ${halt.rate.toFixed(1)}% of clients failed, above the ${policy.failureThresholdPercent}% threshold.`,
-      };
+      return { action: 'none', release, reason: halt.state === 'paused' ? 'rollout-paused' : 'rollout-halted', message: halt.message };
     }
     if (!inRollout(client.id, release.id, policy.rolloutPercent)) {
       return { action: 'none', release, reason: 'not-in-rollout', message: `${release.version} is rolling out to ${policy.rolloutPercent}% of the group; this client is not in it yet.` };

@@ -20,3 +20,6 @@ export * from './serviceWire';
 export * from './servicePeer';
 export * from './signedDecision';
 export * from './transport';
+export * from './rollout';
+export * from './rings';
+export * from './rolloutSteps';

@@ -1,5 +1,6 @@
 // A group's update policy: validation with messages a person can act on, and the distribution window.
-import type { DistributionWindow, Policy } from './types';
+import type { DistributionWindow, Policy, RingRule } from './types';
+import { RING_LIMITS } from './rings';
 import { isValidVersion } from './version';
 
 /** Seed 001: "By default, clients do not upgrade automatically". Seed 002: first check 5 minutes after start, daily. */
@@ -16,6 +17,7 @@ export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
   minimumAutoUpgradeVersion: null,
   rolloutPercent: 100,
   failureThresholdPercent: 20,
+  ring: null,
 }) as Readonly<Policy>;
 
 export const POLICY_LIMITS = {
@@ -25,7 +27,7 @@ export const POLICY_LIMITS = {
 } as const;
 
 export interface PolicyFieldError {
-  field: keyof Policy | `window.${keyof DistributionWindow}` | 'policy';
+  field: keyof Policy | `window.${keyof DistributionWindow}` | `ring.${keyof RingRule}` | 'policy';
   message: string;
 }
 
@@ -122,6 +124,7 @@ export function validatePolicy(input: unknown): PolicyValidation {
       err(f, `${f === 'rolloutPercent' ? 'Rollout' : 'Failure threshold'} must be a percentage from 0 to 100.`);
     }
   }
+  const ring = validateRing(p.ring, err);
   const known = new Set(Object.keys(DEFAULT_POLICY));
   for (const k of Object.keys(p)) if (!known.has(k)) err('policy', `Unknown policy field "${k}".`);
 
@@ -142,8 +145,33 @@ export function validatePolicy(input: unknown): PolicyValidation {
       minimumAutoUpgradeVersion: typeof minV === 'string' && minV.trim() !== '' ? minV.trim() : null,
       rolloutPercent: p.rolloutPercent as number,
       failureThresholdPercent: p.failureThresholdPercent as number,
+      ring,
     },
   };
+}
+
+/** The ring is optional: null (or absent) for none; otherwise every field, each in range. */
+function validateRing(input: unknown, err: (field: PolicyFieldError['field'], message: string) => void): RingRule | null {
+  if (input === null || input === undefined) return null;
+  if (typeof input !== 'object' || Array.isArray(input)) {
+    err('ring', 'The ring must name a group, the installed and failed percentages and the hours to wait, or be empty for none.');
+    return null;
+  }
+  const r = input as Record<string, unknown>;
+  if (typeof r.groupId !== 'string' || r.groupId.trim() === '') err('ring.groupId', 'Pick the group a release must succeed in first.');
+  const percent = (f: 'minInstalledPercent' | 'maxFailedPercent', what: string) => {
+    const v = r[f];
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 100) err(`ring.${f}`, `${what} must be a percentage from 0 to 100.`);
+  };
+  percent('minInstalledPercent', 'The share installed in the ring group');
+  percent('maxFailedPercent', 'The share failed in the ring group');
+  const h = r.afterHours;
+  const { min, max } = RING_LIMITS.afterHours;
+  if (typeof h !== 'number' || !Number.isFinite(h) || h < min || h > max) err('ring.afterHours', `The ring's wait must be between ${min} and ${max} hours.`);
+  for (const k of Object.keys(r)) if (!['groupId', 'minInstalledPercent', 'maxFailedPercent', 'afterHours'].includes(k)) err('ring', `Unknown ring field "${k}".`);
+  return typeof r.groupId === 'string'
+    ? { groupId: r.groupId.trim(), minInstalledPercent: r.minInstalledPercent as number, maxFailedPercent: r.maxFailedPercent as number, afterHours: r.afterHours as number }
+    : null;
 }
 
 // ---- distribution window -------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // The domain vocabulary, one name for one thing from the wire to the tree label:
 // release, approval, group, policy, client, check-in, rollback.
+import type { RolloutRecord } from './rollout';
 
 export type Channel = 'stable' | 'beta';
 
@@ -36,6 +37,8 @@ export interface Release {
   createdBy: string;
   /** Every lifecycle step with who and when, oldest first (the first entry is the registration). */
   transitions: ReleaseTransition[];
+  /** Set by a rollback: the release id its clients go back to (where they came from), while it stays approved. */
+  rollbackTo?: string | null;
 }
 
 export type PolicyMode = 'none' | 'auto' | 'pinned';
@@ -73,6 +76,16 @@ export interface Policy {
   rolloutPercent: number;
   /** A release whose failure rate in this fleet exceeds this percent is halted. 0..100. */
   failureThresholdPercent: number;
+  /** Optional ring: new releases reach this group only once they succeeded in the named group. */
+  ring?: RingRule | null;
+}
+
+/** "After T hours in group G, with at least N% installed and less than M% failed, promote the release here." */
+export interface RingRule {
+  groupId: string;
+  minInstalledPercent: number;
+  maxFailedPercent: number;
+  afterHours: number;
 }
 
 export interface Group {
@@ -138,6 +151,7 @@ export type ReasonCode =
   | 'outside-window'
   | 'not-in-rollout'
   | 'rollout-halted'
+  | 'rollout-paused'
   | 'pinned-version-not-approved'
   | 'pinned-version'
   | 'downgrade-allowed'
@@ -163,6 +177,8 @@ export interface Decision {
 export interface FleetFacts {
   /** Per release id: how many clients attempted it and how many failed (drives the rollout halt). */
   outcomesByRelease: Record<string, { attempted: number; failed: number }>;
+  /** Per release id: the rollout recorded for the deciding client's group (halted, paused, promoted by a ring). */
+  rollouts?: Record<string, RolloutRecord>;
 }
 
 export interface HealthSummary {

@@ -4,6 +4,7 @@ import type {
   AuditEntry, Channel, Client, ClientHistoryEntry, ClientState, DecisionAction, Group, HealthSummary,
   Policy, ReasonCode, Release,
 } from './types';
+import type { RolloutProgress, RolloutState } from './rollout';
 
 export const API_PREFIX = '/api/v1';
 export const AGENT_PREFIX = '/agent/v1';
@@ -94,6 +95,8 @@ export interface Page<T> {
 }
 
 export interface ReleaseView extends Release {
+  /** Approved releases: their rollout in each group they go to (progress from the counts, halt state). */
+  rollouts?: RolloutView[];
   /** How many clients run this version now. */
   clientCount: number;
 }
@@ -119,6 +122,8 @@ export interface RollbackRequest {
   /** Only compute the plan, change nothing. */
   dryRun?: boolean;
   note?: string;
+  /** The target is retired ("no longer supported"): approve it anyway. Without this a retired target is refused. */
+  reviveRetired?: boolean;
 }
 
 export interface RollbackPlanView {
@@ -128,6 +133,14 @@ export interface RollbackPlanView {
   targetReleaseId: string | null;
   /** When the target is not approved: the version that must be approved first (seed 000). */
   mustApproveVersion: string | null;
+  /** The target's state now (approved, pending, retired): the dialog names it. */
+  targetState: Release['state'] | null;
+  /** Approving the target revives a retired ("no longer supported") version. */
+  revivesRetired: boolean;
+  /** history: the version most affected clients ran before; highest-below: no history, the highest version below. */
+  basis: 'history' | 'highest-below';
+  /** Of the affected clients sampled, how many came from the target (history basis). */
+  originClients: number;
   affectedClients: number;
   carriedOut: boolean;
 }
@@ -180,4 +193,48 @@ export type ServerEvent =
   | { type: 'policy'; groupId: string }
   | { type: 'group'; groupId: string }
   | { type: 'clients'; changed: number; groupIds: string[] }
-  | { type: 'summary'; summary: HealthSummary };
+  | { type: 'summary'; summary: HealthSummary }
+  | RolloutEvent;
+
+/** A rollout changed state: halted by the failure rule, paused or resumed by an admin, promoted by a ring. */
+export interface RolloutEvent {
+  type: 'rollout';
+  releaseId: string;
+  version: string;
+  groupId: string;
+  groupName: string;
+  change: 'halted' | 'paused' | 'resumed' | 'promoted';
+  /** Why, in a sentence: the failure rate, the admin's note, what the resume reset, the ring's verdict. */
+  reason: string;
+  by: string;
+}
+
+/** One release's rollout in one group, as the console shows it. */
+export interface RolloutView {
+  groupId: string;
+  groupName: string;
+  state: RolloutState;
+  /** Why it is halted or paused (or what the last resume reset); null while it simply runs. */
+  reason: string | null;
+  /** When and by whom the state last changed; null when nothing was recorded yet. */
+  at: string | null;
+  by: string | null;
+  progress: RolloutProgress;
+  /** The group waits for a ring: the release has not been promoted to it yet. */
+  heldByRing: boolean;
+  promotedAt: string | null;
+}
+
+export interface RolloutRequest {
+  /** Only this group's rollout; without it, every group the release goes to. */
+  groupId?: string;
+  note?: string;
+}
+
+/** What Pause Rollout or Resume Rollout did. */
+export interface RolloutChangeResponse {
+  release: string;
+  changed: Array<{ groupId: string; groupName: string }>;
+  /** Resume: what was reset, in words. */
+  message: string;
+}

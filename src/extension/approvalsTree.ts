@@ -1,4 +1,5 @@
-// Approvals view: what waits for approval, and what was recently decided, by whom and when.
+// Approvals view: halted rollouts (when there are any), what waits for approval, and what was recently decided, by
+// whom and when.
 import * as vscode from 'vscode';
 import type { ReleaseTransition } from '../core/types';
 import type { ReleaseView } from '../core/wire';
@@ -6,17 +7,18 @@ import type { FleetModel } from './model';
 import { relativeTime, sortReleasesNewestFirst } from './presentation';
 import { errorItem, MessageItem, ReleaseItem, themeIcon } from './treeItems';
 import { RELEASE_ICON } from './presentation';
+import { ROLLOUT_ICON, rolloutStateOf } from './rolloutText';
 
 export const RECENT_DECISIONS = 20;
 
 export class SectionItem extends vscode.TreeItem {
   readonly kind = 'section' as const;
-  constructor(readonly section: 'pending' | 'decided', label: string, count: number) {
+  constructor(readonly section: 'pending' | 'decided' | 'stopped', label: string, count: number) {
     super(label, count > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
     this.id = `section:${section}`;
     this.description = String(count);
     this.contextValue = `section.${section}`;
-    this.iconPath = new vscode.ThemeIcon(section === 'pending' ? 'inbox' : 'history');
+    this.iconPath = section === 'stopped' ? themeIcon(ROLLOUT_ICON.halted) : new vscode.ThemeIcon(section === 'pending' ? 'inbox' : 'history');
   }
 }
 
@@ -58,16 +60,24 @@ export class ApprovalsTreeProvider implements vscode.TreeDataProvider<ApprovalsN
     return sortReleasesNewestFirst(this.model.releases.filter((r) => r.state === 'pending'));
   }
 
+  /** Approved releases whose rollout is halted or paused somewhere: they wait for a decision too. */
+  private stopped(): ReleaseView[] {
+    return sortReleasesNewestFirst(this.model.releases.filter((r) => { const s = rolloutStateOf(r); return s === 'halted' || s === 'paused'; }));
+  }
+
   getChildren(e?: ApprovalsNode): ApprovalsNode[] {
     if (!e) {
       if (this.model.releasesError) return [errorItem(this.model.releasesError)];
       if (this.model.releases.length === 0 && !this.model.summary) return [];
+      const stopped = this.stopped();
       return [
+        ...(stopped.length ? [new SectionItem('stopped', 'Halted rollouts', stopped.length)] : []),
         new SectionItem('pending', 'Waiting for approval', this.pending().length),
         new SectionItem('decided', 'Recently decided', recentDecisions(this.model.releases).length),
       ];
     }
     if (e instanceof SectionItem) {
+      if (e.section === 'stopped') return this.stopped().map((r) => new ReleaseItem(r, 'stopped'));
       if (e.section === 'pending') {
         const p = this.pending();
         return p.length ? p.map((r) => new ReleaseItem(r, 'approval')) : [new MessageItem('Nothing waits for approval.', 'check')];

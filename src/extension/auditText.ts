@@ -18,6 +18,7 @@ export const AUDIT_ACTIONS: readonly { action: string; label: string }[] = [
   { action: 'release.rollback', label: 'Rollbacks' },
   { action: 'release.revoke', label: 'Revocations' },
   { action: 'release.retire', label: 'Retirements' },
+  { action: 'rollout.', label: 'Rollouts (halted, paused, resumed, promoted)' },
   { action: 'release.', label: 'Every release action' },
 ];
 
@@ -35,6 +36,10 @@ const VERB: Record<string, string> = {
   'client.move': 'moved',
   'token.create': 'created the token',
   'token.revoke': 'revoked the token',
+  'rollout.halt': 'halted the rollout of',
+  'rollout.pause': 'paused the rollout of',
+  'rollout.resume': 'resumed the rollout of',
+  'rollout.promote': 'promoted',
 };
 
 export function auditTitle(e: AuditEntry): string {
@@ -93,7 +98,22 @@ export function auditDetails(e: AuditEntry, groupName: (id: string) => string | 
       if (d.sha256) lines.push(`sha256 ${String(d.sha256).slice(0, 16)}…`);
       break;
     case 'release.rollback':
-      lines.push(`to ${show(d.to)}, ${show(d.affectedClients)} clients affected`);
+      lines.push(`to ${show(d.to)}${d.basis === 'history' ? ' (where its clients came from)' : ''}, ${show(d.affectedClients)} clients affected${d.revivedRetired ? '; the retired target was approved again' : ''}`);
+      break;
+    case 'rollout.halt':
+      lines.push(`in ${show(d.group)}: ${show(d.reason)}`);
+      break;
+    case 'rollout.pause':
+      lines.push(`in ${show(d.group)}`);
+      break;
+    case 'rollout.resume': {
+      const reset = d.reset as { attempted?: number; failed?: number } | undefined;
+      lines.push(`in ${show(d.group)}`);
+      if (reset) lines.push(`failure count reset: ${show(reset.failed)} failed of ${show(reset.attempted)} attempts no longer count`);
+      break;
+    }
+    case 'rollout.promote':
+      lines.push(`to ${show(d.group)}, after its ring ${show(d.ring)}`);
       break;
     case 'release.upload':
       lines.push(`${show(d.size)} bytes, sha256 ${String(d.sha256 ?? '').slice(0, 16)}…`);

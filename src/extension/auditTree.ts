@@ -13,6 +13,7 @@ const ICON: Record<string, string> = {
   'release.approve': 'pass', 'release.download': 'cloud-download', 'policy.update': 'settings-gear', 'client.move': 'arrow-swap',
   'release.rollback': 'history', 'release.revoke': 'circle-slash', 'release.retire': 'archive', 'release.register': 'add',
   'release.upload': 'cloud-upload', 'release.edit': 'edit',
+  'rollout.halt': 'debug-stop', 'rollout.pause': 'debug-pause', 'rollout.resume': 'debug-continue', 'rollout.promote': 'arrow-circle-up',
 };
 
 export class AuditItem extends vscode.TreeItem {

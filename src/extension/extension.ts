@@ -13,6 +13,7 @@ import { ClientStatusPanel } from './panels/clientStatusPanel';
 import { CLIENT_STATUS_VIEW_TYPE, type ClientStatusState, POLICY_VIEW_TYPE, type PolicyPanelState } from './panels/messages';
 import { PolicyPanel } from './panels/policyPanel';
 import { ReleasesTreeProvider } from './releasesTree';
+import { RolloutNotifier } from './rolloutNotifier';
 import type { FleetServices } from './services';
 import { FleetStatusBar } from './statusBar';
 import { type FleetUi, VsCodeUi } from './ui';
@@ -42,6 +43,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<FleetE
   const auditTree = new AuditTreeProvider(model, connection, log);
   const svc: FleetServices = { extensionUri: context.extensionUri, connection, model, events, groupsTree, auditTree, statusBar, log, ui: new VsCodeUi() };
   const releasesTree = new ReleasesTreeProvider(model);
+  const rolloutNotifier = new RolloutNotifier(model, COMMANDS.resumeRollout);
   const approvalsTree = new ApprovalsTreeProvider(model);
   const releasesView = vscode.window.createTreeView(VIEW_IDS.releases, { treeDataProvider: releasesTree, showCollapseAll: false });
   const auditView = vscode.window.createTreeView(VIEW_IDS.audit, { treeDataProvider: auditTree, showCollapseAll: true });
@@ -63,7 +65,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<FleetE
   let lastSignedIn: string | undefined;
 
   context.subscriptions.push(
-    log, connection, events, model, groupsTree, auditTree, statusBar, releasesTree, approvalsTree, ...views,
+    log, connection, events, model, groupsTree, auditTree, statusBar, releasesTree, approvalsTree, rolloutNotifier, ...views,
     auditTree.onDidChangeFilter(() => describeViews()),
     ...registerCommands(svc),
     vscode.window.registerWebviewPanelSerializer(POLICY_VIEW_TYPE, {

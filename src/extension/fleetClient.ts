@@ -6,7 +6,7 @@ import type { AuditEntry, ClientState, Policy } from '../core/types';
 import {
   API_PREFIX,
   type ApiErrorBody, type ClientDetail, type GroupView, type HealthResponse, type Page, type PolicyPreviewResponse,
-  type RegisterReleaseRequest, type ReleaseView, type RollbackPlanView, type RollbackRequest, type SummaryResponse,
+  type RegisterReleaseRequest, type ReleaseView, type RollbackPlanView, type RollbackRequest, type RolloutChangeResponse, type RolloutRequest, type SummaryResponse,
 } from '../core/wire';
 import type { Client } from '../core/types';
 
@@ -138,6 +138,14 @@ export class FleetClient {
   /** The plan (dryRun) or the rollback itself. A 409 with the plan means the target must be approved first. */
   rollback(id: string, req: RollbackRequest): Promise<RollbackPlanView> {
     return this.call({ method: 'POST', url: `/releases/${encodeURIComponent(id)}/rollback`, data: req });
+  }
+
+  /** Pause Rollout / Resume Rollout (all groups the release goes to, or one). */
+  pauseRollout(id: string, req: RolloutRequest = {}): Promise<RolloutChangeResponse> {
+    return this.call({ method: 'POST', url: `/releases/${encodeURIComponent(id)}/pause`, data: req });
+  }
+  resumeRollout(id: string, req: RolloutRequest = {}): Promise<RolloutChangeResponse> {
+    return this.call({ method: 'POST', url: `/releases/${encodeURIComponent(id)}/resume`, data: req });
   }
 
   /** The package bytes, as a stream, to test before approving. */

@@ -1,7 +1,7 @@
 // What the views share: releases, groups and the fleet summary, loaded once per change set and handed to the
 // trees and the status bar, so three views do not make three requests for the same list.
 import * as vscode from 'vscode';
-import type { GroupView, ReleaseView, SummaryResponse } from '../core/wire';
+import type { GroupView, ReleaseView, RolloutEvent, SummaryResponse } from '../core/wire';
 import type { Connection } from './connection';
 import type { FleetEvents } from './events';
 import type { Log } from './log';
@@ -20,19 +20,22 @@ export class FleetModel implements vscode.Disposable {
   private readonly summaryChanged = new vscode.EventEmitter<void>();
   private readonly clientsChanged = new vscode.EventEmitter<{ groupIds: string[] }>();
   private readonly policyChanged = new vscode.EventEmitter<{ groupIds: string[] }>();
+  private readonly rolloutChanged = new vscode.EventEmitter<RolloutEvent[]>();
   readonly onDidChangeReleases = this.releasesChanged.event;
   readonly onDidChangeGroups = this.groupsChanged.event;
   readonly onDidChangeSummary = this.summaryChanged.event;
   /** groupIds empty = any group. */
   readonly onDidChangeClients = this.clientsChanged.event;
   readonly onDidChangePolicy = this.policyChanged.event;
+  /** Rollouts halted, paused, resumed or promoted (fired after the releases are reloaded). */
+  readonly onDidChangeRollout = this.rolloutChanged.event;
   private readonly disposables: vscode.Disposable[];
   private loading: Promise<void> = Promise.resolve();
   private url: string | undefined;
 
   constructor(private readonly connection: Connection, events: FleetEvents, private readonly log: Log) {
     this.disposables = [
-      this.releasesChanged, this.groupsChanged, this.summaryChanged, this.clientsChanged, this.policyChanged,
+      this.releasesChanged, this.groupsChanged, this.summaryChanged, this.clientsChanged, this.policyChanged, this.rolloutChanged,
       events.onDidChange((c) => void this.apply(c)),
       connection.onDidChange((s) => {
         // Offline: keep the last known state on show (the views say it is offline); another server or signed
@@ -95,6 +98,7 @@ export class FleetModel implements vscode.Disposable {
     ]);
     if (c.all || c.clients) this.clientsChanged.fire({ groupIds: c.all ? [] : c.groupIds });
     if (c.policyGroupIds.length > 0) this.policyChanged.fire({ groupIds: c.policyGroupIds });
+    if (c.rollouts?.length) this.rolloutChanged.fire(c.rollouts);
   }
 
   /** Reload everything now (Refresh command, after an action). */

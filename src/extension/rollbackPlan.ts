@@ -20,7 +20,10 @@ export function planTarget(plan: RollbackPlanView): string | null {
 
 export function describePlan(version: string, plan: RollbackPlanView): string {
   const who = plural(plan.affectedClients, 'client');
-  const lines = [`${who} on ${version} will move to ${planTarget(plan)}. ${version} will be revoked.`];
+  const whence = plan.basis === 'history'
+    ? ` — the version ${plan.originClients === 1 ? '1 of them' : `${plan.originClients} of them`} ran before (from their history)`
+    : plan.basis === 'highest-below' ? ' — no client history names an earlier version, so the highest version below it' : '';
+  const lines = [`${who} on ${version} will move to ${planTarget(plan)}${whence}. ${version} will be revoked.`];
   if (plan.mustApproveVersion) {
     lines.push(`${plan.mustApproveVersion} is not approved: clients can roll back to it only once it is approved. It will be approved as part of this rollback.`);
   }

@@ -1,7 +1,7 @@
 // Server-sent events, the vscode-free part: a line parser and the change set that coalesces a burst of events
 // into one refresh. Unit-tested in test/unit/extension-sse.test.ts.
 import type { HealthSummary } from '../core/types';
-import type { ServerEvent } from '../core/wire';
+import type { RolloutEvent, ServerEvent } from '../core/wire';
 
 export interface SseMessage {
   event: string;
@@ -54,7 +54,7 @@ export function toServerEvent(m: SseMessage): ServerEvent | undefined {
   if (typeof payload !== 'object' || payload === null) return undefined;
   const p = payload as Record<string, unknown>;
   const type = (typeof p.type === 'string' ? p.type : m.event) as ServerEvent['type'];
-  if (!['release', 'policy', 'group', 'clients', 'summary'].includes(type)) return undefined;
+  if (!['release', 'policy', 'group', 'clients', 'summary', 'rollout'].includes(type)) return undefined;
   return { ...p, type } as ServerEvent;
 }
 
@@ -69,6 +69,8 @@ export interface ChangeSet {
   policyGroupIds: string[];
   /** The newest summary pushed by the server, if any. */
   summary?: HealthSummary;
+  /** Rollouts that changed (halted, paused, resumed, promoted), oldest first: the console tells the admin. */
+  rollouts?: RolloutEvent[];
   /** True when everything should be reloaded (first connect, reconnect, manual refresh). */
   all: boolean;
 }
@@ -103,6 +105,10 @@ export class ChangeAccumulator {
         break;
       case 'summary':
         c.summary = e.summary;
+        break;
+      case 'rollout':
+        c.releases = true;
+        (c.rollouts ??= []).push(e);
         break;
     }
   }

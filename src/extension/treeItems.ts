@@ -1,11 +1,12 @@
 // Tree items shared by the three views. contextValue drives the menus: release.<state>, group, client.<state>.
 import * as vscode from 'vscode';
 import type { Client } from '../core/types';
-import type { GroupView, ReleaseView } from '../core/wire';
+import type { GroupView, ReleaseView, RolloutView } from '../core/wire';
 import {
   CLIENT_ICON, clientStateText, POLICY_MODE_LABEL, RELEASE_ICON, RELEASE_STATE_LABEL, type IconSpec, plural,
   relativeTime, releaseDescription,
 } from './presentation';
+import { progressLine, ROLLOUT_ICON, ROLLOUT_STATE_LABEL, rolloutDescription, rolloutStateOf } from './rolloutText';
 
 export function themeIcon(spec: IconSpec): vscode.ThemeIcon {
   return new vscode.ThemeIcon(spec.id, spec.color ? new vscode.ThemeColor(spec.color) : undefined);
@@ -13,20 +14,40 @@ export function themeIcon(spec: IconSpec): vscode.ThemeIcon {
 
 export class ReleaseItem extends vscode.TreeItem {
   readonly kind = 'release' as const;
-  constructor(readonly release: ReleaseView, idPrefix = 'release') {
-    super(release.version, vscode.TreeItemCollapsibleState.None);
+  /** `withRollouts`: the Releases view lists the release's rollout per group under it. */
+  constructor(readonly release: ReleaseView, idPrefix = 'release', withRollouts = false) {
+    super(release.version, withRollouts && release.rollouts?.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     this.id = `${idPrefix}:${release.id}`;
-    this.description = releaseDescription(release);
-    this.iconPath = themeIcon(RELEASE_ICON[release.state]);
-    this.contextValue = `release.${release.state}`;
+    const rollout = rolloutStateOf(release);
+    const stopped = rollout === 'halted' || rollout === 'paused';
+    this.description = releaseDescription(release) + (stopped ? ` · ${ROLLOUT_STATE_LABEL[rollout]}` : '');
+    this.iconPath = themeIcon(stopped ? ROLLOUT_ICON[rollout] : RELEASE_ICON[release.state]);
+    // release.approved.halted / release.approved.paused: Resume Rollout shows; release.approved: Pause Rollout.
+    this.contextValue = `release.${release.state}${stopped ? `.${rollout}` : ''}`;
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown(`**${release.version}**${release.channel === 'beta' ? ' (beta)' : ''}${release.mandatory ? ' — mandatory' : ''}\n\n`);
     md.appendMarkdown(`$(${RELEASE_ICON[release.state].id}) ${RELEASE_STATE_LABEL[release.state]} · ${plural(release.clientCount ?? 0, 'client')}\n\n`);
     if (release.notes) md.appendText(release.notes + '\n\n');
     if (release.artifact?.sha256) md.appendMarkdown(`Package: ${release.artifact.size ?? '?'} bytes, sha256 \`${release.artifact.sha256.slice(0, 16)}…\`\n\n`);
     for (const t of release.transitions ?? []) md.appendMarkdown(`- ${t.to} by ${t.by}, ${new Date(t.at).toLocaleString()}${t.note ? ` — ${t.note}` : ''}\n`);
+    for (const g of release.rollouts ?? []) md.appendMarkdown(`\n$(${ROLLOUT_ICON[g.state].id}) ${g.groupName}: ${ROLLOUT_STATE_LABEL[g.state]}${g.reason ? ` — ${g.reason}` : ''} (${progressLine(g.progress)})\n`);
     this.tooltip = md;
     this.accessibilityInformation = { label: `Release ${release.version}, ${this.description}` };
+  }
+}
+
+/** One group's rollout of a release, under the release in the Releases view. contextValue rollout.<state>. */
+export class RolloutItem extends vscode.TreeItem {
+  readonly kind = 'rollout' as const;
+  constructor(readonly release: ReleaseView, readonly rollout: RolloutView) {
+    super(rollout.groupName, vscode.TreeItemCollapsibleState.None);
+    this.id = `rollout:${release.id}:${rollout.groupId}`;
+    this.description = rolloutDescription(rollout);
+    this.iconPath = themeIcon(rollout.heldByRing ? { id: 'watch' } : ROLLOUT_ICON[rollout.state]);
+    this.contextValue = `rollout.${rollout.state}`;
+    this.tooltip = `${release.version} in ${rollout.groupName}: ${ROLLOUT_STATE_LABEL[rollout.state]}${rollout.reason ? ` — ${rollout.reason}` : ''}` +
+      `${rollout.at && rollout.by ? ` (${rollout.by}, ${new Date(rollout.at).toLocaleString()})` : ''}\n${progressLine(rollout.progress)}`;
+    this.accessibilityInformation = { label: `Rollout of ${release.version} in ${rollout.groupName}, ${this.description}` };
   }
 }
 

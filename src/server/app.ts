@@ -64,6 +64,8 @@ export interface ServerOptions {
   decisionTtlSeconds?: number;
   /** Serve HTTPS with this certificate (chain) and key, PEM. */
   tls?: { cert: string | Buffer; key: string | Buffer };
+  /** The server's clock (tests move it: rings wait for hours). */
+  now?: () => Date;
 }
 
 export interface RunningServer {
@@ -151,7 +153,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   });
   const heavy = new HeavyReads(opts.postgresUrl ? { postgresUrl: opts.postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db'), checkpointEveryMs: 250 });
   heavy.startNow();
-  const fleet = new Fleet(store, events, artifacts, heavy, !!opts.requireDownloadBeforeApproval);
+  const fleet = new Fleet(store, events, artifacts, heavy, !!opts.requireDownloadBeforeApproval, opts.now);
   fleetRef.current = fleet;
   // Several server processes on one PostgreSQL database tell each other what changed.
   if (opts.postgresUrl) events.attachBus(await pgEventBus(opts.postgresUrl, (m) => events.receive(m)));
@@ -199,6 +201,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   reportRoutes(app, ctx);
   agentRoutes(app, ctx);
 
+  fleet.rollouts.start();
   const host = opts.host ?? '127.0.0.1';
   // Node's default accept queue (511) resets connections when a fleet checks in all at once.
   await app.listen({ host, port: opts.port ?? 7780, backlog: 4096 });
@@ -219,6 +222,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     async close() {
       if (closed) return;
       closed = true;
+      fleet.rollouts.stop();
       await events.close();
       await app.close();
       await heavy.close();

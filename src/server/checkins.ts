@@ -27,7 +27,7 @@ export class Checkins {
     const groups = await this.catalog.allGroups();
     const group = groups.find((g) => g.id === groupId) ?? groups.find((g) => g.id === DEFAULT_GROUP_ID);
     if (!group) throw new ApiError(409, 'no-group', 'The server has no group for this client.');
-    const [releases, facts] = await Promise.all([this.catalog.allReleases(), this.counts.facts()]);
+    const [releases, facts] = await Promise.all([this.catalog.allReleases(), this.counts.facts(group.id)]);
     const deferredUntil = req.deferredUntil !== undefined ? req.deferredUntil : previous?.deferredUntil ?? null;
     const decision = decide({ id: req.clientId, version: req.version, deferredUntil }, group.policy, releases, now, facts);
     const recorded = stateAfterCheckin(decision, req.state, previous);

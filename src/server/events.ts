@@ -39,7 +39,8 @@ class Batch {
     return this.events.size === 0 && this.changed === 0;
   }
   add(e: ServerEvent): void {
-    const key = e.type === 'release' ? `release:${e.releaseId}` : e.type === 'policy' || e.type === 'group' ? `${e.type}:${e.groupId}` : e.type;
+    const key = e.type === 'release' ? `release:${e.releaseId}` : e.type === 'policy' || e.type === 'group' ? `${e.type}:${e.groupId}`
+      : e.type === 'rollout' ? `rollout:${e.releaseId}:${e.groupId}:${e.change}` : e.type;
     this.events.set(key, e); // one per thing per flush: the latest wins
   }
   addClients(n: number, groupIds: Iterable<string>): void {

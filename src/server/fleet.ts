@@ -3,7 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
-  applyLifecycle, compareVersions, findRelease, isPrerelease, isValidVersion, planRollback, validatePolicy, withPolicyDefaults,
+  applyLifecycle, compareVersions, findRelease, isPrerelease, isValidVersion, planRollback, summarize, validatePolicy, withPolicyDefaults,
+  type RolloutChangeResponse, type RolloutRequest,
   type CheckinRequest, type Client, type ClientDetail, type CreateGroupRequest, type Group, type GroupView, type HealthSummary,
   type LifecycleAction, type Page, type Policy, type PolicyPreviewResponse, type RegisterReleaseRequest, type Release,
   type ReleaseView, type ReportRequest, type RollbackPlanView, type RollbackRequest, type SummaryResponse,
@@ -15,6 +16,7 @@ import { ApiError, notFound } from './errors';
 import { assertApprovable } from './releaseReview';
 import type { EventHub } from './events';
 import { FleetCounts } from './fleetCounts';
+import { Rollouts } from './rollouts';
 import type { HeavyReads } from './heavy/heavyReads';
 import { isIndexedText, type ClientFilter, type ClientPageRequest, type FleetStore } from './store/store';
 
@@ -40,6 +42,7 @@ export class Fleet {
   readonly catalog: Catalog;
   readonly counts: FleetCounts;
   readonly checkins: Checkins;
+  readonly rollouts: Rollouts;
 
   constructor(
     readonly store: FleetStore,
@@ -53,6 +56,7 @@ export class Fleet {
     this.catalog = new Catalog(store, now);
     this.counts = new FleetCounts(store, this.catalog);
     this.checkins = new Checkins(store, this.catalog, this.counts, (groupId) => this.clientChanged(groupId), now);
+    this.rollouts = new Rollouts(store, this.catalog, this.counts, events, (a, action, target, details) => this.audit(a, action, target, details), now);
   }
 
   allReleases(): Promise<Release[]> { return this.catalog.allReleases(); }
@@ -61,7 +65,10 @@ export class Fleet {
   resolveGroup(ref: string): Promise<Group> { return this.catalog.resolveGroup(ref); }
   ensureDefaultGroup(): Promise<void> { return this.catalog.ensureDefaultGroup(); }
   /** Drop the cached releases and groups (after a change here or in another server process). */
-  invalidate(): void { this.catalog.invalidate(); }
+  invalidate(): void {
+    this.catalog.invalidate();
+    this.counts.invalidateRollouts();
+  }
   checkin(req: CheckinRequest): ReturnType<Checkins['checkin']> { return this.checkins.checkin(req); }
   report(req: ReportRequest): Promise<void> { return this.checkins.report(req); }
   summary(): Promise<SummaryResponse> { return this.counts.summary(); }
@@ -86,15 +93,25 @@ export class Fleet {
   // ---- releases -------------------------------------------------------------------------------
 
   async releaseViews(): Promise<ReleaseView[]> {
-    const [releases, byVersion] = await Promise.all([this.allReleases(), this.counts.byVersion()]);
+    const [releases, rows] = await Promise.all([this.allReleases(), this.counts.rows()]);
+    const byVersion = summarize(rows).byVersion;
+    const rollouts = await this.rollouts.views(releases, rows);
     return [...releases]
       .sort((a, b) => compareVersions(b.version, a.version))
-      .map((r) => ({ ...r, clientCount: byVersion[r.version] ?? 0 }));
+      .map((r) => ({ ...r, clientCount: byVersion[r.version] ?? 0, ...(rollouts.has(r.id) ? { rollouts: rollouts.get(r.id) } : {}) }));
   }
 
   async releaseView(ref: string): Promise<ReleaseView> {
     const r = await this.resolveRelease(ref);
-    return { ...r, clientCount: await this.store.countClientsOnVersion(r.version) };
+    if (r.state !== 'approved') return { ...r, clientCount: await this.store.countClientsOnVersion(r.version) };
+    const [releases, rows] = await Promise.all([this.allReleases(), this.counts.rows()]);
+    const rollouts = (await this.rollouts.views(releases, rows)).get(r.id);
+    return { ...r, clientCount: summarize(rows).byVersion[r.version] ?? 0, ...(rollouts ? { rollouts } : {}) };
+  }
+
+  /** Pause Rollout / Resume Rollout. */
+  async changeRollout(ref: string, to: 'paused' | 'running', req: RolloutRequest, actor: Actor): Promise<RolloutChangeResponse> {
+    return this.rollouts.change(ref, to, req, actor);
   }
 
   async registerRelease(req: RegisterReleaseRequest, actor: Actor): Promise<ReleaseView> {
@@ -167,26 +184,45 @@ export class Fleet {
 
   async rollback(ref: string, req: RollbackRequest, actor: Actor): Promise<RollbackPlanView> {
     const releases = await this.allReleases();
-    const plan = planRollback(ref, releases);
+    // Where the clients came from: their history, read for a bounded sample (indexed and LIMITed).
+    const bad = findRelease(ref, releases);
+    // SQLite: on the heavy-read worker (no version index: a rare version's clients are found by a scan).
+    const origins = !bad ? [] : this.store.dialect === 'sqlite' ? await this.heavy.rollbackOrigins(bad.version) : await this.store.rollbackOrigins(bad.version);
+    const plan = planRollback(ref, releases, origins);
     if (!plan.ok) {
       throw new ApiError(plan.code === 'not-found' ? 404 : 409, plan.code, plan.message);
     }
     const affectedClients = await this.store.countClientsOnVersion(plan.release.version);
+    const target = plan.target ?? plan.mustApprove;
     const view: RollbackPlanView = {
       release: plan.release.version,
-      targetVersion: plan.target?.version ?? plan.mustApprove?.version ?? null,
-      targetReleaseId: plan.target?.id ?? plan.mustApprove?.id ?? null,
+      targetVersion: target?.version ?? null,
+      targetReleaseId: target?.id ?? null,
       mustApproveVersion: plan.mustApprove?.version ?? null,
+      targetState: target?.state ?? null,
+      revivesRetired: plan.revivesRetired,
+      basis: plan.basis,
+      originClients: plan.originClients,
       affectedClients,
       carriedOut: false,
     };
     if (req.dryRun) return view;
+    if (plan.revivesRetired && !req.reviveRetired) {
+      throw new ApiError(409, 'rollback-target-retired', `${plan.message} Send reviveRetired: true (and approveTarget: true) to approve it again as part of the rollback.`, { plan: view });
+    }
     if (plan.mustApprove && !req.approveTarget) {
       throw new ApiError(409, 'rollback-target-not-approved', `${plan.message} Send approveTarget: true to approve ${plan.mustApprove.version} as part of the rollback.`, { plan: view });
     }
-    if (plan.mustApprove) await this.lifecycle(plan.mustApprove.id, 'approve', actor, `approved to roll back ${plan.release.version}`);
+    if (plan.mustApprove) await this.lifecycle(plan.mustApprove.id, 'approve', actor, `approved to roll back ${plan.release.version}${plan.revivesRetired ? ' (revived from retired)' : ''}`);
+    // The revoked release's clients go to this target (check-ins ask rollbackTargetFor), not merely the highest below.
+    if (target) {
+      await this.store.updateRelease({ ...(await this.resolveRelease(plan.release.id)), rollbackTo: target.id });
+      this.invalidate();
+    }
     if (plan.release.state === 'approved') await this.lifecycle(plan.release.id, 'revoke', actor, req.note ?? 'rolled back');
-    await this.audit(actor, 'release.rollback', plan.release.version, { to: view.targetVersion, affectedClients, ...(req.note ? { note: req.note } : {}) });
+    await this.audit(actor, 'release.rollback', plan.release.version, {
+      to: view.targetVersion, basis: plan.basis, affectedClients, ...(plan.revivesRetired ? { revivedRetired: true } : {}), ...(req.note ? { note: req.note } : {}),
+    });
     return { ...view, mustApproveVersion: null, carriedOut: true };
   }
 
@@ -210,6 +246,16 @@ export class Fleet {
     return v.policy;
   }
 
+  /** A ring names another existing group. */
+  private async checkRing(policy: Policy, groupId: string | null): Promise<void> {
+    if (!policy.ring) return;
+    const ringGroup = await this.resolveGroup(policy.ring.groupId).catch(() => undefined);
+    const fail = (message: string) => { throw new ApiError(422, 'invalid-policy', message, { fields: [{ field: 'ring.groupId', message }] }); };
+    if (!ringGroup) return fail(`The ring's group "${policy.ring.groupId}" does not exist.`);
+    if (ringGroup.id === groupId) return fail('A group cannot be its own ring: name the group a release must succeed in first.');
+    policy.ring = { ...policy.ring, groupId: ringGroup.id };
+  }
+
   private async checkPinned(policy: Policy): Promise<void> {
     if (policy.mode === 'pinned' && policy.pinnedVersion) {
       const r = findRelease(policy.pinnedVersion, await this.allReleases());
@@ -224,12 +270,14 @@ export class Fleet {
     if (groups.some((g) => g.name.toLowerCase() === name.toLowerCase())) throw new ApiError(409, 'group-exists', `A group named "${name}" exists already.`);
     const policy = this.checkPolicy(withPolicyDefaults(req.policy));
     await this.checkPinned(policy);
+    await this.checkRing(policy, null);
     let id = slug(name);
     while (groups.some((g) => g.id === id)) id = `${slug(name)}-${randomBytes(2).toString('hex')}`;
     const group: Group = { id, name, description: req.description ?? '', policy };
     await this.store.insertGroup(group, this.now().toISOString());
     this.invalidate();
     await this.audit(actor, 'group.create', name, { policy });
+    await this.rollouts.ringSet(group, null);
     this.events.publish({ type: 'group', groupId: id });
     return { ...group, clientCount: 0 };
   }
@@ -238,9 +286,11 @@ export class Fleet {
     const group = await this.resolveGroup(ref);
     const policy = this.checkPolicy(input);
     await this.checkPinned(policy);
+    await this.checkRing(policy, group.id);
     await this.store.updatePolicy(group.id, policy);
     this.invalidate();
     await this.audit(actor, 'policy.update', group.name, { before: group.policy, after: policy });
+    await this.rollouts.ringSet({ ...group, policy }, group.policy);
     this.events.publish({ type: 'policy', groupId: group.id });
     return policy;
   }
@@ -253,7 +303,8 @@ export class Fleet {
     const group = await this.resolveGroup(ref);
     const policy = this.checkPolicy(input);
     await this.checkPinned(policy); // a preview refuses what Save refuses
-    const [releases, facts, byGroup] = await Promise.all([this.allReleases(), this.counts.facts(), this.counts.byGroup()]);
+    await this.checkRing(policy, group.id);
+    const [releases, facts, byGroup] = await Promise.all([this.allReleases(), this.counts.facts(group.id), this.counts.byGroup()]);
     let fleetSize = 0;
     for (const n of byGroup.values()) fleetSize += n;
     const largeGroup = (byGroup.get(group.id) ?? 0) * 10 > fleetSize;

@@ -1,7 +1,9 @@
 // Fleet-wide figures — the summary, clients per release and per group, rollout outcomes — read from the counts
 // table that triggers keep (store migration 0002): a few hundred rows whatever the fleet's size, so every figure
 // is exact and cheap, and nothing scans clients on the request path.
-import { compareVersions, outcomesByTargetVersion, summarize, type FleetFacts, type HealthSummary, type SummaryResponse } from '../core';
+import {
+  compareVersions, outcomesByTargetVersion, recordsByGroup, summarize, type FleetFacts, type HealthSummary, type RolloutRecord, type SummaryResponse,
+} from '../core';
 import type { Catalog } from './catalog';
 import type { ClientCount, FleetStore } from './store/store';
 
@@ -13,8 +15,36 @@ export class FleetCounts {
   private outcomesLoading: Promise<void> | null = null;
   /** Bumped by every client change: outcomes read at the same seq are still exact. */
   private changeSeq = 0;
+  /** The recorded rollouts (halted, paused, promoted), per group; re-read with the outcomes and after a change. */
+  private rollouts: { all: RolloutRecord[]; byGroup: Map<string, Record<string, RolloutRecord>> } | null = null;
+  private rolloutsLoading: Promise<void> | null = null;
+  /** Told after each re-read of the counts: the rollout rules (halt, rings) are evaluated there. */
+  onRefresh: (rows: ClientCount[]) => Promise<void> = async () => {};
 
   constructor(private readonly store: FleetStore, private readonly catalog: Catalog) {}
+
+  /** The recorded rollouts as they are now (a small table: releases × groups at most). */
+  async rolloutRecords(): Promise<RolloutRecord[]> {
+    if (!this.rollouts) await this.reloadRollouts();
+    return this.rollouts!.all;
+  }
+
+  /** A rollout was recorded here or elsewhere: the next check-in waits for the new records. */
+  reloadRollouts(): Promise<void> {
+    this.rolloutsLoading ??= this.store.listRollouts()
+      .then((all) => {
+        const byGroup = new Map<string, Record<string, RolloutRecord>>();
+        for (const g of new Set(all.map((r) => r.groupId))) byGroup.set(g, recordsByGroup(all, g));
+        this.rollouts = { all, byGroup };
+      })
+      .finally(() => { this.rolloutsLoading = null; });
+    return this.rolloutsLoading;
+  }
+
+  /** Forget the records (another process may have changed them): re-read before the next decision. */
+  invalidateRollouts(): void {
+    this.rollouts = null;
+  }
 
   /** The counts as they are now (one small indexed read). */
   rows(): Promise<ClientCount[]> {
@@ -26,25 +56,45 @@ export class FleetCounts {
     this.changeSeq++;
   }
 
+  /** Re-read the counts and the records now (and evaluate the rollout rules on them): after any read in flight. */
+  async refresh(): Promise<void> {
+    await this.outcomesLoading?.catch(() => { /* read again below */ });
+    return this.refreshOutcomes();
+  }
+
   private refreshOutcomes(): Promise<void> {
     const seq = this.changeSeq;
-    this.outcomesLoading ??= this.rows()
-      .then((rows) => { this.outcomes = { at: Date.now(), seq, byVersion: outcomesByTargetVersion(rows) }; })
+    this.outcomesLoading ??= Promise.all([this.rows(), this.reloadRollouts()])
+      .then(([rows]) => {
+        this.outcomes = { at: Date.now(), seq, byVersion: outcomesByTargetVersion(rows) };
+        return this.onRefresh(rows).catch(() => { /* evaluated again at the next refresh */ });
+      })
       .finally(() => { this.outcomesLoading = null; });
     return this.outcomesLoading;
   }
 
-  /** What the rollout halt needs, per release; refreshed behind the check-ins, never awaited by them after the first. */
-  async facts(): Promise<FleetFacts> {
+  /** Fleet-wide outcomes per target version, as last read (what the halt rule weighs). */
+  async outcomesByVersion(): Promise<Map<string, { attempted: number; failed: number }>> {
+    if (!this.outcomes) await this.refreshOutcomes();
+    return this.outcomes!.byVersion;
+  }
+
+  /**
+   * What a decision needs: outcomes per release (the halt rule) and the rollouts recorded for `groupId` (halted,
+   * paused, promoted by a ring). Refreshed behind the check-ins, never awaited by them after the first.
+   */
+  async facts(groupId?: string): Promise<FleetFacts> {
     if (!this.outcomes) await this.refreshOutcomes();
     else if (this.outcomes.seq !== this.changeSeq && Date.now() - this.outcomes.at > FACTS_MS) void this.refreshOutcomes().catch(() => { /* keep the last facts */ });
+    if (!this.rollouts) await this.reloadRollouts();
     const releases = await this.catalog.allReleases();
     const outcomesByRelease: FleetFacts['outcomesByRelease'] = {};
     for (const r of releases) {
       const o = this.outcomes!.byVersion.get(r.version);
       if (o) outcomesByRelease[r.id] = o;
     }
-    return { outcomesByRelease };
+    const rollouts = groupId ? this.rollouts?.byGroup.get(groupId) : undefined;
+    return rollouts ? { outcomesByRelease, rollouts } : { outcomesByRelease };
   }
 
   async health(): Promise<HealthSummary> {

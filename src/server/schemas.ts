@@ -29,6 +29,12 @@ export const PolicySchema = Type.Object({
   minimumAutoUpgradeVersion: Type.Optional(Nullable(Str(64))),
   rolloutPercent: Type.Number(),
   failureThresholdPercent: Type.Number(),
+  ring: Type.Optional(Nullable(Type.Object({
+    groupId: Str(200, { description: 'the group a release must succeed in first' }),
+    minInstalledPercent: Type.Number(),
+    maxFailedPercent: Type.Number(),
+    afterHours: Type.Number(),
+  }, { additionalProperties: false }))),
 }, { additionalProperties: false, $id: 'Policy' });
 
 export const RegisterReleaseBody = Type.Object({
@@ -50,7 +56,14 @@ export const EditReleaseBody = Type.Object({
 export const LifecycleBody = Type.Optional(Type.Object({ note: Type.Optional(Str(1_000)) }, { additionalProperties: false }));
 export const RollbackBody = Type.Optional(Type.Object({
   approveTarget: Type.Optional(Type.Boolean()),
+  reviveRetired: Type.Optional(Type.Boolean()),
   dryRun: Type.Optional(Type.Boolean()),
+  note: Type.Optional(Str(1_000)),
+}, { additionalProperties: false }));
+
+export const RolloutBody = Type.Optional(Type.Object({
+  /** Only this group's rollout; without it, every group the release goes to. */
+  groupId: Type.Optional(Str(200, { minLength: 1 })),
   note: Type.Optional(Str(1_000)),
 }, { additionalProperties: false }));
 

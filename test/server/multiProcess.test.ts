@@ -45,4 +45,31 @@ describe('two server processes on one PostgreSQL database', function () {
       sse.close();
     }
   });
+  it('a halt is recorded once whichever processes evaluate it, and a pause through one holds check-ins through the other', async () => {
+    const adminA = client(a.url, a.adminToken);
+    const adminB = client(b.url, b.adminToken);
+    const agentA = client(a.url, a.enrollToken);
+    const agentB = client(b.url, b.enrollToken);
+    assert.equal((await adminA.post('/api/v1/releases', { version: '7.0.0', url: 'https://packages.example/7.tar.gz', sha256: 'cd'.repeat(32) })).status, 201);
+    assert.equal((await adminA.post('/api/v1/releases/7.0.0/approve', {})).status, 200);
+    assert.equal((await adminA.post('/api/v1/groups', { name: 'Ring 0', policy: { mode: 'pinned', pinnedVersion: '7.0.0', delivery: 'forced', failureThresholdPercent: 20 } })).status, 201);
+    for (let i = 0; i < 6; i++) {
+      await agentA.post('/agent/v1/checkin', checkinBody(`r0-${i}`, '6.0.0'));
+      await adminA.patch(`/api/v1/clients/r0-${i}`, { groupId: 'ring-0' });
+      await agentA.post('/agent/v1/checkin', checkinBody(`r0-${i}`, '6.0.0'));
+    }
+    await agentA.post('/agent/v1/checkin', checkinBody('r0-0', '7.0.0'));
+    for (let i = 1; i < 6; i++) await agentA.post('/agent/v1/report', { clientId: `r0-${i}`, state: 'failed', targetVersion: '7.0.0', reason: 'disk full' });
+    await Promise.all([a.server.fleet.rollouts.evaluate(), b.server.fleet.rollouts.evaluate(), a.server.fleet.rollouts.evaluate()]);
+    // The Default group (auto, since the first test) goes to 7.0.0 too: each group's halt is recorded once.
+    const halts = (await adminB.get('/api/v1/audit?action=rollout.halt')).body.items.filter((e: { target: string }) => e.target === '7.0.0');
+    assert.deepEqual(halts.map((e: { details: string }) => JSON.parse(e.details).groupId).sort(), ['default', 'ring-0'], 'one audit entry per group, however many processes saw it');
+    assert.equal((await adminB.post('/api/v1/releases/7.0.0/resume', {})).status, 200);
+    assert.equal((await adminA.post('/api/v1/releases/7.0.0/pause', {})).status, 200);
+    const held = await until(async () => {
+      const r = (await agentB.post('/agent/v1/checkin', checkinBody('r0-1', '6.0.0'))).body;
+      return r.reason === 'rollout-paused' ? r : undefined;
+    }, 'the other process to hold check-ins for the pause');
+    assert.match(held.message, /paused by admin/);
+  });
 });

@@ -56,7 +56,10 @@ describe('extension/panels/messages (typed host ↔ webview protocol)', () => {
 
 describe('extension/commands (pure parts)', () => {
   it('rollback plan: target or the version that must be approved first (seed 000)', () => {
-    const plan = { release: 'r2', targetVersion: null, targetReleaseId: null, mustApproveVersion: '1.2.2', affectedClients: 12, carriedOut: false };
+    const plan = {
+      release: 'r2', targetVersion: null, targetReleaseId: null, mustApproveVersion: '1.2.2', targetState: 'pending' as const,
+      revivesRetired: false, basis: 'highest-below' as const, originClients: 0, affectedClients: 12, carriedOut: false,
+    };
     assert.equal(planTarget(plan), '1.2.2');
     assert.match(describePlan('1.2.3', plan), /12 clients on 1\.2\.3 will move to 1\.2\.2/);
     assert.match(describePlan('1.2.3', plan), /1\.2\.2 is not approved/);

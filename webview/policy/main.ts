@@ -12,6 +12,7 @@ const root = $('policy-root');
 let groupId = rpc.getState()?.groupId ?? root.dataset.groupId ?? '';
 let baseline: Policy | undefined;
 let versions: VersionOption[] = [];
+let ringGroups: Array<{ id: string; name: string }> = [];
 let loading = false;
 /** Set when the signed-in role may not save (the reason, shown before anyone tries). */
 let readOnly: string | undefined;
@@ -32,6 +33,11 @@ const FIELD_IDS: Record<PolicyFieldError['field'], string> = {
   minimumAutoUpgradeVersion: 'policy-min-version',
   rolloutPercent: 'policy-rollout',
   failureThresholdPercent: 'policy-failure-threshold',
+  ring: 'policy-ring',
+  'ring.groupId': 'policy-ring-group',
+  'ring.minInstalledPercent': 'policy-ring-installed',
+  'ring.maxFailedPercent': 'policy-ring-failed',
+  'ring.afterHours': 'policy-ring-hours',
   policy: 'policy-errors',
 };
 
@@ -70,6 +76,9 @@ function readForm(): Policy {
     minimumAutoUpgradeVersion: valueOf('policy-min-version').trim() || null,
     rolloutPercent: num('policy-rollout'),
     failureThresholdPercent: num('policy-failure-threshold'),
+    ring: checkedOf('policy-ring-enabled')
+      ? { groupId: valueOf('policy-ring-group'), minInstalledPercent: num('policy-ring-installed'), maxFailedPercent: num('policy-ring-failed'), afterHours: num('policy-ring-hours') }
+      : null,
   };
 }
 
@@ -93,6 +102,14 @@ async function fillForm(p: Policy): Promise<void> {
     setValue('policy-min-version', p.minimumAutoUpgradeVersion ?? '');
     setValue('policy-rollout', String(p.rolloutPercent));
     setValue('policy-failure-threshold', String(p.failureThresholdPercent));
+    const ring = p.ring ?? null;
+    const ringOpts = ringGroups.map((g) => ({ value: g.id, label: g.name }));
+    if (ring && !ringOpts.some((o) => o.value === ring.groupId)) ringOpts.unshift({ value: ring.groupId, label: ring.groupId });
+    await setOptions('policy-ring-group', [{ value: '', label: '—' }, ...ringOpts], ring?.groupId ?? '');
+    setChecked('policy-ring-enabled', ring !== null);
+    setValue('policy-ring-installed', String(ring?.minInstalledPercent ?? 90));
+    setValue('policy-ring-failed', String(ring?.maxFailedPercent ?? 5));
+    setValue('policy-ring-hours', String(ring?.afterHours ?? 24));
   } finally {
     loading = false;
   }
@@ -119,6 +136,7 @@ function onEdit(): ReturnType<typeof validatePolicy> {
   (($('policy-pinned-version') as unknown) as { disabled: boolean }).disabled = mode !== 'pinned';
   (($('policy-remind-days') as unknown) as { disabled: boolean }).disabled = p.delivery !== 'on-demand';
   show('window-fields', checkedOf('policy-window-enabled'));
+  show('ring-fields', checkedOf('policy-ring-enabled'));
   for (const id of Object.values(FIELD_IDS)) {
     const err = document.getElementById(`error-${id}`);
     if (err) err.textContent = '';
@@ -184,6 +202,7 @@ async function load(): Promise<void> {
   try {
     const r = await rpc.request('load', {});
     versions = r.versions;
+    ringGroups = r.ringGroups ?? [];
     readOnly = r.readOnly;
     $('policy-readonly').textContent = readOnly ?? '';
     show('policy-readonly', !!readOnly);
@@ -238,6 +257,7 @@ for (const id of Object.values(FIELD_IDS)) {
   e?.addEventListener('change', () => onEdit());
 }
 $('policy-window-enabled').addEventListener('change', () => onEdit());
+$('policy-ring-enabled').addEventListener('change', () => onEdit());
 $('preview-button').addEventListener('click', () => void preview());
 $('save-button').addEventListener('click', () => void save());
 $('revert-button').addEventListener('click', () => {

@@ -5,6 +5,7 @@ import { editPolicy, exportClientReport, exportFailedUpgrades, moveClient, showC
 import { connect, signIn, signOut } from './connectionCommands';
 import { approveRelease, downloadRelease, retireRelease, revokeRelease } from './releaseCommands';
 import { rollbackRelease } from './rollback';
+import { pauseRollout, resumeRollout } from './rolloutCommands';
 import { editRelease, publishRelease } from './publish';
 import { filterAudit } from './auditCommands';
 import { register } from './run';
@@ -30,6 +31,8 @@ export const COMMANDS = {
   editRelease: 'updateFleet.editRelease',
   filterAudit: 'updateFleet.filterAudit',
   clearAuditFilter: 'updateFleet.clearAuditFilter',
+  pauseRollout: 'updateFleet.pauseRollout',
+  resumeRollout: 'updateFleet.resumeRollout',
 } as const;
 
 export function registerCommands(svc: FleetServices): vscode.Disposable[] {
@@ -46,6 +49,8 @@ export function registerCommands(svc: FleetServices): vscode.Disposable[] {
     register(svc, COMMANDS.approveRelease, 'Approve Release', (arg?: unknown) => approveRelease(svc, arg)),
     register(svc, COMMANDS.revokeRelease, 'Revoke Approval', (arg?: unknown) => revokeRelease(svc, arg)),
     register(svc, COMMANDS.rollbackRelease, 'Roll Back Release', (arg?: unknown) => rollbackRelease(svc, arg)),
+    register(svc, COMMANDS.pauseRollout, 'Pause Rollout', (arg?: unknown) => pauseRollout(svc, arg)),
+    register(svc, COMMANDS.resumeRollout, 'Resume Rollout', (arg?: unknown) => resumeRollout(svc, arg)),
     register(svc, COMMANDS.retireRelease, 'Retire Release', (arg?: unknown) => retireRelease(svc, arg)),
     register(svc, COMMANDS.downloadRelease, 'Download Package', (arg?: unknown) => downloadRelease(svc, arg)),
     register(svc, COMMANDS.editPolicy, 'Edit Policy', async (arg?: unknown) => (await editPolicy(svc, arg)) !== undefined),

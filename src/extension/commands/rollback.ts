@@ -34,8 +34,9 @@ export async function rollbackRelease(svc: FleetServices, arg?: unknown): Promis
     throw new FleetApiError(409, 'no-rollback-target', `There is no earlier version to roll ${r.version} back to.`);
   }
   const mustApprove = !!plan.mustApproveVersion;
-  const targetRelease = (await client.releases().catch(() => [])).find((x) => x.version === target);
-  const revive = mustApprove && targetRelease?.state === 'retired';
+  // The server names the target's state in the plan (older servers: look it up).
+  const targetRelease = plan.targetState ? { version: target, state: plan.targetState } : (await client.releases().catch(() => [])).find((x) => x.version === target);
+  const revive = plan.revivesRetired ?? (mustApprove && targetRelease?.state === 'retired');
   const action = revive ? REVIVE_AND_ROLL_BACK(target) : mustApprove ? APPROVE_AND_ROLL_BACK(plan.mustApproveVersion!) : ROLL_BACK;
   const stateNote = rollbackTargetNote(targetRelease);
   const choice = await svc.ui.confirm(`Roll back ${r.version} to ${target}?`, [describePlan(r.version, plan), ...(stateNote ? [stateNote] : [])].join('\n'), [action]);
@@ -43,7 +44,7 @@ export async function rollbackRelease(svc: FleetServices, arg?: unknown): Promis
   const note = await askNote(svc, `Roll back ${r.version}`);
   if (note === undefined) return undefined;
   const done = await svc.ui.progress(`Rolling back ${r.version} to ${target}…`, () =>
-    client.rollback(r.id, { approveTarget: mustApprove, ...(note ? { note } : {}) }),
+    client.rollback(r.id, { approveTarget: mustApprove, ...(revive ? { reviveRetired: true } : {}), ...(note ? { note } : {}) }),
   );
   svc.log.info(`Rolled back ${r.version} to ${done.targetVersion ?? target}: ${done.affectedClients} clients affected.`);
   await svc.model.reload();

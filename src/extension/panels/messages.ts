@@ -46,7 +46,7 @@ export interface VersionOption {
 }
 
 export type PolicyRequests = {
-  load: { params: Record<string, never>; result: { group: GroupView; policy: Policy; versions: VersionOption[]; /** Why Save is off for this role (a viewer may look and preview). */ readOnly?: string } };
+  load: { params: Record<string, never>; result: { group: GroupView; policy: Policy; versions: VersionOption[]; /** The other groups, for the ring. */ ringGroups: Array<{ id: string; name: string }>; /** Why Save is off for this role (a viewer may look and preview). */ readOnly?: string } };
   preview: { params: { policy: Policy }; result: PolicyPreviewResponse };
   save: { params: { policy: Policy }; result: { policy: Policy } };
 };

@@ -76,7 +76,8 @@ export class PolicyPanel implements vscode.Disposable {
     this.panel.title = PolicyPanel.title(group.name);
     const s = this.svc.connection.state;
     const readOnly = s.kind === 'signed-in' && s.who && !roleAllows(s.who, 'admin') ? roleRefusal('Saving a policy', s.who, 'admin') : undefined;
-    return { group, policy, versions: releases.map((r) => ({ version: r.version, state: r.state, channel: r.channel })), ...(readOnly ? { readOnly } : {}) };
+    const ringGroups = groups.filter((g) => g.id !== this.groupId).map((g) => ({ id: g.id, name: g.name }));
+    return { group, policy, versions: releases.map((r) => ({ version: r.version, state: r.state, channel: r.channel })), ringGroups, ...(readOnly ? { readOnly } : {}) };
   }
 
   private preview(policy: Policy): Promise<PolicyRequests['preview']['result']> {
@@ -158,6 +159,19 @@ function policyBody(groupId: string): string {
     ${field('policy-startup-delay', 'First check after start-up (seconds)', `<vscode-textfield id="policy-startup-delay" type="number" min="0"></vscode-textfield>`)}
     ${field('policy-rollout', 'Rollout (% of the group)', `<vscode-textfield id="policy-rollout" type="number" min="0" max="100"></vscode-textfield>`)}
     ${field('policy-failure-threshold', 'Halt the rollout above this failure rate (%)', `<vscode-textfield id="policy-failure-threshold" type="number" min="0" max="100"></vscode-textfield>`)}
+  </section>
+  <section>
+    <h2>Ring</h2>
+    <div class="field" id="field-policy-ring-enabled">
+      <vscode-checkbox id="policy-ring-enabled" label="New releases wait until they succeed in another group">New releases wait until they succeed in another group</vscode-checkbox>
+      <div class="error" id="error-policy-ring" role="alert"></div>
+    </div>
+    <div class="ring-fields" id="ring-fields">
+      ${field('policy-ring-group', 'Group that goes first', `<vscode-single-select id="policy-ring-group"></vscode-single-select>`, 'Used in Auto Upgrade mode; releases approved before the ring was set are not held back.')}
+      ${field('policy-ring-installed', 'At least this share installed there (%)', `<vscode-textfield id="policy-ring-installed" type="number" min="0" max="100"></vscode-textfield>`)}
+      ${field('policy-ring-failed', 'Less than this share failed there (%)', `<vscode-textfield id="policy-ring-failed" type="number" min="0" max="100"></vscode-textfield>`)}
+      ${field('policy-ring-hours', 'After this many hours there', `<vscode-textfield id="policy-ring-hours" type="number" min="0"></vscode-textfield>`)}
+    </div>
   </section>
 </form>
 <div id="policy-errors" class="banner error-banner" hidden></div>

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type { Client, PolicyPreviewResponse } from '../../core';
+import type { RollbackOrigin } from '../../core/rollback';
 import type { ClientFilter, ClientPageRequest } from '../store/store';
 import type { CsvArgs, HeavyReply, HeavyRequest, PreviewArgs, WorkerConfig } from './protocol';
 
@@ -104,6 +105,10 @@ export class HeavyReads {
   }
 
   /** A page found by testing rows in order, however many it takes (short texts no index can answer). */
+  rollbackOrigins(version: string): Promise<RollbackOrigin[]> {
+    return this.ask({ kind: 'origins', args: { version } });
+  }
+
   walk(req: ClientPageRequest, budget?: number): Promise<{ items: Client[]; exhausted: boolean }> {
     return this.ask({ kind: 'walk', args: { req, budget } });
   }

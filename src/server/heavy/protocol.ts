@@ -25,6 +25,8 @@ export interface CsvArgs {
 export type HeavyRequest =
   | { id: number; kind: 'preview'; args: PreviewArgs }
   | { id: number; kind: 'count'; args: { filter: ClientFilter; cap: number } }
+  /** Where clients on a version came from (a rollback's target): finding them scans when the version is rare. */
+  | { id: number; kind: 'origins'; args: { version: string } }
   | { id: number; kind: 'walk'; args: { req: ClientPageRequest; budget?: number } }
   | { id: number; kind: 'page'; args: { req: ClientPageRequest } }
   | { id: number; kind: 'csv'; args: CsvArgs }

@@ -194,6 +194,8 @@ async function handle(m: HeavyRequest): Promise<void> {
       return send({ id: m.id, ok: true, result: await store.walkClients(m.args.req, m.args.budget) });
     case 'page':
       return send({ id: m.id, ok: true, result: await store.pageClients(m.args.req) });
+    case 'origins':
+      return send({ id: m.id, ok: true, result: await store.rollbackOrigins(m.args.version) });
   }
 }
 

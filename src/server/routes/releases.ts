@@ -4,7 +4,7 @@ import type { Static } from '@sinclair/typebox';
 import type { Readable } from 'node:stream';
 import { ApiError } from '../errors';
 import { editPendingRelease, recordDownload } from '../releaseReview';
-import { EditReleaseBody, LifecycleBody, RefParams, RegisterReleaseBody, RollbackBody } from '../schemas';
+import { EditReleaseBody, LifecycleBody, RefParams, RegisterReleaseBody, RollbackBody, RolloutBody } from '../schemas';
 import { actorOf, type RouteContext } from './context';
 
 type Ref = { Params: Static<typeof RefParams> };
@@ -30,6 +30,12 @@ export function releaseRoutes(app: FastifyInstance, ctx: RouteContext): void {
   });
   app.post<Ref & { Body: Static<typeof RollbackBody> }>('/api/v1/releases/:id/rollback', { preHandler: tokens.guard('operator'), schema: { tags: ['releases'], params: RefParams, body: RollbackBody } }, async (req) =>
     fleet.rollback(req.params.id, req.body ?? {}, actorOf(req)));
+
+  // Pause Rollout / Resume Rollout: operators steer rollouts as they approve and revoke.
+  for (const [action, to] of [['pause', 'paused'], ['resume', 'running']] as const) {
+    app.post<Ref & { Body: Static<typeof RolloutBody> }>(`/api/v1/releases/:id/${action}`, { preHandler: tokens.guard('operator'), schema: { tags: ['releases'], params: RefParams, body: RolloutBody } }, async (req) =>
+      fleet.changeRollout(req.params.id, to, req.body ?? {}, actorOf(req)));
+  }
 
   // The package bytes arrive as a stream: never buffered whole in memory.
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));

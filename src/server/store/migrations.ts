@@ -201,6 +201,25 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         for (const col of ['name', 'computer', 'ip', 'user_name']) await sql`DROP INDEX IF EXISTS ${sql.raw(`clients_search_${col}`)}`.execute(db);
       },
     },
+    '0006_rollouts': {
+      // A rollout's state of its own (halted by the failure rule, paused, resumed with the failure count reset,
+      // promoted by a ring), one row per release and group; and the version a rollback sends clients back to.
+      async up(db: Kysely<unknown>) {
+        await db.schema.createTable('rollouts')
+          .addColumn('release_id', 'text', (c) => c.notNull())
+          .addColumn('group_id', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('reason', 'text')
+          .addColumn('at', 'text', (c) => c.notNull())
+          .addColumn('by', 'text', (c) => c.notNull())
+          .addColumn('base_attempted', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addColumn('base_failed', 'bigint', (c) => c.notNull().defaultTo(0))
+          .addColumn('promoted_at', 'text')
+          .addPrimaryKeyConstraint('rollouts_pk', ['release_id', 'group_id'])
+          .execute();
+        await db.schema.alterTable('releases').addColumn('rollback_to', 'text').execute();
+      },
+    },
     '0007_cheaper_client_writes': {
       // A check-in that changes a client's version or state at a million clients paid for two more index entries
       // moved (state, version) and for its history twice over (the table, then its client index): most of a

@@ -17,6 +17,21 @@ export interface ReleaseTable {
   created_by: string;
   /** JSON array of ReleaseTransition. */
   transitions: string;
+  /** Migration 0006: the release id a rollback sends this release's clients back to. */
+  rollback_to: string | null;
+}
+
+/** One release's rollout in one group (migration 0006). */
+export interface RolloutTable {
+  release_id: string;
+  group_id: string;
+  state: string;
+  reason: string | null;
+  at: string;
+  by: string;
+  base_attempted: number;
+  base_failed: number;
+  promoted_at: string | null;
 }
 
 export interface GroupTable {
@@ -93,4 +108,5 @@ export interface Database {
   client_history: ClientHistoryTable;
   audit: AuditTable;
   tokens: TokenTable;
+  rollouts: RolloutTable;
 }

@@ -5,6 +5,8 @@ import type {
   AuditEntry, Client, ClientHistoryEntry, ClientState, Group, Policy, Release, ReleaseState, ReleaseTransition,
 } from '../../core/types';
 import type { StateVersionCount } from '../../core/summary';
+import type { RolloutRecord, RolloutState } from '../../core/rollout';
+import type { RollbackOrigin } from '../../core/rollback';
 import { InCodeMigrations, type Dialect } from './migrations';
 import { ClientWriter } from './clientWriter';
 import { READ_CLIENT_SQL, type ClientRow } from './clientWrites';
@@ -14,6 +16,9 @@ import type { ClientTable, Database, GroupTable, ReleaseTable } from './schema';
 
 /** A client's history is bounded: the newest entries are what an admin needs, and a million clients must fit. */
 export const HISTORY_PER_CLIENT = 50;
+
+/** A rollback reads the history of at most this many of the affected clients (each at most HISTORY_PER_CLIENT rows). */
+export const ROLLBACK_SAMPLE = 1_000;
 
 /** How long a statement waits for a lock held by another connection. */
 const BUSY_TIMEOUT_MS = 5_000;
@@ -95,6 +100,7 @@ function rowToRelease(r: Selectable<ReleaseTable>): Release {
     createdAt: r.created_at,
     createdBy: r.created_by,
     transitions: JSON.parse(r.transitions) as ReleaseTransition[],
+    ...(r.rollback_to ? { rollbackTo: r.rollback_to } : {}),
   };
 }
 
@@ -113,6 +119,7 @@ function releaseToRow(r: Release): ReleaseTable {
     created_at: r.createdAt,
     created_by: r.createdBy,
     transitions: JSON.stringify(r.transitions),
+    rollback_to: r.rollbackTo ?? null,
   };
 }
 
@@ -267,6 +274,65 @@ export class FleetStore {
   async clientCounts(): Promise<ClientCount[]> {
     const rows = await this.db.selectFrom('client_counts').select(['group_id', 'version', 'state', 'target', 'n']).where('n', '>', 0).execute();
     return rows.map((r) => ({ groupId: r.group_id, version: r.version, state: r.state as ClientState, targetVersion: r.target === '' ? null : r.target, count: Number(r.n) }));
+  }
+
+  // ---- rollouts (migration 0006) ----------------------------------------------------------------
+
+  /** Every recorded rollout: one row per release and group that was halted, paused, resumed or promoted. */
+  async listRollouts(): Promise<RolloutRecord[]> {
+    const rows = await this.db.selectFrom('rollouts').selectAll().execute();
+    return rows.map((r) => ({
+      releaseId: r.release_id, groupId: r.group_id, state: r.state as RolloutState, reason: r.reason, at: r.at, by: r.by,
+      baseAttempted: Number(r.base_attempted), baseFailed: Number(r.base_failed), promotedAt: r.promoted_at,
+    }));
+  }
+
+  /**
+   * Move one rollout to `to`, only from one of the states in `from` (a missing row counts as running). True when
+   * this call changed it: with several server processes, only one records a halt and writes its audit entry.
+   */
+  async setRolloutState(releaseId: string, groupId: string, from: readonly RolloutState[], to: { state: RolloutState; reason: string | null; at: string; by: string; base?: { attempted: number; failed: number } }): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      await tx.insertInto('rollouts')
+        .values({ release_id: releaseId, group_id: groupId, state: 'running', reason: null, at: to.at, by: to.by, base_attempted: 0, base_failed: 0, promoted_at: null })
+        .onConflict((oc) => oc.columns(['release_id', 'group_id']).doNothing())
+        .execute();
+      const r = await tx.updateTable('rollouts')
+        .set({ state: to.state, reason: to.reason, at: to.at, by: to.by, ...(to.base ? { base_attempted: to.base.attempted, base_failed: to.base.failed } : {}) })
+        .where('release_id', '=', releaseId).where('group_id', '=', groupId).where('state', 'in', [...from])
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    });
+  }
+
+  /** Record that a ring promoted the release to the group; true when this call did (not already promoted). */
+  async promoteRollout(releaseId: string, groupId: string, at: string, by: string): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      await tx.insertInto('rollouts')
+        .values({ release_id: releaseId, group_id: groupId, state: 'running', reason: null, at, by, base_attempted: 0, base_failed: 0, promoted_at: null })
+        .onConflict((oc) => oc.columns(['release_id', 'group_id']).doNothing())
+        .execute();
+      const r = await tx.updateTable('rollouts').set({ promoted_at: at })
+        .where('release_id', '=', releaseId).where('group_id', '=', groupId).where('promoted_at', 'is', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) > 0;
+    });
+  }
+
+  /**
+   * Where clients on `version` came from: per client of a bounded sample (LIMIT; no version index, so the
+   * server asks the heavy-read worker on SQLite), the version of its newest history entry on another version (the
+   * history's (client, entry) key), counted per version.
+   */
+  async rollbackOrigins(version: string, sample = ROLLBACK_SAMPLE): Promise<RollbackOrigin[]> {
+    // History entries are numbered per client on SQLite (migration 0007): an entry is (client, number).
+    const rows = await sql<{ version: string; n: number | string }>`
+      SELECT h.version AS version, count(*) AS n
+      FROM (SELECT c.id AS cid, (SELECT max(h2.id) FROM client_history h2 WHERE h2.client_id = c.id AND h2.version <> ${version}) AS hid
+            FROM (SELECT id FROM clients WHERE version = ${version} LIMIT ${sample}) c) p
+      JOIN client_history h ON h.client_id = p.cid AND h.id = p.hid
+      GROUP BY h.version`.execute(this.db);
+    return rows.rows.map((r) => ({ version: r.version, clients: Number(r.n) }));
   }
 
   // ---- groups ---------------------------------------------------------------------------------
