@@ -17,3 +17,4 @@ export * from './preview';
 export * from './launchRules';
 export * from './packageLinks';
 export * from './serviceWire';
+export * from './admission';
