@@ -17,6 +17,9 @@ import { Fleet } from './fleet';
 import { HeavyReads } from './heavy/heavyReads';
 import { seedDemoFleet } from './demo';
 import { agentRoutes } from './routes/agent';
+import { enrollmentRoutes } from './routes/enrollments';
+import { ClientIdentities } from './clientIdentities';
+import type { AdmissionMode } from '../core/admission';
 import { clientRoutes } from './routes/clients';
 import { groupRoutes } from './routes/groups';
 import { miscRoutes } from './routes/misc';
@@ -59,6 +62,13 @@ export interface ServerOptions {
   summaryEveryMs?: number;
   /** Refuse to approve a release nobody has downloaded for testing (GET …/artifact). */
   requireDownloadBeforeApproval?: boolean;
+  /** `manual` holds newly enrolled clients as pending until an administrator accepts them (default `automatic`). */
+  admission?: AdmissionMode;
+  /**
+   * Behind a reverse proxy: Fastify's trustProxy (true, a hop count, or the proxies' addresses / CIDRs), so the
+   * connection address recorded for a client is the one the proxy saw (X-Forwarded-For), not the proxy's.
+   */
+  trustProxy?: boolean | number | string | string[];
 }
 
 export interface RunningServer {
@@ -122,6 +132,16 @@ async function bootstrapTokens(tokens: TokenService, store: FleetStore, dataDir:
   };
 }
 
+/** `token rotate-enrollment`: a new enrollment token, kept in DIR/enroll.token like the first one. */
+export async function rotateEnrollmentToken(store: FleetStore, dataDir: string): Promise<string> {
+  const { secret, record } = await new TokenService(store).rotateEnrollment();
+  await writeSecretFile(join(resolve(dataDir), 'enroll.token'), secret);
+  await store.addAudit({ at: new Date().toISOString(), actor: 'command line', action: 'token.rotate-enrollment', target: record.name, details: JSON.stringify({ tokenId: record.id }) });
+  return secret;
+}
+
+const hopsOf = (n: number) => (_address: string, hop: number): boolean => hop < n;
+
 export async function openStore(dataDir: string, postgresUrl?: string, checkpointElsewhere = false): Promise<FleetStore> {
   await secureDataDir(dataDir, { sqlite: !postgresUrl });
   return FleetStore.open(postgresUrl ? { postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db'), checkpointElsewhere });
@@ -163,6 +183,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   }
 
   const app = Fastify({
+    // A hop count trusts that many proxies nearest to the server (Fastify types it as a function).
+    ...(opts.trustProxy !== undefined ? { trustProxy: typeof opts.trustProxy === 'number' ? hopsOf(opts.trustProxy) : opts.trustProxy } : {}),
     // Request logs never carry headers (the bearer token); Fastify's default serializers leave them out.
     logger: opts.logger ? { level: 'info' } : false,
     bodyLimit: 1024 * 1024,
@@ -183,13 +205,19 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     },
   });
   const uploads = new Uploads(fleet, artifacts, publicKey);
-  const ctx = { fleet, tokens, events, uploads, publicUrl: opts.publicUrl, version: SERVER_VERSION };
+  const identities = new ClientIdentities(fleet, opts.admission ?? 'automatic');
+  const enrollFile = join(dataDir, 'enroll.token');
+  const ctx = {
+    fleet, tokens, identities, events, uploads, publicUrl: opts.publicUrl, version: SERVER_VERSION,
+    saveEnrollToken: (secret: string) => writeSecretFile(enrollFile, secret),
+  };
   miscRoutes(app, ctx);
   releaseRoutes(app, ctx);
   groupRoutes(app, ctx);
   clientRoutes(app, ctx);
   reportRoutes(app, ctx);
   agentRoutes(app, ctx);
+  enrollmentRoutes(app, ctx);
 
   const host = opts.host ?? '127.0.0.1';
   // Node's default accept queue (511) resets connections when a fleet checks in all at once.

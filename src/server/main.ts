@@ -3,7 +3,8 @@
 //   update-fleet-server token create --role viewer|operator|admin|agent --name NAME [--data DIR]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startServer, openStore } from './app';
+import { startServer, openStore, rotateEnrollmentToken } from './app';
+import { ADMISSION_MODES, type AdmissionMode } from '../core/admission';
 import { TokenService, type TokenRole } from './auth';
 import { parseSize } from './limits';
 
@@ -11,7 +12,9 @@ const USAGE = `Usage:
   update-fleet-server [--data DIR] [--host 127.0.0.1] [--port 7780] [--demo] [--public-url URL] [--log] [--require-download]
                       [--package-key FILE] [--max-package-size SIZE] [--max-connections N] [--max-event-streams N]
                       [--max-event-streams-per-token N] [--headers-timeout S] [--request-timeout S] [--upload-idle-timeout S]
+                      [--admission automatic|manual] [--trust-proxy true|N|ADDR[,ADDR…]]
   update-fleet-server token create --role viewer|operator|admin|agent --name NAME [--data DIR]
+  update-fleet-server token rotate-enrollment [--data DIR]   # new enrollment token; enrolled clients keep theirs
 
   --data DIR        where fleet.db, artifacts/ and the token files live (default .update-fleet/)
   --host HOST       address to listen on (default 127.0.0.1: loopback only)
@@ -28,6 +31,9 @@ const USAGE = `Usage:
   --headers-timeout S      seconds for a request's headers to arrive (default 10)
   --request-timeout S      seconds for an API request's body to arrive (default 30)
   --upload-idle-timeout S  longest pause, in seconds, inside a package upload (default 30)
+  --admission MODE         automatic (default): enrolled clients are in at once; manual: held as Pending until accepted
+  --trust-proxy VALUE      behind a reverse proxy: true, a hop count, or the proxies' addresses (the client's
+                           connection address is then taken from X-Forwarded-For)
 
 Environment: UPDATE_FLEET_ADMIN_TOKEN and UPDATE_FLEET_ENROLL_TOKEN set the admin and enrollment tokens
 instead of generating them (for automation).`;
@@ -39,7 +45,19 @@ function fail(message: string): never {
 
 async function tokenCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args: argv, options: { role: { type: 'string' }, name: { type: 'string' }, data: { type: 'string' }, postgres: { type: 'string' } }, allowPositionals: true });
-  if (positionals[0] !== 'create') fail('the token command knows "create".');
+  if (positionals[0] === 'rotate-enrollment') {
+    const dataDir = values.data ?? '.update-fleet';
+    const store = await openStore(dataDir, values.postgres ?? process.env.UPDATE_FLEET_POSTGRES_URL);
+    try {
+      const secret = await rotateEnrollmentToken(store, dataDir);
+      process.stdout.write(`${secret}\n`);
+      process.stderr.write('Rotated the enrollment token (also in DIR/enroll.token). The old one no longer enrolls; enrolled clients keep their own credentials. A running server sees it within 10 seconds.\n');
+    } finally {
+      await store.close();
+    }
+    return;
+  }
+  if (positionals[0] !== 'create') fail('the token command knows "create" and "rotate-enrollment".');
   const role = values.role as TokenRole | undefined;
   if (!role || !['viewer', 'operator', 'admin', 'agent'].includes(role)) fail('--role must be viewer, operator, admin or agent.');
   const name = values.name?.trim();
@@ -67,6 +85,7 @@ async function main(): Promise<void> {
         'package-key': { type: 'string' }, 'max-package-size': { type: 'string' }, 'max-connections': { type: 'string' },
         'max-event-streams': { type: 'string' }, 'max-event-streams-per-token': { type: 'string' },
         'headers-timeout': { type: 'string' }, 'request-timeout': { type: 'string' }, 'upload-idle-timeout': { type: 'string' },
+        admission: { type: 'string' }, 'trust-proxy': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -98,6 +117,14 @@ async function main(): Promise<void> {
       fail(`--package-key: cannot read ${values['package-key']}: ${(err as Error).message}`);
     }
   }
+  const admission = values.admission as AdmissionMode | undefined;
+  if (admission !== undefined && !ADMISSION_MODES.includes(admission)) fail(`--admission must be automatic or manual, not "${values.admission}".`);
+  const proxyText = values['trust-proxy'];
+  const trustProxy = proxyText === undefined ? undefined
+    : proxyText === 'true' ? true
+      : /^\d+$/.test(proxyText) ? Number(proxyText)
+        : proxyText.split(',').map((a) => a.trim()).filter(Boolean);
+  if (Array.isArray(trustProxy) && trustProxy.length === 0) fail('--trust-proxy needs true, a hop count or the proxies\' addresses.');
   const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
   const server = await startServer({
     dataDir: values.data,
@@ -111,6 +138,8 @@ async function main(): Promise<void> {
     maxArtifactBytes,
     packagePublicKey,
     requireDownloadBeforeApproval: values['require-download'],
+    admission,
+    trustProxy,
     limits: defined({
       maxConnections: count('max-connections', values['max-connections']),
       headersTimeoutMs: ms('headers-timeout', values['headers-timeout']),

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { withPolicyDefaults } from '../../src/core/policy';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { call, checkinBody, client } from '../helpers/http';
+import { call, checkinBody, client, enrolledAgent } from '../helpers/http';
 
 describe('bad input never crashes and never stores anything', function () {
   this.timeout(30_000);
@@ -14,7 +14,7 @@ describe('bad input never crashes and never stores anything', function () {
     s = await startTestServer();
     admin = client(s.url, s.adminToken);
     await admin.post('/api/v1/releases', { version: '2.0.0' });
-    await client(s.url, s.enrollToken).post('/agent/v1/checkin', checkinBody('known', '1.0.0'));
+    await enrolledAgent(s.url, s.enrollToken).post('/agent/v1/checkin', checkinBody('known', '1.0.0'));
     snapshot = async () => JSON.stringify([
       (await admin.get('/api/v1/releases')).body.items.map((r: any) => [r.version, r.state, r.artifact]),
       (await admin.get('/api/v1/groups')).body.items.map((g: any) => [g.id, g.policy]),

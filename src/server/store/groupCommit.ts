@@ -35,12 +35,12 @@ export class GroupCommit {
     private readonly limits: { historyPerClient: number; busyTimeoutMs: number },
   ) {
     this.s = {
-      get: native.prepare('SELECT id, name, computer, ip, user_name, group_id, version, state, target_version, reason, deferred_until, last_seen FROM clients WHERE id = ?'),
+      get: native.prepare('SELECT id, name, computer, ip, user_name, group_id, version, state, target_version, reason, deferred_until, last_seen, address FROM clients WHERE id = ?'),
       touch: native.prepare('UPDATE clients SET last_seen = ?, deferred_until = ? WHERE id = ?'),
       update: native.prepare('UPDATE clients SET version = ?, state = ?, target_version = ?, reason = ?, deferred_until = ?, last_seen = ? WHERE id = ?'),
       // Only when a searched column changes: the trigram index is rewritten on those.
-      updateAll: native.prepare('UPDATE clients SET version = ?, state = ?, target_version = ?, reason = ?, deferred_until = ?, last_seen = ?, name = ?, computer = ?, ip = ?, user_name = ? WHERE id = ?'),
-      insert: native.prepare('INSERT INTO clients (id, name, computer, ip, user_name, group_id, version, state, target_version, reason, deferred_until, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      updateAll: native.prepare('UPDATE clients SET version = ?, state = ?, target_version = ?, reason = ?, deferred_until = ?, last_seen = ?, name = ?, computer = ?, ip = ?, user_name = ?, address = ? WHERE id = ?'),
+      insert: native.prepare('INSERT INTO clients (id, name, computer, ip, user_name, group_id, version, state, target_version, reason, deferred_until, last_seen, address) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       history: native.prepare('INSERT INTO client_history (client_id, at, state, version, target_version, reason) VALUES (?, ?, ?, ?, ?, ?)'),
       cutoff: native.prepare('SELECT id FROM client_history WHERE client_id = ? ORDER BY id DESC LIMIT 1 OFFSET ?'),
       trim: native.prepare('DELETE FROM client_history WHERE client_id = ? AND id <= ?'),
@@ -62,9 +62,9 @@ export class GroupCommit {
     const s = this.s;
     return this.enqueue(() => {
       if (!before) {
-        s.insert.run(after.id, after.name, after.computer, after.ip, after.user, after.groupId, after.version, after.state, after.targetVersion, after.reason, after.deferredUntil, after.lastSeen);
-      } else if (before.name !== after.name || before.computer !== after.computer || before.ip !== after.ip || before.user !== after.user) {
-        s.updateAll.run(after.version, after.state, after.targetVersion, after.reason, after.deferredUntil, after.lastSeen, after.name, after.computer, after.ip, after.user, after.id);
+        s.insert.run(after.id, after.name, after.computer, after.ip, after.user, after.groupId, after.version, after.state, after.targetVersion, after.reason, after.deferredUntil, after.lastSeen, after.address ?? null);
+      } else if (before.name !== after.name || before.computer !== after.computer || before.ip !== after.ip || before.user !== after.user || (before.address ?? null) !== (after.address ?? null)) {
+        s.updateAll.run(after.version, after.state, after.targetVersion, after.reason, after.deferredUntil, after.lastSeen, after.name, after.computer, after.ip, after.user, after.address ?? null, after.id);
       } else if (changed) {
         s.update.run(after.version, after.state, after.targetVersion, after.reason, after.deferredUntil, after.lastSeen, after.id);
       } else {
