@@ -37,7 +37,7 @@ export function checkinBody(id: string, version: string, extra: Record<string, u
  * An agent side for tests: each client id enrolls once with the enrollment token (its own random secret), then
  * checks in and reports with its own credential, as a real agent does. `tokenFor` gives a client's bearer token.
  */
-export function enrolledAgent(base: string, enrollToken: string) {
+export function enrolledAgent(base: string, enrollToken: string, opts: { /** An admin token that accepts a client held as pending (a known id, manual admission). */ admitWith?: string } = {}) {
   const tokens = new Map<string, Promise<string>>();
   const tokenFor = (id: string): Promise<string> => {
     let t = tokens.get(id);
@@ -46,6 +46,10 @@ export function enrolledAgent(base: string, enrollToken: string) {
         const secret = randomBytes(32).toString('base64url');
         const r = await call(base, 'POST', '/agent/v1/enroll', { token: enrollToken, json: { clientId: id, secret, name: `Client ${id}`, computer: id.toUpperCase(), ip: '10.0.0.1', user: 'j.doe' } });
         if (r.status !== 201 && r.status !== 200) throw new Error(`enrolling ${id}: HTTP ${r.status} ${r.text}`);
+        if (r.body.status === 'pending' && opts.admitWith) {
+          const a = await call(base, 'POST', `/api/v1/enrollments/${encodeURIComponent(id)}/accept`, { token: opts.admitWith });
+          if (a.status !== 200) throw new Error(`accepting ${id}: HTTP ${a.status} ${a.text}`);
+        }
         return encodeClientToken(id, secret);
       })();
       tokens.set(id, t);

@@ -192,6 +192,8 @@ export class FleetStore {
   private groupCommit?: GroupCommit;
   /** PostgreSQL: the same, in set-based statements. */
   private pgGroupCommit?: PgGroupCommit;
+  /** SQLite: the credential read every agent request makes, prepared once (no query building per request). */
+  private credentialRead?: import('better-sqlite3').Statement;
 
   private constructor(readonly db: Kysely<Database>, readonly dialect: Dialect) {}
 
@@ -243,6 +245,7 @@ export class FleetStore {
       const failed = results?.find((r) => r.status === 'Error');
       throw new Error(`Database migration ${failed?.migrationName ?? ''} failed: ${error instanceof Error ? error.message : String(error)}`);
     }
+    if (native) store.credentialRead = native.prepare('SELECT * FROM client_credentials WHERE client_id = ?');
     if (native) store.groupCommit = new GroupCommit(db, native, { historyPerClient: HISTORY_PER_CLIENT, busyTimeoutMs: BUSY_TIMEOUT_MS });
     else store.pgGroupCommit = new PgGroupCommit(db, HISTORY_PER_CLIENT, (before, after, changed) => store.writeClientAlone(before, after, changed));
     return store;
@@ -546,6 +549,10 @@ export class FleetStore {
 
   /** Read on every agent request: one primary-key lookup. */
   async getCredential(clientId: string): Promise<CredentialRecord | undefined> {
+    if (this.credentialRead) {
+      const row = this.credentialRead.get(clientId) as Selectable<ClientCredentialTable> | undefined;
+      return row ? rowToCredential(row) : undefined;
+    }
     const r = await this.db.selectFrom('client_credentials').selectAll().where('client_id', '=', clientId).executeTakeFirst();
     return r ? rowToCredential(r) : undefined;
   }
