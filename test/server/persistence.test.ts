@@ -55,7 +55,7 @@ describe('CSV report', function () {
     assert.equal(r.status, 200);
     assert.match(r.headers.get('content-type') ?? '', /text\/csv/);
     const rows = parse(await r.text(), { columns: true }) as Array<Record<string, string>>;
-    assert.deepEqual(Object.keys(rows[0]), ['computer', 'name', 'ip', 'last user', 'group', 'version', 'target version', 'state', 'reason', 'last seen']);
+    assert.deepEqual(Object.keys(rows[0]), ['computer', 'name', 'ip', 'address', 'last user', 'group', 'version', 'target version', 'state', 'reason', 'last seen']);
     assert.equal(rows.length, 2);
     const evil = rows.find((x) => x.ip === '10.0.0.9')!;
     assert.equal(evil.name, `'=HYPERLINK("http://x","click")`);

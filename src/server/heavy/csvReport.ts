@@ -2,7 +2,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { CSV_STRINGIFY_OPTIONS, neutraliseFormula } from '../../core/csvSafe';
 
-export const CSV_COLUMNS = ['computer', 'name', 'ip', 'last user', 'group', 'version', 'target version', 'state', 'reason', 'last seen'];
+export const CSV_COLUMNS = ['computer', 'name', 'ip', 'address', 'last user', 'group', 'version', 'target version', 'state', 'reason', 'last seen'];
 
 /** csv-stringify decides quoting, with the options that quote every cell holding CR or LF (core/csvSafe). */
 const OPTIONS = CSV_STRINGIFY_OPTIONS;

@@ -513,7 +513,7 @@ export class FleetStore {
    */
   exportQuery(f: ClientFilter): { sql: string; parameters: readonly unknown[] } {
     return this.filtered(f)
-      .select(['computer', 'name', 'ip', 'user_name', 'group_id', 'version', 'target_version', 'state', 'reason', 'last_seen'])
+      .select(['computer', 'name', 'ip', 'address', 'user_name', 'group_id', 'version', 'target_version', 'state', 'reason', 'last_seen'])
       .orderBy('computer').orderBy('id').compile();
   }
 
