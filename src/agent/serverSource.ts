@@ -6,6 +6,7 @@ import { parseLegacyCheck } from '../core/legacy';
 import type { DecisionAction } from '../core/types';
 import { AGENT_PREFIX, type CheckinRequest, type CheckinResponse } from '../core/wire';
 import { AgentFailure, messageOf } from './errors';
+import type { ClientCredential } from './clientCredential';
 import { authHeader, createHttp, describeStatus, networkFailure, printableUrl, sameOrigin } from './http';
 import { RangeNotSatisfiable, type CheckContext, type PackageStream, type UpdateSource } from './updateSource';
 
@@ -19,7 +20,15 @@ export interface ServerSourceOptions {
   checkIntervalSeconds: number;
   startupDelaySeconds: number;
   http?: AxiosInstance;
+  /**
+   * The client's own credential (JSON protocol): check-ins and downloads are authenticated as this client. The
+   * legacy check.ini protocol sends the enrollment token, as a seed 003 client would.
+   */
+  credential?: ClientCredential;
 }
+
+/** The error code in a server's error body. */
+const errorCode = (data: unknown): string | undefined => (data as { error?: { code?: string } } | undefined)?.error?.code;
 
 /** The response must at least say what to do and when to come back; anything else is the server's bug. */
 export function validateCheckinResponse(data: unknown): CheckinResponse {
@@ -63,13 +72,21 @@ export class ServerSource implements UpdateSource {
     };
     if (ctx.state) body.state = ctx.state;
     if (ctx.deferredUntil) body.deferredUntil = ctx.deferredUntil;
-    let res;
-    try {
-      res = await this.http.post(url, body, { headers: authHeader(this.o.token) });
-    } catch (e) {
-      throw networkFailure(e, 'Check-in', url);
+    const post = async () => {
+      const headers = this.o.credential ? await this.o.credential.header() : authHeader(this.o.token);
+      try {
+        return await this.http.post(url, body, { headers });
+      } catch (e) {
+        throw networkFailure(e, 'Check-in', url);
+      }
+    };
+    let res = await post();
+    if (res.status === 401 && errorCode(res.data) === 'not-enrolled' && this.o.credential) {
+      // The server lost this client (a new database): enroll again, once.
+      this.o.credential.forget();
+      res = await post();
     }
-    if (res.status !== 200) throw new AgentFailure(`Check-in failed: ${describeStatus(res)}`);
+    if (res.status !== 200) throw new AgentFailure(`Check-in failed: ${describeStatus(res)}`, { refusal: errorCode(res.data) });
     return validateCheckinResponse(res.data);
   }
 
@@ -117,7 +134,8 @@ export class ServerSource implements UpdateSource {
       throw new AgentFailure(`Download failed: "${decision.url}" is not a URL`);
     }
     if (!/^https?:$/.test(new URL(url).protocol)) throw new AgentFailure(`Download failed: only http and https downloads are allowed, not ${new URL(url).protocol}`);
-    const headers: Record<string, string> = sameOrigin(url, this.o.server) ? authHeader(this.o.token) : {};
+    const own = sameOrigin(url, this.o.server);
+    const headers: Record<string, string> = !own ? {} : this.o.credential && this.o.protocol === 'json' ? await this.o.credential.header() : authHeader(this.o.token);
     if (offset > 0) headers.Range = `bytes=${offset}-`;
     let res;
     try {

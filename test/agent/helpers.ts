@@ -13,11 +13,10 @@ import type { AgentConfig } from '../../src/agent/config';
 import { loadIdentity } from '../../src/agent/identity';
 import { MemoryLogger } from '../../src/agent/log';
 import { FixedPrompter, type Prompter } from '../../src/agent/prompter';
-import { LocalReporter, ServerReporter } from '../../src/agent/reporter';
-import { ServerSource } from '../../src/agent/serverSource';
-import { ShareSource } from '../../src/agent/shareSource';
+import { buildSourceAndReporter } from '../../src/agent/cli';
 import { client } from '../helpers/http';
 import { startTestServer, type TestServer } from '../helpers/server';
+import type { ServerOptions } from '../../src/server/app';
 
 export const REPO = resolve(__dirname, '..', '..');
 export const MAIN_TS = join(REPO, 'src', 'agent', 'main.ts');
@@ -111,8 +110,8 @@ export interface Fleet {
   close(): Promise<void>;
 }
 
-export async function startFleet(): Promise<Fleet> {
-  const ts = await startTestServer();
+export async function startFleet(server: Partial<ServerOptions> = {}): Promise<Fleet> {
+  const ts = await startTestServer({ server });
   const admin = client(ts.url, ts.adminToken);
   return {
     ts,
@@ -195,13 +194,7 @@ export interface TestAgent {
 export async function agentFor(c: AgentConfig, prompter: Prompter = new FixedPrompter({ kind: 'later' })): Promise<TestAgent> {
   const log = new MemoryLogger();
   const identity = await loadIdentity(c.state, c.name ?? 'test-machine');
-  const timing = { checkIntervalSeconds: c.checkIntervalSeconds, startupDelaySeconds: c.startupDelaySeconds };
-  const source = c.source
-    ? new ShareSource({ dir: c.source, ...timing })
-    : c.server
-      ? new ServerSource({ server: c.server, token: c.token!, protocol: c.protocol, ...timing })
-      : undefined;
-  const reporter = c.server && c.token ? new ServerReporter(c.server, c.token, identity.clientId, log) : new LocalReporter(c.state, identity.clientId, log);
+  const { source, reporter } = buildSourceAndReporter(c, identity, log);
   return { agent: new Agent({ config: c, identity, source, reporter, prompter, log }), log, clientId: identity.clientId };
 }
 
