@@ -6,41 +6,11 @@ import {
   adminTransition, decodeClientToken, enrollOutcome, refusalFor,
   type AdmissionMode, type CredentialStatus,
 } from '../core/admission';
+import type { EnrollmentView, EnrollRequest, EnrollResponse } from '../core/wire';
 import { hashToken } from './auth';
 import { ApiError } from './errors';
 import type { Fleet } from './fleet';
 import type { CredentialRecord } from './store/store';
-
-export interface EnrollRequest {
-  clientId: string;
-  /** The agent's own secret (32 random bytes, base64url); only its sha256 is stored. */
-  secret: string;
-  name: string;
-  computer: string;
-  ip: string;
-  user: string;
-}
-
-export interface EnrollResponse {
-  clientId: string;
-  status: CredentialStatus;
-  message: string;
-}
-
-/** A pending, rejected or decommissioned client as the console lists it. */
-export interface EnrollmentView {
-  clientId: string;
-  status: CredentialStatus;
-  name: string;
-  computer: string;
-  ip: string;
-  user: string;
-  /** The connection's address at enrollment. */
-  address: string;
-  enrolledAt: string;
-  decidedAt: string | null;
-  decidedBy: string | null;
-}
 
 /** Events for the Pending list go out under this pseudo group id. */
 export const PENDING_EVENT_GROUP = 'pending';
