@@ -80,14 +80,14 @@ Exit codes: 0 ok, 1 failure (reported to the server), 2 usage error, 3 the progr
 (the user declined a mandatory update).`;
 
 /**
- * Where updates come from and where reports go. With a server (JSON protocol) both use one client credential,
- * enrolled with the enrollment token at the first request.
+ * Where updates come from and where reports go. With a server both use one client credential, enrolled with the
+ * enrollment token at the first request.
  */
 export function buildSourceAndReporter(c: AgentConfig, identity: Identity, log: Logger): { source?: UpdateSource; reporter: Reporter } {
   const timing = { checkIntervalSeconds: c.checkIntervalSeconds, startupDelaySeconds: c.startupDelaySeconds };
   if (c.source) return { source: new ShareSource({ dir: c.source, ...timing }), reporter: new LocalReporter(c.state, identity.clientId, log) };
   if (c.server && c.token) {
-    const credential = c.protocol === 'json' ? new ClientCredential({ server: c.server, enrollToken: c.token, identity, stateDir: c.state }) : undefined;
+    const credential = new ClientCredential({ server: c.server, enrollToken: c.token, identity, stateDir: c.state });
     return {
       source: new ServerSource({ server: c.server, token: c.token, protocol: c.protocol, credential, ...timing }),
       reporter: new ServerReporter(c.server, c.token, identity.clientId, log, undefined, credential),

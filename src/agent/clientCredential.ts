@@ -36,7 +36,8 @@ export async function loadOrCreateClientSecret(stateDir: string): Promise<string
 }
 
 export interface EnrollAnswer {
-  status: 'active' | 'pending' | 'decommissioned' | 'rejected';
+  /** `unsupported`: the server has no enrollment (a static legacy check.ini server); the enrollment token is sent instead. */
+  status: 'active' | 'pending' | 'decommissioned' | 'rejected' | 'unsupported';
   message: string;
 }
 
@@ -53,7 +54,7 @@ export class ClientCredential {
   /** The bearer header of this client, enrolling first (once per process; the server answers a repeat the same). */
   async header(): Promise<Record<string, string>> {
     const secret = await loadOrCreateClientSecret(this.o.stateDir);
-    await this.enroll();
+    if ((await this.enroll()).status === 'unsupported') return authHeader(this.o.enrollToken);
     return authHeader(encodeClientToken(this.o.identity.clientId, secret));
   }
 
@@ -82,6 +83,7 @@ export class ClientCredential {
       throw networkFailure(e, 'Enrollment', url);
     }
     if (res.status === 200 || res.status === 201) return res.data as EnrollAnswer;
+    if (res.status === 404) return { status: 'unsupported', message: 'The server has no enrollment (a legacy update server).' };
     const code = (res.data as { error?: { code?: string } } | undefined)?.error?.code;
     throw new AgentFailure(`Enrollment failed: ${describeStatus(res)}`, { refusal: code });
   }

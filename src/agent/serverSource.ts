@@ -21,11 +21,19 @@ export interface ServerSourceOptions {
   startupDelaySeconds: number;
   http?: AxiosInstance;
   /**
-   * The client's own credential (JSON protocol): check-ins and downloads are authenticated as this client. The
-   * legacy check.ini protocol sends the enrollment token, as a seed 003 client would.
+   * The client's own credential: check-ins, check.ini and downloads are authenticated as this client. A legacy
+   * update server without enrollment (a static check.ini) gets the enrollment token, as a seed 003 client sends.
    */
   credential?: ClientCredential;
 }
+
+const safeJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
 
 /** The error code in a server's error body. */
 const errorCode = (data: unknown): string | undefined => (data as { error?: { code?: string } } | undefined)?.error?.code;
@@ -96,14 +104,14 @@ export class ServerSource implements UpdateSource {
     try {
       res = await this.http.get<string>(url, {
         params: { clientId: ctx.identity.clientId, version: ctx.version },
-        headers: authHeader(this.o.token),
+        headers: this.o.credential ? await this.o.credential.header() : authHeader(this.o.token),
         responseType: 'text',
         transformResponse: (x: unknown) => x,
       });
     } catch (e) {
       throw networkFailure(e, 'Check', url);
     }
-    if (res.status !== 200) throw new AgentFailure(`Check failed: ${describeStatus(res)}`);
+    if (res.status !== 200) throw new AgentFailure(`Check failed: ${describeStatus(res)}`, { refusal: errorCode(typeof res.data === 'string' ? safeJson(res.data) : res.data) });
     let legacy;
     try {
       legacy = parseLegacyCheck(String(res.data));
@@ -135,7 +143,7 @@ export class ServerSource implements UpdateSource {
     }
     if (!/^https?:$/.test(new URL(url).protocol)) throw new AgentFailure(`Download failed: only http and https downloads are allowed, not ${new URL(url).protocol}`);
     const own = sameOrigin(url, this.o.server);
-    const headers: Record<string, string> = !own ? {} : this.o.credential && this.o.protocol === 'json' ? await this.o.credential.header() : authHeader(this.o.token);
+    const headers: Record<string, string> = !own ? {} : this.o.credential ? await this.o.credential.header() : authHeader(this.o.token);
     if (offset > 0) headers.Range = `bytes=${offset}-`;
     let res;
     try {

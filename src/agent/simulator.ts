@@ -211,6 +211,7 @@ export function runSimulator(o: SimulatorOptions): Simulator {
       return true;
     }
     counters.errors++;
+    log(`simulator: report ${r.state} of ${c.id.computer} refused: HTTP ${res.status} ${JSON.stringify(res.data).slice(0, 200)}`);
     return false;
   };
 
@@ -254,6 +255,8 @@ export function runSimulator(o: SimulatorOptions): Simulator {
   const refused = (c: VirtualClient, data: unknown): void => {
     counters.errors++;
     const code = (data as { error?: { code?: string } } | undefined)?.error?.code;
+    if (code !== lastError) log(`simulator: ${c.id.computer} not let in: ${code ?? JSON.stringify(data).slice(0, 200)}`);
+    lastError = code ?? '';
     if (isFinalRefusal(code)) {
       log(`simulator: ${c.id.computer} (${c.id.clientId}) is ${code}; it stops checking in`);
       return;
