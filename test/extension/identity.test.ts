@@ -7,7 +7,8 @@ import axios from 'axios';
 import * as vscode from 'vscode';
 import { encodeClientToken } from '../../src/core/admission';
 import type { FleetExtensionApi } from '../../src/extension/extension';
-import { PendingClientItem, PendingItem, ClientItem, GroupItem } from '../../src/extension/treeItems';
+// Types only: the suite is bundled apart from the extension, so its classes are not the extension's (no instanceof).
+import type { ClientItem, GroupItem, PendingClientItem, PendingItem } from '../../src/extension/treeItems';
 import { eventually, serverEnv, ScriptedUi, useScriptedUi } from './helpers';
 
 /** A machine's agent: its own secret, enrolled with the enrollment token the e2e harness hands to this host. */
@@ -46,11 +47,11 @@ describe('client identity: admission and decommission from the Client Groups tre
     const pendingItem = await eventually(async () => {
       api.services.groupsTree.reset();
       const roots = await api.services.groupsTree.getChildren();
-      return roots.find((r): r is PendingItem => r instanceof PendingItem);
+      return roots.find((r): r is PendingItem => r.kind === 'pending');
     }, 'the Pending node in Client Groups');
     assert.equal(pendingItem.contextValue, 'pending');
     const children = await api.services.groupsTree.getChildren(pendingItem);
-    const item = children.find((c): c is PendingClientItem => c instanceof PendingClientItem && c.enrollment.clientId === 'demo-wh-pc-0003');
+    const item = children.find((c): c is PendingClientItem => c.kind === 'pendingClient' && c.enrollment.clientId === 'demo-wh-pc-0003');
     assert.ok(item, 'the pending client is listed');
     assert.equal(item.contextValue, 'pendingClient', 'the Accept / Reject menus key on it');
     assert.match(String(item.description), /127\.0\.0\.1/, 'with the address it connected from');
@@ -63,23 +64,23 @@ describe('client identity: admission and decommission from the Client Groups tre
     await eventually(async () => {
       api.services.groupsTree.reset();
       const roots = await api.services.groupsTree.getChildren();
-      const p = roots.find((r): r is PendingItem => r instanceof PendingItem);
+      const p = roots.find((r): r is PendingItem => r.kind === 'pending');
       return !p || !p.clients.some((c) => c.clientId === 'demo-wh-pc-0003');
     }, 'the client left the Pending list');
   });
 
   it('a client decommissioned from its tree item is refused at its next check-in, with the reason', async () => {
-    const agent = agentFor(`e2e-retired-${Date.now()}`);
+    const agent = agentFor(`a-e2e-retired-${Date.now()}`); // sorts first in Default's first page
     assert.equal((await agent.enroll()).status, 201);
     assert.equal((await agent.checkin()).status, 200);
     await api.services.model.reload();
     const item = await eventually(async () => {
       api.services.groupsTree.reset();
       const roots = await api.services.groupsTree.getChildren();
-      const group = roots.find((r): r is GroupItem => r instanceof GroupItem && r.group.id === 'default');
+      const group = roots.find((r): r is GroupItem => r.kind === 'group' && r.group.id === 'default');
       if (!group) return undefined;
       const clients = await api.services.groupsTree.getChildren(group);
-      return clients.find((c): c is ClientItem => c instanceof ClientItem && c.client.computer.startsWith('E2E-RETIRED-'));
+      return clients.find((c): c is ClientItem => c.kind === 'client' && c.client.computer.startsWith('A-E2E-RETIRED-'));
     }, 'the new client in the Default group');
     ui.confirmWith((m, _d, actions) => (m.startsWith('Decommission') ? actions[0] : undefined));
     const done = await vscode.commands.executeCommand<{ status: string }>('updateFleet.decommissionClient', item);
