@@ -180,13 +180,13 @@ export class FleetClient {
     return this.call({ method: 'GET', url: '/enrollments', params: { status, limit } });
   }
   admitClient(id: string, decision: 'accept' | 'reject'): Promise<EnrollmentView> {
-    return this.call({ method: 'POST', url: `/enrollments/${encodeURIComponent(id)}/${decision}` });
+    return this.call({ method: 'POST', url: `/enrollments/${encodeURIComponent(id)}/${decision}`, data: {} });
   }
   decommissionClient(id: string): Promise<EnrollmentView> {
-    return this.call({ method: 'POST', url: `/clients/${encodeURIComponent(id)}/decommission` });
+    return this.call({ method: 'POST', url: `/clients/${encodeURIComponent(id)}/decommission`, data: {} });
   }
   rotateEnrollmentToken(): Promise<RotatedEnrollmentToken> {
-    return this.call({ method: 'POST', url: '/enrollment-token/rotate' });
+    return this.call({ method: 'POST', url: '/enrollment-token/rotate', data: {} });
   }
 
   /** The CSV report as a stream (all clients, or one state such as failed, with reasons). */
