@@ -15,6 +15,8 @@ import type { Client } from '../src/core/types';
 import { runSimulator } from '../src/agent/simulator';
 import { FleetStore } from '../src/server/store/store';
 import { startServer } from '../src/server/app';
+import { encodeClientToken } from '../src/core/admission';
+import { simulatedClientSecret } from '../src/agent/simulator';
 
 const { values } = parseArgs({ options: { clients: { type: 'string', default: '200000' }, checkins: { type: 'string', default: '8000' }, simulated: { type: 'string', default: '3000' }, only: { type: 'string' } } });
 const N = Number(values.clients);
@@ -64,21 +66,23 @@ async function benchSearch(): Promise<void> {
   }
 }
 
-async function load(port: number, path: string, bodies: (i: number) => string, headers: Record<string, string>, concurrency = 32): Promise<number> {
+/** `headers` per request: each simulated client sends its own credential. */
+async function load(port: number, path: string, bodies: (i: number) => string, headers: Record<string, string> | ((i: number) => Record<string, string>), concurrency = 32, requests = M): Promise<number> {
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   let next = 0;
   const one = (i: number) => new Promise<void>((resolve, reject) => {
     const body = bodies(i);
-    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } }, (res) => {
+    const extra = typeof headers === 'function' ? headers(i) : headers;
+    const req = request({ host: '127.0.0.1', port, path, method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...extra } }, (res) => {
       res.resume();
-      res.on('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+      res.on('end', () => (res.statusCode! >= 200 && res.statusCode! < 300 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
     });
     req.on('error', reject);
     req.end(body);
   });
-  const [ms] = await time(() => Promise.all(Array.from({ length: concurrency }, async () => { while (next < M) await one(next++); })));
+  const [ms] = await time(() => Promise.all(Array.from({ length: concurrency }, async () => { while (next < requests) await one(next++); })));
   agent.destroy();
-  return (M / ms) * 1000;
+  return (requests / ms) * 1000;
 }
 
 async function benchCheckin(): Promise<void> {
@@ -92,10 +96,15 @@ async function benchCheckin(): Promise<void> {
   try {
     const bodies = (i: number) => JSON.stringify({ clientId: `bench-${i % 5000}`, name: `Bench ${i % 5000}`, computer: `BENCH-${i % 5000}`, ip: '10.9.9.9', user: 'b.user', version: '3.58.0.0' });
     const port = (bare.address() as { port: number }).port;
+    // Each bench client enrolls once (not timed), then checks in with its own credential, as agents do.
+    const id = (i: number) => `bench-${i % 5000}`;
+    const enrollBody = (i: number) => JSON.stringify({ clientId: id(i), secret: simulatedClientSecret('bench', i % 5000), name: `Bench ${i % 5000}`, computer: `BENCH-${i % 5000}`, ip: '10.9.9.9', user: 'b.user' });
+    await load(server.port, '/agent/v1/enroll', enrollBody, { authorization: 'Bearer ufe_bench_enroll_token' }, 32, 5000);
+    const asClient = (i: number) => ({ authorization: `Bearer ${encodeClientToken(id(i), simulatedClientSecret('bench', i % 5000))}` });
     await load(port, '/', bodies, {});
-    await load(server.port, '/agent/v1/checkin', bodies, { authorization: 'Bearer ufe_bench_enroll_token' });
+    await load(server.port, '/agent/v1/checkin', bodies, asClient);
     const bareRate = await load(port, '/', bodies, {});
-    const fleetRate = await load(server.port, '/agent/v1/checkin', bodies, { authorization: 'Bearer ufe_bench_enroll_token' });
+    const fleetRate = await load(server.port, '/agent/v1/checkin', bodies, asClient);
     console.log(`checkin requests=${M}  fleet=${fleetRate.toFixed(0)}/s  bare-http(baseline)=${bareRate.toFixed(0)}/s  ratio=${(fleetRate / bareRate).toFixed(2)}`);
   } finally {
     bare.close();
@@ -130,9 +139,12 @@ async function benchSimulator(): Promise<void> {
     const port = Number(new URL(server.url).port);
     // Baseline: the cheapest client that sends the same check-ins (no client state, no decisions).
     const bodies = (i: number) => JSON.stringify({ clientId: `bare-${i % count}`, name: 'b', computer: 'B', ip: '10.0.0.1', user: 'u', version: '1.0.0' });
+    const secret = (i: number) => simulatedClientSecret('bare', i % count);
+    await load(port, '/agent/v1/enroll', (i) => JSON.stringify({ clientId: `bare-${i % count}`, secret: secret(i), name: 'b', computer: 'B', ip: '10.0.0.1', user: 'u' }), { authorization: 'Bearer ufe_bench_enroll_token' }, 64, count);
+    const asClient = (i: number) => ({ authorization: `Bearer ${encodeClientToken(`bare-${i % count}`, secret(i))}` });
     const c0 = process.cpuUsage();
     const t0 = Date.now();
-    await load(port, '/agent/v1/checkin', bodies, { authorization: 'Bearer ufe_bench_enroll_token' }, 64);
+    await load(port, '/agent/v1/checkin', bodies, asClient, 64);
     const bareCpu = process.cpuUsage(c0);
     const bareMs = Date.now() - t0;
     const bareCpuPerReq = (bareCpu.user + bareCpu.system) / M;

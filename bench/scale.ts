@@ -12,6 +12,7 @@ import pg from 'pg';
 import { seededRandom } from '../src/core/prng';
 import type { Client, ClientState } from '../src/core/types';
 import { startServer } from '../src/server/app';
+import { hashToken } from '../src/server/auth';
 
 const { values } = parseArgs({ options: {
   clients: { type: 'string', default: '1000000' }, seconds: { type: 'string', default: '10' }, postgres: { type: 'string' },
@@ -68,6 +69,12 @@ function clientAt(i: number, rnd: () => number, now: string): Client {
   };
 }
 
+/**
+ * client-i's secret: what bench/wrk/checkin.lua sends (`ufc.<base64url(id)>.<secret>`), computable there without a
+ * hash function. Only its sha256 is in the database, as for real clients.
+ */
+export const benchSecret = (i: number): string => `scalebenchsecret${String(i).padStart(27, '0')}`;
+
 /** Demo releases and groups, then N clients written straight into the tables (the triggers count them). */
 async function buildFleet(dataDir: string, n: number, postgresUrl?: string): Promise<void> {
   const server = await startServer({ dataDir, port: 0, demo: true, adminToken: ADMIN, enrollToken: ENROLL, postgresUrl });
@@ -82,6 +89,13 @@ async function buildFleet(dataDir: string, n: number, postgresUrl?: string): Pro
     const batch: Client[] = [];
     for (let j = i; j < Math.min(n, i + 20_000); j++) batch.push(clientAt(j, rnd, now));
     await store.insertClients(batch);
+    // Each with its credential, enrolled and admitted.
+    for (let k = 0; k < batch.length; k += 2000) {
+      await store.db.insertInto('client_credentials').values(batch.slice(k, k + 2000).map((c, m) => ({
+        client_id: c.id, secret_hash: hashToken(benchSecret(i + k + m)), status: 'active', name: c.name, computer: c.computer, ip: c.ip,
+        user_name: c.user, address: '127.0.0.1', enrolled_at: now, decided_at: null, decided_by: null,
+      }))).execute();
+    }
     if (i % 200_000 === 0) process.stdout.write(`  built ${i.toLocaleString()} of ${n.toLocaleString()} clients (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
   }
   if (postgresUrl) await sql`VACUUM ANALYZE`.execute(store.db);
@@ -99,7 +113,8 @@ async function pgDatabase(n: number): Promise<{ url: string; exists: boolean }> 
     if (exists) {
       const c = new pg.Client({ connectionString: url.toString() });
       await c.connect();
-      const ok = await c.query("SELECT count(*)::int AS n FROM clients").then((r) => r.rows[0].n >= n, () => false);
+      // A fleet built before client credentials (no table, or no rows) is built again.
+      const ok = await c.query("SELECT (SELECT count(*) FROM clients)::int AS n, (SELECT count(*) FROM client_credentials)::int AS k").then((r) => r.rows[0].n >= n && r.rows[0].k >= n, () => false);
       await c.end();
       if (ok) return { url: url.toString(), exists: true };
       await admin.query(`DROP DATABASE ${name} WITH (FORCE)`);
@@ -123,12 +138,12 @@ async function fleetDir(n: number): Promise<{ dataDir: string; postgresUrl?: str
     }
     return { dataDir, postgresUrl: db.url };
   }
-  if (!existsSync(join(dataDir, 'built'))) {
+  if (!existsSync(join(dataDir, 'built-with-credentials'))) {
     rmSync(dataDir, { recursive: true, force: true });
     mkdirSync(dataDir, { recursive: true });
     console.log(`Building a ${n.toLocaleString()}-client fleet (once; kept in ${dataDir})…`);
     await buildFleet(dataDir, n);
-    spawnSync('touch', [join(dataDir, 'built')]);
+    spawnSync('touch', [join(dataDir, 'built-with-credentials')]);
   }
   return { dataDir };
 }
@@ -227,7 +242,7 @@ async function main(): Promise<void> {
   const store = postgresUrl ? 'PostgreSQL' : 'SQLite';
   console.log(`Fleet server on ${store} with ${N.toLocaleString()} clients; bare node:http baseline; wrk for both; ${SECONDS} s per run.`);
   try {
-    const checkinEnv = { CLIENTS: String(N), TOKEN: ENROLL, CHANGE: '1' };
+    const checkinEnv = { CLIENTS: String(N), TOKEN: 'client', CHANGE: '1' };
     if (want('checkin')) {
       await wrk(server.url, 'checkin.lua', { connections: 64, seconds: 2, env: checkinEnv }); // warm-up
       const bareRun = await wrk(bare.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env: checkinEnv });
@@ -281,7 +296,7 @@ async function main(): Promise<void> {
     const small = await fleetDir(1000);
     const s = await fleetServer(small.dataDir);
     try {
-      const env = { CLIENTS: '1000', TOKEN: ENROLL, CHANGE: '0' };
+      const env = { CLIENTS: '1000', TOKEN: 'client', CHANGE: '0' };
       await wrk(s.url, 'checkin.lua', { connections: 64, seconds: 2, env });
       const bareRun = await wrk(bare.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env });
       const r = await wrk(s.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env });

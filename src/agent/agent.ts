@@ -102,8 +102,8 @@ export class Agent {
         }
         if (r.exitCode === EXIT.mustShutDown) return r.exitCode;
         if (r.stopChecking) {
-          this.log.info('No update checks for the rest of this session (the user chose "do not ask me again").');
-          return EXIT.ok;
+          this.log.info(`No update checks for the rest of this session (${r.stopBecause ?? 'the user chose "do not ask me again"'}).`);
+          return r.exitCode;
         }
         delay = r.nextCheckSeconds;
         this.log.info(`Next update check in ${this.human(delay)}.`);

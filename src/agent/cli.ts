@@ -4,7 +4,8 @@ import { Agent } from './agent';
 import { createHttp } from './http';
 import { describeConfig, loadConfig, parseArgs, parsePositiveNumber, parseServerUrl, requireFor, type AgentConfig, type ParsedArgs } from './config';
 import { EXIT, UsageError, messageOf, type ExitCode } from './errors';
-import { loadIdentity } from './identity';
+import { loadIdentity, type Identity } from './identity';
+import { ClientCredential } from './clientCredential';
 import { launch } from './launcher';
 import { launchViaService } from './launchViaService';
 import { runService, SocketPrompter } from './service';
@@ -88,18 +89,21 @@ Simulator options
 Exit codes: 0 ok, 1 failure (reported to the server), 2 usage error, 3 the program must shut down
 (the user declined a mandatory update).`;
 
-export function buildSource(c: AgentConfig): UpdateSource | undefined {
+/**
+ * Where updates come from and where reports go. With a server both use one client credential, enrolled with the
+ * enrollment token at the first request.
+ */
+export function buildSourceAndReporter(c: AgentConfig, identity: Identity, log: Logger): { source?: UpdateSource; reporter: Reporter } {
   const timing = { checkIntervalSeconds: c.checkIntervalSeconds, startupDelaySeconds: c.startupDelaySeconds };
-  if (c.source) return new ShareSource({ dir: c.source, ...timing });
+  if (c.source) return { source: new ShareSource({ dir: c.source, ...timing }), reporter: new LocalReporter(c.state, identity.clientId, log) };
   if (c.server && c.token) {
-    return new ServerSource({ server: c.server, token: c.token, protocol: c.protocol, ...timing, http: createHttp(30_000, { caPem: c.caPem }), serverKeys: c.serverKeys });
+    const credential = new ClientCredential({ server: c.server, enrollToken: c.token, identity, stateDir: c.state, http: createHttp(30_000, { caPem: c.caPem }) });
+    return {
+      source: new ServerSource({ server: c.server, token: c.token, protocol: c.protocol, credential, ...timing, http: createHttp(30_000, { caPem: c.caPem }), serverKeys: c.serverKeys }),
+      reporter: new ServerReporter(c.server, c.token, identity.clientId, log, createHttp(15_000, { caPem: c.caPem }), credential),
+    };
   }
-  return undefined;
-}
-
-export function buildReporter(c: AgentConfig, clientId: string, log: Logger): Reporter {
-  if (c.server && c.token) return new ServerReporter(c.server, c.token, clientId, log, createHttp(15_000, { caPem: c.caPem }));
-  return new LocalReporter(c.state, clientId, log);
+  return { reporter: new LocalReporter(c.state, identity.clientId, log) };
 }
 
 export async function createAgent(c: AgentConfig, log: Logger, prompter: Prompter = createPrompter(c.answer)): Promise<Agent> {
@@ -107,8 +111,7 @@ export async function createAgent(c: AgentConfig, log: Logger, prompter: Prompte
   return new Agent({
     config: c,
     identity,
-    source: buildSource(c),
-    reporter: buildReporter(c, identity.clientId, log),
+    ...buildSourceAndReporter(c, identity, log),
     prompter,
     log,
   });

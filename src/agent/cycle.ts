@@ -1,6 +1,7 @@
 // One check cycle: check in (server or share), follow the decision by the pure rules of src/core/agentRules.ts
 // (seeds 000 and 003: same build no prompt, force/downgrade without asking, offers asked, reminders honoured),
 // and report. The user's refusals (remind, decline, never, a declined mandatory update) are handled here too.
+import { isFinalRefusal } from '../core/admission';
 import { outcomeOfAnswer, stepForCheck, type AnswerOutcome } from '../core/agentRules';
 import type { ClientState } from '../core/types';
 import type { CheckinResponse } from '../core/wire';
@@ -11,6 +12,9 @@ import { install } from './install';
 import { installedVersion } from './layout';
 import { formatAnswer } from './prompter';
 import { RETRY_AFTER_FAILED_CHECK_SECONDS, type CycleResult, type Session } from './session';
+
+/** A refused client that keeps running (a launcher) asks again only after a day. */
+const REFUSED_RETRY_SECONDS = 86_400;
 
 /** Check in, follow the decision, report. Never throws for an update failure: it is reported and returned. */
 export async function cycle(session: Session): Promise<CycleResult> {
@@ -34,16 +38,26 @@ export async function cycle(session: Session): Promise<CycleResult> {
   try {
     d = await source.check({ identity: session.d.identity, version: installed, state: agentState, deferredUntil: deferral?.until ?? null });
   } catch (e) {
-    session.log.error(messageOf(e));
+    const refusal = e instanceof AgentFailure ? e.refusal : undefined;
     await session.remember((s) => {
       s.lastCheckAt = now.toISOString();
       s.lastResult = `check failed: ${messageOf(e)}`;
     });
+    if (isFinalRefusal(refusal)) {
+      // Decommissioned or rejected: nothing a retry can change, so this session stops asking.
+      session.log.error(`${messageOf(e)} No more update checks in this session.`);
+      return { exitCode: EXIT.failure, nextCheckSeconds: REFUSED_RETRY_SECONDS, stopChecking: true, stopBecause: `The server refuses this client (${refusal}).` };
+    }
+    if (refusal === 'pending-admission') {
+      session.log.warn(messageOf(e));
+      return { exitCode: EXIT.failure, nextCheckSeconds: st.nextCheckSeconds ?? RETRY_AFTER_FAILED_CHECK_SECONDS, stopChecking: false };
+    }
     if (e instanceof DecisionRefused) {
       // An answer this agent will not act on is the administrator's business: the console shows why.
       await session.rememberFailure(e.version, e.message);
       await session.send({ state: 'failed', version: installed, targetVersion: e.version || null, reason: e.message });
     }
+    session.log.error(messageOf(e));
     return { exitCode: EXIT.failure, nextCheckSeconds: Math.min(st.nextCheckSeconds ?? RETRY_AFTER_FAILED_CHECK_SECONDS, RETRY_AFTER_FAILED_CHECK_SECONDS), stopChecking: false };
   }
   await session.remember((s) => {

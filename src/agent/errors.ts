@@ -6,9 +6,12 @@ export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
 /** An update step failed; the message is a sentence a person can act on and is reported to the server. */
 export class AgentFailure extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The server refused this client (its error code: pending-admission, decommissioned, rejected …). */
+  readonly refusal?: string;
+  constructor(message: string, options?: { cause?: unknown; refusal?: string }) {
     super(message, options);
     this.name = 'AgentFailure';
+    this.refusal = options?.refusal;
   }
 }
 

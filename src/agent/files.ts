@@ -60,12 +60,14 @@ export async function ownerOfDir(path: string): Promise<{ uid: number; gid: numb
 }
 
 /** Write to a temporary file, fsync, then rename over the target: a reader sees the old or the new content, never half. */
-export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o640): Promise<void> {
   const tmp = `${path}.${process.pid}.tmp`;
   const owner = await ownerOfDir(path);
-  const fh = await fsp.open(tmp, 'w', 0o640);
+  const fh = await fsp.open(tmp, 'w', mode);
   try {
     if (owner) await fh.chown(owner.uid, owner.gid);
+    // The umask may have narrowed the mode; a secret must not have been widened either (an old file's mode).
+    await fh.chmod(mode);
     await fh.writeFile(data);
     await fh.sync();
   } finally {

@@ -5,6 +5,7 @@ import type { AxiosInstance } from 'axios';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { AGENT_PREFIX, type ReportRequest } from '../core/wire';
+import type { ClientCredential } from './clientCredential';
 import { ownerOfDir } from './files';
 import { authHeader, createHttp, describeStatus } from './http';
 import type { Logger } from './log';
@@ -34,6 +35,8 @@ export class ServerReporter implements Reporter {
     private readonly clientId: string,
     private readonly log: Logger,
     http?: AxiosInstance,
+    /** Reports are authenticated as this client (its own credential). */
+    private readonly credential?: ClientCredential,
   ) {
     this.http = http ?? createHttp(15_000);
   }
@@ -43,7 +46,8 @@ export class ServerReporter implements Reporter {
     // The server keeps reasons to 2,000 characters; a long error must not cost the whole report.
     if (body.reason && body.reason.length > MAX_REASON) body.reason = `${body.reason.slice(0, MAX_REASON - 1)}…`;
     try {
-      const res = await this.http.post(`${this.server}${AGENT_PREFIX}/report`, body, { headers: authHeader(this.token) });
+      const headers = this.credential ? await this.credential.header() : authHeader(this.token);
+      const res = await this.http.post(`${this.server}${AGENT_PREFIX}/report`, body, { headers });
       if (res.status >= 200 && res.status < 300) return true;
       this.log.warn(`The server did not take the report "${describeReport(r)}": ${describeStatus(res)}`);
     } catch (e) {

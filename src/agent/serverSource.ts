@@ -9,6 +9,7 @@ import type { DecisionAction } from '../core/types';
 import { AGENT_PREFIX, type CheckinRequest, type CheckinResponse } from '../core/wire';
 import { checkDecisionSignature } from './decisionKeys';
 import { AgentFailure, DecisionRefused, messageOf } from './errors';
+import type { ClientCredential } from './clientCredential';
 import { authHeader, createHttp, describeStatus, networkFailure, printableUrl, sameOrigin } from './http';
 import { RangeNotSatisfiable, type CheckContext, type PackageStream, type UpdateSource } from './updateSource';
 
@@ -26,7 +27,23 @@ export interface ServerSourceOptions {
   serverKeys?: readonly KeyObject[];
   /** The clock expiries are checked against. */
   now?: () => Date;
+  /**
+   * The client's own credential: check-ins, check.ini and downloads are authenticated as this client. A legacy
+   * update server without enrollment (a static check.ini) gets the enrollment token, as a seed 003 client sends.
+   */
+  credential?: ClientCredential;
 }
+
+const safeJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
+
+/** The error code in a server's error body. */
+const errorCode = (data: unknown): string | undefined => (data as { error?: { code?: string } } | undefined)?.error?.code;
 
 /** The response must at least say what to do and when to come back; anything else is the server's bug. */
 export function validateCheckinResponse(data: unknown): CheckinResponse {
@@ -73,13 +90,21 @@ export class ServerSource implements UpdateSource {
     const keys = this.o.serverKeys;
     // A fresh value per check-in, signed back by the server: an answer recorded earlier cannot be played back.
     if (keys?.length) body.nonce = randomBytes(18).toString('base64url');
-    let res;
-    try {
-      res = await this.http.post(url, body, { headers: authHeader(this.o.token) });
-    } catch (e) {
-      throw networkFailure(e, 'Check-in', url);
+    const post = async () => {
+      const headers = this.o.credential ? await this.o.credential.header() : authHeader(this.o.token);
+      try {
+        return await this.http.post(url, body, { headers });
+      } catch (e) {
+        throw networkFailure(e, 'Check-in', url);
+      }
+    };
+    let res = await post();
+    if (res.status === 401 && errorCode(res.data) === 'not-enrolled' && this.o.credential) {
+      // The server lost this client (a new database): enroll again, once.
+      this.o.credential.forget();
+      res = await post();
     }
-    if (res.status !== 200) throw new AgentFailure(`Check-in failed: ${describeStatus(res)}`);
+    if (res.status !== 200) throw new AgentFailure(`Check-in failed: ${describeStatus(res)}`, { refusal: errorCode(res.data) });
     const answer = validateCheckinResponse(res.data);
     if (keys?.length) {
       const bytes = decisionSigningBytes(signedFieldsOfAnswer(answer, { clientId: body.clientId, nonce: body.nonce!, installed: body.version }));
@@ -96,14 +121,14 @@ export class ServerSource implements UpdateSource {
     try {
       res = await this.http.get<string>(url, {
         params: { clientId: ctx.identity.clientId, version: ctx.version },
-        headers: authHeader(this.o.token),
+        headers: this.o.credential ? await this.o.credential.header() : authHeader(this.o.token),
         responseType: 'text',
         transformResponse: (x: unknown) => x,
       });
     } catch (e) {
       throw networkFailure(e, 'Check', url);
     }
-    if (res.status !== 200) throw new AgentFailure(`Check failed: ${describeStatus(res)}`);
+    if (res.status !== 200) throw new AgentFailure(`Check failed: ${describeStatus(res)}`, { refusal: errorCode(typeof res.data === 'string' ? safeJson(res.data) : res.data) });
     let legacy;
     try {
       legacy = parseLegacyCheck(String(res.data));
@@ -134,7 +159,8 @@ export class ServerSource implements UpdateSource {
       throw new AgentFailure(`Download failed: "${decision.url}" is not a URL`);
     }
     if (!/^https?:$/.test(new URL(url).protocol)) throw new AgentFailure(`Download failed: only http and https downloads are allowed, not ${new URL(url).protocol}`);
-    const headers: Record<string, string> = sameOrigin(url, this.o.server) ? authHeader(this.o.token) : {};
+    const own = sameOrigin(url, this.o.server);
+    const headers: Record<string, string> = !own ? {} : this.o.credential ? await this.o.credential.header() : authHeader(this.o.token);
     if (offset > 0) headers.Range = `bytes=${offset}-`;
     let res;
     try {

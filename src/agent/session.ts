@@ -28,8 +28,10 @@ export interface CycleResult {
   exitCode: ExitCode;
   /** Unscaled seconds until the next check. */
   nextCheckSeconds: number;
-  /** "Do not ask me again" or a declined mandatory update: this session checks no more. */
+  /** "Do not ask me again", a declined mandatory update, or the server refusing this client: this session checks no more. */
   stopChecking: boolean;
+  /** Why, when it is not the user's answer (logged by the run loop). */
+  stopBecause?: string;
   /** The user answered "install now" while the program runs: the launcher restarts it with the new version. */
   restartForUpdate?: boolean;
 }

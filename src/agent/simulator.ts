@@ -8,6 +8,7 @@ import axios, { type AxiosInstance } from 'axios';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import { encodeClientToken, isFinalRefusal } from '../core/admission';
 import type { ClientState } from '../core/types';
 import { AGENT_PREFIX, type CheckinRequest, type CheckinResponse, type ReportRequest } from '../core/wire';
 import { USER_AGENT } from './http';
@@ -94,6 +95,15 @@ export function simulatedIdentity(prefix: string, index: number): SimulatedIdent
   return { clientId: simulatedClientId(prefix, index), name: computer, computer, ip, user };
 }
 
+/**
+ * A simulated client's secret, derived from the prefix and index like its id, so a rerun is the same client and
+ * its enrollment is answered again instead of refused. Not secret from anyone who knows the prefix: simulated
+ * clients are for demos and load tests.
+ */
+export function simulatedClientSecret(prefix: string, index: number): string {
+  return createHash('sha256').update(`update-fleet-simulator-secret:${prefix}:${index}`).digest('base64url');
+}
+
 /** How likely a client that failed at a version fails again at the next attempt (disk still full). */
 const STICKY_FAILURE = 0.7;
 
@@ -120,6 +130,8 @@ export function failureReason(rand: () => number, targetVersion: string): string
 interface VirtualClient {
   index: number;
   id: SimulatedIdentity;
+  /** Its bearer header once enrolled (the enrollment is one request, at its first check-in). */
+  auth?: { Authorization: string };
   version: string;
   deferredUntil?: string;
   manualReported?: string;
@@ -192,13 +204,14 @@ export function runSimulator(o: SimulatorOptions): Simulator {
   };
 
   const report = async (c: VirtualClient, r: Omit<ReportRequest, 'clientId'>): Promise<boolean> => {
-    const res = await api.post(`${AGENT_PREFIX}/report`, { clientId: c.id.clientId, ...r } satisfies ReportRequest);
+    const res = await api.post(`${AGENT_PREFIX}/report`, { clientId: c.id.clientId, ...r } satisfies ReportRequest, { headers: c.auth });
     if (res.status >= 200 && res.status < 300) {
       counters.reports++;
       if (r.state === 'failed') counters.failures++;
       return true;
     }
     counters.errors++;
+    log(`simulator: report ${r.state} of ${c.id.computer} refused: HTTP ${res.status} ${JSON.stringify(res.data).slice(0, 200)}`);
     return false;
   };
 
@@ -238,6 +251,19 @@ export function runSimulator(o: SimulatorOptions): Simulator {
     });
   };
 
+  /** Not let in: a pending client asks again later; a decommissioned or rejected one stops, as a real agent does. */
+  const refused = (c: VirtualClient, data: unknown): void => {
+    counters.errors++;
+    const code = (data as { error?: { code?: string } } | undefined)?.error?.code;
+    if (code !== lastError) log(`simulator: ${c.id.computer} not let in: ${code ?? JSON.stringify(data).slice(0, 200)}`);
+    lastError = code ?? '';
+    if (isFinalRefusal(code)) {
+      log(`simulator: ${c.id.computer} (${c.id.clientId}) is ${code}; it stops checking in`);
+      return;
+    }
+    after(60 * scale, () => checkin(c));
+  };
+
   const checkin = async (c: VirtualClient): Promise<void> => {
     const deferred = c.deferredUntil && Date.parse(c.deferredUntil) > Date.now() ? c.deferredUntil : undefined;
     if (!deferred) c.deferredUntil = undefined;
@@ -250,16 +276,20 @@ export function runSimulator(o: SimulatorOptions): Simulator {
     }
     let res;
     try {
-      res = await api.post<CheckinResponse>(`${AGENT_PREFIX}/checkin`, body);
+      if (!c.auth) {
+        // Enrolled with the enrollment token (the api's default header); the same secret on every run.
+        const secret = simulatedClientSecret(prefix, c.index);
+        const e = await api.post(`${AGENT_PREFIX}/enroll`, { clientId: c.id.clientId, secret, name: c.id.name, computer: c.id.computer, ip: c.id.ip, user: c.id.user });
+        if (e.status !== 200 && e.status !== 201) return refused(c, e.data);
+        c.auth = { Authorization: `Bearer ${encodeClientToken(c.id.clientId, secret)}` };
+      }
+      res = await api.post<CheckinResponse>(`${AGENT_PREFIX}/checkin`, body, { headers: c.auth });
     } catch (e) {
       after(60 * scale, () => checkin(c)); // server unreachable: try again a minute (scaled) later
       throw e;
     }
-    if (res.status !== 200 || !res.data || typeof res.data.action !== 'string') {
-      counters.errors++;
-      after(60 * scale, () => checkin(c));
-      return;
-    }
+    if (res.status === 401) c.auth = undefined; // the server does not know it (a new database): enroll again
+    if (res.status !== 200 || !res.data || typeof res.data.action !== 'string') return refused(c, res.data);
     counters.checkins++;
     const d = res.data;
     switch (d.action) {

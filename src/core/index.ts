@@ -23,3 +23,4 @@ export * from './transport';
 export * from './rollout';
 export * from './rings';
 export * from './rolloutSteps';
+export * from './admission';

@@ -129,6 +129,8 @@ export interface Client {
   /** When state is deferred: until when (ISO-8601). */
   deferredUntil: string | null;
   lastSeen: string;
+  /** The address the server saw the last check-in come from (the `ip` is what the agent says). */
+  address?: string | null;
 }
 
 export interface ClientHistoryEntry {

@@ -5,6 +5,7 @@ import type {
   Policy, ReasonCode, Release,
 } from './types';
 import type { RolloutProgress, RolloutState } from './rollout';
+import type { AdmissionMode, CredentialStatus } from './admission';
 
 export const API_PREFIX = '/api/v1';
 export const AGENT_PREFIX = '/agent/v1';
@@ -74,6 +75,23 @@ export interface ReportRequest {
 
 export interface ReportResponse {
   ok: true;
+}
+
+/** POST /agent/v1/enroll, with the enrollment token: the client's id and its own secret (only its sha256 is kept). */
+export interface EnrollRequest {
+  clientId: string;
+  /** 32 or more random bytes, base64url. */
+  secret: string;
+  name: string;
+  computer: string;
+  ip: string;
+  user: string;
+}
+
+export interface EnrollResponse {
+  clientId: string;
+  status: CredentialStatus;
+  message: string;
 }
 
 // ---- admin API --------------------------------------------------------------------------------
@@ -186,6 +204,36 @@ export interface SummaryResponse {
 }
 
 export type AuditPage = Page<AuditEntry>;
+
+/** A pending, rejected or decommissioned client (GET /api/v1/enrollments). */
+export interface EnrollmentView {
+  clientId: string;
+  status: CredentialStatus;
+  name: string;
+  computer: string;
+  /** What the agent reported. */
+  ip: string;
+  user: string;
+  /** The connection's address at enrollment. */
+  address: string;
+  enrolledAt: string;
+  decidedAt: string | null;
+  decidedBy: string | null;
+}
+
+export interface EnrollmentsPage {
+  items: EnrollmentView[];
+  total: number;
+  admission: AdmissionMode;
+}
+
+export interface RotatedEnrollmentToken {
+  /** The new enrollment token, shown once. */
+  token: string;
+  id: string;
+  name: string;
+  createdAt: string;
+}
 
 /** Server-sent events on /api/v1/events. `event:` is the type, `data:` the JSON payload. */
 export type ServerEvent =

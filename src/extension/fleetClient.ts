@@ -9,6 +9,7 @@ import {
   type RegisterReleaseRequest, type ReleaseView, type RollbackPlanView, type RollbackRequest, type RolloutChangeResponse, type RolloutRequest, type SummaryResponse,
 } from '../core/wire';
 import type { Client } from '../core/types';
+import type { EnrollmentsPage, EnrollmentView, RotatedEnrollmentToken } from '../core/wire';
 
 export class FleetApiError extends Error {
   constructor(
@@ -181,6 +182,19 @@ export class FleetClient {
   client(id: string): Promise<ClientDetail> { return this.call({ method: 'GET', url: `/clients/${encodeURIComponent(id)}` }); }
   moveClient(id: string, groupId: string): Promise<Client> {
     return this.call({ method: 'PATCH', url: `/clients/${encodeURIComponent(id)}`, data: { groupId } });
+  }
+  /** Clients waiting for admission (or decommissioned, rejected), oldest first. */
+  enrollments(status: 'pending' | 'decommissioned' | 'rejected' = 'pending', limit = 200): Promise<EnrollmentsPage> {
+    return this.call({ method: 'GET', url: '/enrollments', params: { status, limit } });
+  }
+  admitClient(id: string, decision: 'accept' | 'reject'): Promise<EnrollmentView> {
+    return this.call({ method: 'POST', url: `/enrollments/${encodeURIComponent(id)}/${decision}`, data: {} });
+  }
+  decommissionClient(id: string): Promise<EnrollmentView> {
+    return this.call({ method: 'POST', url: `/clients/${encodeURIComponent(id)}/decommission`, data: {} });
+  }
+  rotateEnrollmentToken(): Promise<RotatedEnrollmentToken> {
+    return this.call({ method: 'POST', url: '/enrollment-token/rotate', data: {} });
   }
 
   /** The CSV report as a stream (all clients, or one state such as failed, with reasons). */

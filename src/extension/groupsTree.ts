@@ -1,12 +1,16 @@
-// Client Groups view: group → its clients (with status icons), a page at a time with "Load more…".
+// Client Groups view: group → its clients (with status icons), a page at a time with "Load more…"; and a Pending
+// node with the clients that wait for admission (shown when some wait, or when the server admits by hand).
 import * as vscode from 'vscode';
 import type { Client } from '../core/types';
 import type { Connection } from './connection';
 import type { Log } from './log';
 import type { FleetModel } from './model';
-import { ClientItem, errorItem, GroupItem, LoadMoreItem, MessageItem } from './treeItems';
+import { ClientItem, errorItem, GroupItem, LoadMoreItem, MessageItem, PendingClientItem, PendingItem } from './treeItems';
 
-export type GroupsNode = GroupItem | ClientItem | LoadMoreItem | MessageItem;
+export type GroupsNode = GroupItem | ClientItem | LoadMoreItem | MessageItem | PendingItem | PendingClientItem;
+
+/** The pseudo group id the server's events use for the Pending list. */
+const PENDING_EVENTS = 'pending';
 
 interface GroupPages {
   clients: Client[];
@@ -50,12 +54,15 @@ export class GroupsTreeProvider implements vscode.TreeDataProvider<GroupsNode>, 
     if (!e) {
       if (this.model.groupsError) return [errorItem(this.model.groupsError)];
       this.items.clear();
-      return this.model.groups.map((g) => {
+      const groups: GroupsNode[] = this.model.groups.map((g) => {
         const item = new GroupItem(g);
         this.items.set(g.id, item);
         return item;
       });
+      const pending = await this.pendingNode();
+      return pending ? [...groups, pending] : groups;
     }
+    if (e instanceof PendingItem) return e.clients.map((c) => new PendingClientItem(c));
     if (!(e instanceof GroupItem)) return [];
     const id = e.group.id;
     let p = this.pages.get(id);
@@ -64,6 +71,23 @@ export class GroupsTreeProvider implements vscode.TreeDataProvider<GroupsNode>, 
       this.pages.set(id, p);
     }
     return this.render(id, p);
+  }
+
+  /** Pending clients (tests look at them). */
+  pending: PendingItem | undefined;
+
+  private async pendingNode(): Promise<PendingItem | undefined> {
+    const client = this.connection.client;
+    if (!client) return undefined;
+    try {
+      const page = await client.enrollments('pending');
+      this.pending = page.total > 0 || page.admission === 'manual' ? new PendingItem(page.items, page.total) : undefined;
+    } catch (err) {
+      // An older server has no Pending list: the groups still show.
+      this.log.error(`Loading pending clients: ${(err as Error).message}`);
+      this.pending = undefined;
+    }
+    return this.pending;
   }
 
   private render(groupId: string, p: GroupPages): GroupsNode[] {
@@ -108,6 +132,8 @@ export class GroupsTreeProvider implements vscode.TreeDataProvider<GroupsNode>, 
 
   /** Live update: re-read the loaded part of each affected group, keeping how far the user paged. */
   private clientsChanged(groupIds: string[]): void {
+    // Pending clients come and go with enrollments, accepts and rejects: the root holds their node.
+    if (groupIds.length === 0 || groupIds.includes(PENDING_EVENTS)) this.changed.fire();
     const affected = groupIds.length ? groupIds.filter((g) => this.pages.has(g)) : [...this.pages.keys()];
     for (const g of affected) {
       const had = this.pages.get(g);

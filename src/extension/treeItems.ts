@@ -1,7 +1,8 @@
-// Tree items shared by the three views. contextValue drives the menus: release.<state>, group, client.<state>.
+// Tree items shared by the three views. contextValue drives the menus: release.<state>, group, client.<state>,
+// pending (the Pending node) and pendingClient (a client waiting for admission).
 import * as vscode from 'vscode';
 import type { Client } from '../core/types';
-import type { GroupView, ReleaseView, RolloutView } from '../core/wire';
+import type { EnrollmentView, GroupView, ReleaseView, RolloutView } from '../core/wire';
 import {
   CLIENT_ICON, clientStateText, POLICY_MODE_LABEL, RELEASE_ICON, RELEASE_STATE_LABEL, type IconSpec, plural,
   relativeTime, releaseDescription,
@@ -79,6 +80,36 @@ export class ClientItem extends vscode.TreeItem {
     md.appendMarkdown(`Last seen: ${relativeTime(client.lastSeen)}`);
     this.tooltip = md;
     this.command = { command: 'updateFleet.showClientStatus', title: 'Show Client Status', arguments: [{ q: client.computer, selectId: client.id }] };
+  }
+}
+
+/** The Pending node of Client Groups: clients that enrolled and wait for an administrator (--admission manual). */
+export class PendingItem extends vscode.TreeItem {
+  readonly kind = 'pending' as const;
+  constructor(readonly clients: readonly EnrollmentView[], total: number) {
+    super('Pending', total > 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
+    this.id = 'pending';
+    this.description = total > 0 ? `${plural(total, 'client')} waiting for admission` : 'none waiting';
+    this.iconPath = new vscode.ThemeIcon('person-add', total > 0 ? new vscode.ThemeColor('list.warningForeground') : undefined);
+    this.contextValue = 'pending';
+    this.tooltip = 'Clients that enrolled and wait for an administrator: Accept lets one check in, Reject refuses it.';
+  }
+}
+
+export class PendingClientItem extends vscode.TreeItem {
+  readonly kind = 'pendingClient' as const;
+  constructor(readonly enrollment: EnrollmentView) {
+    super(enrollment.name || enrollment.computer || enrollment.clientId, vscode.TreeItemCollapsibleState.None);
+    this.id = `pending:${enrollment.clientId}`;
+    this.description = `${enrollment.computer} · ${enrollment.address} · ${relativeTime(enrollment.enrolledAt)}`;
+    this.iconPath = new vscode.ThemeIcon('question');
+    this.contextValue = 'pendingClient';
+    const md = new vscode.MarkdownString();
+    md.appendMarkdown(`**${enrollment.name}** — ${enrollment.computer}\n\n`);
+    md.appendMarkdown(`Client id: \`${enrollment.clientId}\`  \nReported IP: ${enrollment.ip || '—'}  \nConnected from: ${enrollment.address}  \n`);
+    md.appendMarkdown(`User: ${enrollment.user || '—'}  \nEnrolled: ${relativeTime(enrollment.enrolledAt)}`);
+    this.tooltip = md;
+    this.accessibilityInformation = { label: `Pending client ${this.label as string}, connected from ${enrollment.address}` };
   }
 }
 

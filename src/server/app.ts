@@ -18,6 +18,9 @@ import { Fleet } from './fleet';
 import { HeavyReads } from './heavy/heavyReads';
 import { seedDemoFleet } from './demo';
 import { agentRoutes } from './routes/agent';
+import { enrollmentRoutes } from './routes/enrollments';
+import { ClientIdentities } from './clientIdentities';
+import type { AdmissionMode } from '../core/admission';
 import { clientRoutes } from './routes/clients';
 import { groupRoutes } from './routes/groups';
 import { miscRoutes } from './routes/misc';
@@ -66,6 +69,13 @@ export interface ServerOptions {
   tls?: { cert: string | Buffer; key: string | Buffer };
   /** The server's clock (tests move it: rings wait for hours). */
   now?: () => Date;
+  /** `manual` holds newly enrolled clients as pending until an administrator accepts them (default `automatic`). */
+  admission?: AdmissionMode;
+  /**
+   * Behind a reverse proxy: Fastify's trustProxy (true, a hop count, or the proxies' addresses / CIDRs), so the
+   * connection address recorded for a client is the one the proxy saw (X-Forwarded-For), not the proxy's.
+   */
+  trustProxy?: boolean | number | string | string[];
 }
 
 export interface RunningServer {
@@ -131,6 +141,16 @@ async function bootstrapTokens(tokens: TokenService, store: FleetStore, dataDir:
   };
 }
 
+/** `token rotate-enrollment`: a new enrollment token, kept in DIR/enroll.token like the first one. */
+export async function rotateEnrollmentToken(store: FleetStore, dataDir: string): Promise<string> {
+  const { secret, record } = await new TokenService(store).rotateEnrollment();
+  await writeSecretFile(join(resolve(dataDir), 'enroll.token'), secret);
+  await store.addAudit({ at: new Date().toISOString(), actor: 'command line', action: 'token.rotate-enrollment', target: record.name, details: JSON.stringify({ tokenId: record.id }) });
+  return secret;
+}
+
+const hopsOf = (n: number) => (_address: string, hop: number): boolean => hop < n;
+
 export async function openStore(dataDir: string, postgresUrl?: string, writerThread = false): Promise<FleetStore> {
   await secureDataDir(dataDir, { sqlite: !postgresUrl });
   return FleetStore.open(postgresUrl ? { postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db'), writerThread });
@@ -173,6 +193,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   }
 
   const app = Fastify({
+    // A hop count trusts that many proxies nearest to the server (Fastify types it as a function).
+    ...(opts.trustProxy !== undefined ? { trustProxy: typeof opts.trustProxy === 'number' ? hopsOf(opts.trustProxy) : opts.trustProxy } : {}),
     // Request logs never carry headers (the bearer token); Fastify's default serializers leave them out.
     logger: opts.logger ? { level: 'info' } : false,
     bodyLimit: 1024 * 1024,
@@ -193,13 +215,19 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     },
   });
   const uploads = new Uploads(fleet, artifacts, publicKey);
-  const ctx = { fleet, tokens, events, uploads, publicUrl: opts.publicUrl, version: SERVER_VERSION, signer };
+  const identities = new ClientIdentities(fleet, opts.admission ?? 'automatic');
+  const enrollFile = join(dataDir, 'enroll.token');
+  const ctx = {
+    fleet, tokens, identities, events, uploads, publicUrl: opts.publicUrl, version: SERVER_VERSION, signer,
+    saveEnrollToken: (secret: string) => writeSecretFile(enrollFile, secret),
+  };
   miscRoutes(app, ctx);
   releaseRoutes(app, ctx);
   groupRoutes(app, ctx);
   clientRoutes(app, ctx);
   reportRoutes(app, ctx);
   agentRoutes(app, ctx);
+  enrollmentRoutes(app, ctx);
 
   fleet.rollouts.start();
   const host = opts.host ?? '127.0.0.1';

@@ -15,6 +15,15 @@ export const newSecret = (prefix: string): string => `${prefix}_${randomBytes(24
 const GUARD = Symbol('token guard');
 type Hook = (...args: never[]) => unknown;
 const isGuard = (h: unknown): boolean => typeof h === 'function' && (h as { [GUARD]?: boolean })[GUARD] === true;
+/** Mark a hook as a token guard, so checkTokensFirst runs it before the body is read. */
+export const asGuard = <F extends object>(check: F): F => Object.assign(check, { [GUARD]: true });
+/** The bearer token of a request, or a 401 that says how to send one. */
+export function bearerOf(req: FastifyRequest): string {
+  const header = req.headers.authorization;
+  const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  if (!m) throw new ApiError(401, 'unauthorized', 'This route needs a token: send "Authorization: Bearer <token>".');
+  return m[1];
+}
 
 /**
  * The token is checked before the body is read: a guard a route declares as `preHandler` (which runs after the
@@ -39,6 +48,8 @@ export interface Caller {
 declare module 'fastify' {
   interface FastifyRequest {
     caller?: Caller;
+    /** The client an agent request is authenticated as (its own credential). */
+    clientId?: string;
   }
 }
 
@@ -64,6 +75,15 @@ export class TokenService {
     await this.create(name, role, secret);
   }
 
+  /**
+   * A new enrollment token replaces every enrollment token named "enrollment" (the bootstrap one and earlier
+   * rotations). Enrolled clients keep their own credentials, so none has to enroll again.
+   */
+  async rotateEnrollment(): Promise<{ secret: string; record: TokenRecord }> {
+    await this.store.deleteTokensByName('enrollment', 'agent');
+    return this.create('enrollment', 'agent');
+  }
+
   async revoke(id: string): Promise<boolean> {
     const ok = await this.store.deleteToken(id);
     this.cache.clear();
@@ -84,10 +104,7 @@ export class TokenService {
   /** A hook (run as onRequest, see checkTokensFirst) that lets in tokens of at least `min` (admin routes) or exactly `agent` (agent routes). */
   guard(min: Role | 'agent') {
     const check = async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-      const header = req.headers.authorization;
-      const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-      if (!m) throw new ApiError(401, 'unauthorized', 'This route needs a token: send "Authorization: Bearer <token>".');
-      const rec = await this.lookup(m[1]);
+      const rec = await this.lookup(bearerOf(req));
       if (!rec) throw new ApiError(401, 'unauthorized', 'The token is not valid (unknown or revoked).');
       const role = rec.role as TokenRole;
       if (min === 'agent') {
@@ -97,6 +114,6 @@ export class TokenService {
       }
       req.caller = { tokenId: rec.id, name: rec.name, role };
     };
-    return Object.assign(check, { [GUARD]: true });
+    return asGuard(check);
   }
 }

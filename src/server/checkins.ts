@@ -20,7 +20,8 @@ export class Checkins {
     private readonly now: () => Date,
   ) {}
 
-  async checkin(req: CheckinRequest): Promise<{ response: CheckinResponse; client: Client; release?: Release }> {
+  /** `address`: the connection's, recorded beside the IP the agent reports. */
+  async checkin(req: CheckinRequest, address?: string): Promise<{ response: CheckinResponse; client: Client; release?: Release }> {
     const now = this.now();
     const previous = await this.store.getClient(req.clientId);
     const groupId = previous?.groupId ?? DEFAULT_GROUP_ID;
@@ -34,6 +35,7 @@ export class Checkins {
     const { after } = await this.store.writeClient({
       id: req.clientId, name: req.name, computer: req.computer, ip: req.ip, user: req.user, version: req.version,
       ...recorded, deferredUntil: recorded.state === 'deferred' ? deferredUntil : null, at: now.toISOString(), groupId: group.id,
+      ...(address !== undefined ? { address } : {}),
     }, previous);
     if (!previous || previous.state !== after.state || previous.version !== after.version || previous.targetVersion !== after.targetVersion) this.clientChanged(after.groupId);
     return { response: toCheckinResponse(decision, group.policy, now), client: after, release: decision.release };

@@ -69,7 +69,7 @@ export class Fleet {
     this.catalog.invalidate();
     this.counts.invalidateRollouts();
   }
-  checkin(req: CheckinRequest): ReturnType<Checkins['checkin']> { return this.checkins.checkin(req); }
+  checkin(req: CheckinRequest, address?: string): ReturnType<Checkins['checkin']> { return this.checkins.checkin(req, address); }
   report(req: ReportRequest): Promise<void> { return this.checkins.report(req); }
   summary(): Promise<SummaryResponse> { return this.counts.summary(); }
   summaryHealth(): Promise<HealthSummary> { return this.counts.health(); }
@@ -77,6 +77,11 @@ export class Fleet {
   /** Another server process changed clients. */
   clientsChangedElsewhere(): void {
     this.counts.changed();
+  }
+
+  /** A client left the fleet (decommissioned). */
+  clientsRemoved(groupId: string): void {
+    this.clientChanged(groupId);
   }
 
   /** A client changed: consoles hear of it (coalesced), and the rollout outcomes are re-read. */

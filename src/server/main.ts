@@ -4,7 +4,8 @@
 //   update-fleet-server key export [--format pem|base64] [--data DIR]
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startServer, openStore } from './app';
+import { startServer, openStore, rotateEnrollmentToken } from './app';
+import { ADMISSION_MODES, type AdmissionMode } from '../core/admission';
 import { TokenService, type TokenRole } from './auth';
 import { secureDataDir } from './dataDir';
 import { DecisionSigner, loadOrCreateSigningKey } from './decisionSigner';
@@ -15,7 +16,9 @@ const USAGE = `Usage:
                       [--package-key FILE] [--max-package-size SIZE] [--max-connections N] [--max-event-streams N]
                       [--max-event-streams-per-token N] [--headers-timeout S] [--request-timeout S] [--upload-idle-timeout S]
                       [--tls-cert FILE --tls-key FILE] [--decision-ttl S]
+                      [--admission automatic|manual] [--trust-proxy true|N|ADDR[,ADDR…]]
   update-fleet-server token create --role viewer|operator|admin|agent --name NAME [--data DIR]
+  update-fleet-server token rotate-enrollment [--data DIR]   # new enrollment token; enrolled clients keep theirs
   update-fleet-server key export [--format pem|base64] [--data DIR]
 
   --data DIR        where fleet.db, artifacts/ and the token files live (default .update-fleet/)
@@ -35,6 +38,9 @@ const USAGE = `Usage:
   --upload-idle-timeout S  longest pause, in seconds, inside a package upload (default 30)
   --tls-cert FILE, --tls-key FILE  serve HTTPS with this certificate (PEM, chain first) and its private key
   --decision-ttl S         seconds a signed check-in answer holds (default 86400)
+  --admission MODE         automatic (default): enrolled clients are in at once; manual: held as Pending until accepted
+  --trust-proxy VALUE      behind a reverse proxy: true, a hop count, or the proxies' addresses (the client's
+                           connection address is then taken from X-Forwarded-For)
 
 key export prints the public key agents verify check-in answers with (--server-key): PEM (default), or the raw
 32-byte ed25519 key in base64. The key pair is made in DIR/decision-signing.key at the first start (or here).
@@ -49,7 +55,19 @@ function fail(message: string): never {
 
 async function tokenCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({ args: argv, options: { role: { type: 'string' }, name: { type: 'string' }, data: { type: 'string' }, postgres: { type: 'string' } }, allowPositionals: true });
-  if (positionals[0] !== 'create') fail('the token command knows "create".');
+  if (positionals[0] === 'rotate-enrollment') {
+    const dataDir = values.data ?? '.update-fleet';
+    const store = await openStore(dataDir, values.postgres ?? process.env.UPDATE_FLEET_POSTGRES_URL);
+    try {
+      const secret = await rotateEnrollmentToken(store, dataDir);
+      process.stdout.write(`${secret}\n`);
+      process.stderr.write('Rotated the enrollment token (also in DIR/enroll.token). The old one no longer enrolls; enrolled clients keep their own credentials. A running server sees it within 10 seconds.\n');
+    } finally {
+      await store.close();
+    }
+    return;
+  }
+  if (positionals[0] !== 'create') fail('the token command knows "create" and "rotate-enrollment".');
   const role = values.role as TokenRole | undefined;
   if (!role || !['viewer', 'operator', 'admin', 'agent'].includes(role)) fail('--role must be viewer, operator, admin or agent.');
   const name = values.name?.trim();
@@ -97,6 +115,7 @@ async function main(): Promise<void> {
         'max-event-streams': { type: 'string' }, 'max-event-streams-per-token': { type: 'string' },
         'headers-timeout': { type: 'string' }, 'request-timeout': { type: 'string' }, 'upload-idle-timeout': { type: 'string' },
         'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'decision-ttl': { type: 'string' },
+        admission: { type: 'string' }, 'trust-proxy': { type: 'string' },
       },
     }));
   } catch (err) {
@@ -142,6 +161,14 @@ async function main(): Promise<void> {
   }
   const ttlText = values['decision-ttl'];
   const decisionTtlSeconds = ttlText === undefined ? undefined : count('decision-ttl', ttlText);
+  const admission = values.admission as AdmissionMode | undefined;
+  if (admission !== undefined && !ADMISSION_MODES.includes(admission)) fail(`--admission must be automatic or manual, not "${values.admission}".`);
+  const proxyText = values['trust-proxy'];
+  const trustProxy = proxyText === undefined ? undefined
+    : proxyText === 'true' ? true
+      : /^\d+$/.test(proxyText) ? Number(proxyText)
+        : proxyText.split(',').map((a) => a.trim()).filter(Boolean);
+  if (Array.isArray(trustProxy) && trustProxy.length === 0) fail('--trust-proxy needs true, a hop count or the proxies\' addresses.');
   const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
   const server = await startServer({
     dataDir: values.data,
@@ -157,6 +184,8 @@ async function main(): Promise<void> {
     requireDownloadBeforeApproval: values['require-download'],
     tls,
     decisionTtlSeconds,
+    admission,
+    trustProxy,
     limits: defined({
       maxConnections: count('max-connections', values['max-connections']),
       headersTimeoutMs: ms('headers-timeout', values['headers-timeout']),

@@ -137,4 +137,20 @@ export const LegacyQuery = Type.Object({
   version: Version,
 }, { additionalProperties: false });
 
+export const EnrollBody = Type.Object({
+  clientId: ClientId,
+  secret: Type.String({ pattern: '^[A-Za-z0-9_-]{43,128}$', description: 'the client\'s own secret: 32 or more random bytes, base64url; the server keeps only its sha256' }),
+  name: Str(200),
+  computer: Str(200),
+  ip: Str(64),
+  user: Str(200),
+}, { additionalProperties: false });
+
+export const EnrollmentsQuery = Type.Object({
+  status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('decommissioned'), Type.Literal('rejected')], { default: 'pending' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 200 })),
+}, { additionalProperties: false });
+
+export const ClientIdParams = Type.Object({ id: ClientId });
+
 export const ArtifactParams = Type.Object({ sha256: Type.String({ maxLength: 64 }) });

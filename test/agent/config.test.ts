@@ -114,7 +114,7 @@ describe('agent: command line and configuration', function () {
     const m = await machine('1.0.0', 'tok');
     const r = await runCli(['check', '--server', 'http://127.0.0.1:9', '--token-file', m.tokenFile, '--install', m.install, '--state', m.state]);
     assert.equal(r.code, EXIT.failure);
-    assert.match(r.stderr, /Check-in failed: cannot reach http:\/\/127\.0\.0\.1:9\/agent\/v1\/checkin \(ECONNREFUSED\)/);
+    assert.match(r.stderr, /Enrollment failed: cannot reach http:\/\/127\.0\.0\.1:9\/agent\/v1\/enroll \(ECONNREFUSED\)/);
   });
 });
 

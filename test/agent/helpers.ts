@@ -13,9 +13,10 @@ import type { AgentConfig } from '../../src/agent/config';
 import { loadIdentity } from '../../src/agent/identity';
 import { MemoryLogger } from '../../src/agent/log';
 import { FixedPrompter, type Prompter } from '../../src/agent/prompter';
-import { buildReporter, buildSource } from '../../src/agent/cli';
+import { buildSourceAndReporter } from '../../src/agent/cli';
 import { client } from '../helpers/http';
 import { startTestServer, type TestServer } from '../helpers/server';
+import type { ServerOptions } from '../../src/server/app';
 
 export const REPO = resolve(__dirname, '..', '..');
 export const MAIN_TS = join(REPO, 'src', 'agent', 'main.ts');
@@ -109,8 +110,8 @@ export interface Fleet {
   close(): Promise<void>;
 }
 
-export async function startFleet(): Promise<Fleet> {
-  const ts = await startTestServer();
+export async function startFleet(server: Partial<ServerOptions> = {}): Promise<Fleet> {
+  const ts = await startTestServer({ server });
   const admin = client(ts.url, ts.adminToken);
   return {
     ts,
@@ -194,9 +195,7 @@ export interface TestAgent {
 export async function agentFor(c: AgentConfig, prompter: Prompter = new FixedPrompter({ kind: 'later' })): Promise<TestAgent> {
   const log = new MemoryLogger();
   const identity = await loadIdentity(c.state, c.name ?? 'test-machine');
-  // The CLI's own wiring: the same sources, reporters and HTTP clients (--ca, --server-key) as a real agent.
-  const source = buildSource(c);
-  const reporter = buildReporter(c, identity.clientId, log);
+  const { source, reporter } = buildSourceAndReporter(c, identity, log);
   return { agent: new Agent({ config: c, identity, source, reporter, prompter, log }), log, clientId: identity.clientId };
 }
 

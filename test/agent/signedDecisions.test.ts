@@ -7,7 +7,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Agent } from '../../src/agent/agent';
-import { buildReporter, buildSource } from '../../src/agent/cli';
+import { buildSourceAndReporter } from '../../src/agent/cli';
+import { ClientCredential } from '../../src/agent/clientCredential';
 import { parseServerKeys } from '../../src/agent/decisionKeys';
 import { EXIT } from '../../src/agent/errors';
 import { loadIdentity } from '../../src/agent/identity';
@@ -180,9 +181,11 @@ describe('agent: signed decisions', function () {
     const identity = await loadIdentity(c.state, 'late-machine');
     // The answer arrives (or is held back and delivered) after its expiry: the agent's clock is 25 hours on.
     const later = () => new Date(Date.now() + 25 * 3600_000);
-    const source = new ServerSource({ server: c.server!, token: c.token!, protocol: 'json', checkIntervalSeconds: 86_400, startupDelaySeconds: 300, serverKeys: c.serverKeys, now: later });
-    assert.ok(buildSource(c) instanceof ServerSource, 'the CLI wires the same source');
-    const agent = new Agent({ config: c, identity, source, reporter: buildReporter(c, identity.clientId, log), prompter: new FixedPrompter({ kind: 'now' }), log });
+    const credential = new ClientCredential({ server: c.server!, enrollToken: c.token!, identity, stateDir: c.state });
+    const source = new ServerSource({ server: c.server!, token: c.token!, protocol: 'json', checkIntervalSeconds: 86_400, startupDelaySeconds: 300, serverKeys: c.serverKeys, now: later, credential });
+    const wired = buildSourceAndReporter(c, identity, log);
+    assert.ok(wired.source instanceof ServerSource, 'the CLI wires the same source');
+    const agent = new Agent({ config: c, identity, source, reporter: wired.reporter, prompter: new FixedPrompter({ kind: 'now' }), log });
     assert.equal(await agent.check(), EXIT.failure);
     await assertRefused(m, identity.clientId, '1.0.0', /"force 2\.0\.0": it expired at \d{4}-\d\d-\d\dT/);
   });

@@ -1,7 +1,7 @@
 // Approve from the command palette and roll back with the modal confirmation: the server changes, the trees follow.
 import assert from 'node:assert/strict';
 import type { CheckinRequest, CheckinResponse, ReleaseView } from '../../src/core/wire';
-import { api, stack } from './fixture';
+import { api, clientToken, stack } from './fixture';
 import { answerInputBox, clickDialogButton, dialog, pickQuickItem, rowLabels, runCommand, screenshot, showFleetViews, until, waitForRow } from './workbench';
 
 async function release(version: string): Promise<ReleaseView> {
@@ -37,9 +37,9 @@ describe('releases: approve and roll back from the workbench', () => {
       await api('/releases/3.59.228.0/approve', { body: {} });
     }
     // Two machines already run 3.59.228.0 (they upgraded after the approval).
-    const { server } = stack();
+
     const machines: CheckinRequest[] = [1, 2].map((i) => ({ clientId: `e2e-early-${i}`, name: `Early ${i}`, computer: `E2E-EARLY-0${i}`, ip: `10.251.0.${i}`, user: 'e2e.early', version: '3.59.228.0' }));
-    for (const m of machines) assert.equal((await api('/agent/v1/checkin', { body: m, token: server.enrollToken })).status, 200);
+    for (const m of machines) assert.equal((await api('/agent/v1/checkin', { body: m, token: await clientToken(m.clientId) })).status, 200);
     await runCommand(page, 'Update Fleet: Roll Back Release…');
     await pickQuickItem(page, '3.59.228.0', { title: 'Roll Back Release' });
     const d = dialog(page).filter({ hasText: 'Roll back 3.59.228.0 to 3.59.127.0?' });
@@ -54,7 +54,7 @@ describe('releases: approve and roll back from the workbench', () => {
     await screenshot(page, '02-rolled-back');
     // Seed 000: their next check-in sends them back to the approved version below, whatever their group's policy.
     for (const m of machines) {
-      const c = await api<CheckinResponse>('/agent/v1/checkin', { body: m, token: server.enrollToken });
+      const c = await api<CheckinResponse>('/agent/v1/checkin', { body: m, token: await clientToken(m.clientId) });
       assert.equal(c.body.action, 'downgrade', c.text);
       assert.equal(c.body.reason, 'rollback');
       assert.equal(c.body.version, '3.59.127.0');

@@ -2,12 +2,12 @@
 // (as an update agent would), the server pushes the change, the status bar's failed count goes up.
 import assert from 'node:assert/strict';
 import type { CheckinRequest, ReportRequest, SummaryResponse } from '../../src/core/wire';
-import { api, stack } from './fixture';
+import { api, clientToken, stack } from './fixture';
 import { STATUS_ITEM, screenshot, showFleetViews, statusText, until, webviewFrame } from './workbench';
 
 describe('status bar', () => {
   it('shows fleet health and counts a failure a client has just reported', async () => {
-    const { page, server } = stack();
+    const { page } = stack();
     await showFleetViews(page);
     const before = (await api<SummaryResponse>('/summary')).body.overall;
     await until(async () => (await statusText(page)).includes(before.failed > 0 ? `· ${before.failed} failed` : 'up to date'), `the status bar to show ${before.failed} failed`);
@@ -15,10 +15,10 @@ describe('status bar', () => {
 
     const clientId = `e2e-client-${Date.now().toString(36)}`;
     const checkin: CheckinRequest = { clientId, name: 'E2E-FAILING-PC', computer: 'E2E-PC-01', ip: '10.250.0.1', user: 'e2e.tester', version: '3.58.0.0' };
-    const c = await api('/agent/v1/checkin', { body: checkin, token: server.enrollToken });
+    const c = await api('/agent/v1/checkin', { body: checkin, token: await clientToken(clientId) });
     assert.equal(c.status, 200, `POST /agent/v1/checkin: ${c.text}`);
     const report: ReportRequest = { clientId, state: 'failed', version: '3.58.0.0', targetVersion: '3.59.127.0', reason: 'E2E: installer exited with code 1603 (disk full)' };
-    const r = await api('/agent/v1/report', { body: report, token: server.enrollToken });
+    const r = await api('/agent/v1/report', { body: report, token: await clientToken(clientId) });
     assert.equal(r.status, 200, `POST /agent/v1/report: ${r.text}`);
 
     const after = (await api<SummaryResponse>('/summary')).body.overall;

@@ -1,6 +1,8 @@
 // Mocha root-hook plugin of the UI suite (loaded with --require): before all tests, a fleet server with the demo
 // fleet, code-server with the built extension, Chromium on the workbench; after all tests — passed or not — all
 // of it stops. A failed test leaves a screenshot (failed-<test>.png).
+import { randomBytes } from 'node:crypto';
+import { encodeClientToken } from '../../src/core/admission';
 import type { Context } from 'mocha';
 import { killAllSync } from '../../src/demo/processes';
 import { startStack, type Stack } from './harness';
@@ -67,4 +69,20 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     killAllSync();
     process.exit(sig === 'SIGINT' ? 130 : 143);
   });
+}
+
+const clientTokens = new Map<string, Promise<string>>();
+/** A machine's own credential: enrolled once with the enrollment token (a random secret), as a real agent does. */
+export function clientToken(clientId: string): Promise<string> {
+  let t = clientTokens.get(clientId);
+  if (!t) {
+    t = (async () => {
+      const secret = randomBytes(32).toString('base64url');
+      const r = await api<{ status: string }>('/agent/v1/enroll', { body: { clientId, secret, name: clientId, computer: clientId.toUpperCase(), ip: '10.250.0.1', user: 'e2e' }, token: stack().server.enrollToken });
+      if (r.status !== 201 && r.status !== 200) throw new Error(`enrolling ${clientId}: ${r.text}`);
+      return encodeClientToken(clientId, secret);
+    })();
+    clientTokens.set(clientId, t);
+  }
+  return t;
 }

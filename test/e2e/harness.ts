@@ -84,7 +84,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       userDataDir: join(tmp, 'user-data'),
       extensionsDir,
       folder: join(tmp, 'workspace'),
-      env: { UPDATE_FLEET_SERVER_URL: server.url, UPDATE_FLEET_TOKEN: server.adminToken, ...(o.env ?? {}) },
+      // The enrollment token is for the in-host suite's agents (test/extension/identity.test.ts), not the extension.
+      env: { UPDATE_FLEET_SERVER_URL: server.url, UPDATE_FLEET_TOKEN: server.adminToken, UPDATE_FLEET_E2E_ENROLL_TOKEN: server.enrollToken, ...(o.env ?? {}) },
       logFile: join(LOGS, `code-server-${o.name}.log`),
     });
     stoppers.push(() => codeServer.stop());

@@ -16,6 +16,7 @@ export async function run(): Promise<void> {
   await import('./panels.test.js');
   await import('./console.test.js');
   await import('./rollouts.test.js');
+  await import('./identity.test.js');
   await new Promise<void>((resolve, reject) => {
     mocha.run((failures) => (failures > 0 ? reject(new Error(`${failures} in-host test(s) failed.`)) : resolve()));
   });

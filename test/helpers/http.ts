@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import { encodeClientToken } from '../../src/core/admission';
 // Small fetch wrapper for tests: JSON in, status + parsed body out.
 export interface Res<T = any> { status: number; body: T; text: string; headers: Headers }
 
@@ -29,4 +31,43 @@ export function client(base: string, token?: string) {
 
 export function checkinBody(id: string, version: string, extra: Record<string, unknown> = {}) {
   return { clientId: id, name: `Client ${id}`, computer: id.toUpperCase(), ip: '10.0.0.1', user: 'j.doe', version, ...extra };
+}
+
+/**
+ * An agent side for tests: each client id enrolls once with the enrollment token (its own random secret), then
+ * checks in and reports with its own credential, as a real agent does. `tokenFor` gives a client's bearer token.
+ */
+export function enrolledAgent(base: string, enrollToken: string, opts: { /** An admin token that accepts a client held as pending (a known id, manual admission). */ admitWith?: string } = {}) {
+  const tokens = new Map<string, Promise<string>>();
+  const tokenFor = (id: string): Promise<string> => {
+    let t = tokens.get(id);
+    if (!t) {
+      t = (async () => {
+        const secret = randomBytes(32).toString('base64url');
+        const r = await call(base, 'POST', '/agent/v1/enroll', { token: enrollToken, json: { clientId: id, secret, name: `Client ${id}`, computer: id.toUpperCase(), ip: '10.0.0.1', user: 'j.doe' } });
+        if (r.status !== 201 && r.status !== 200) throw new Error(`enrolling ${id}: HTTP ${r.status} ${r.text}`);
+        if (r.body.status === 'pending' && opts.admitWith) {
+          const a = await call(base, 'POST', `/api/v1/enrollments/${encodeURIComponent(id)}/accept`, { token: opts.admitWith });
+          if (a.status !== 200) throw new Error(`accepting ${id}: HTTP ${a.status} ${a.text}`);
+        }
+        return encodeClientToken(id, secret);
+      })();
+      tokens.set(id, t);
+    }
+    return t;
+  };
+  const idOf = (p: string, json: unknown): string => (json as { clientId?: string } | undefined)?.clientId ?? new URL(p, base).searchParams.get('clientId') ?? '';
+  return {
+    tokenFor,
+    post: async <T = any>(p: string, json?: { clientId?: string } & Record<string, unknown>) => call<T>(base, 'POST', p, { token: await tokenFor(idOf(p, json)), json: json ?? {} }),
+    get: async <T = any>(p: string) => call<T>(base, 'GET', p, { token: await tokenFor(idOf(p, undefined)) }),
+    /** A request as an enrolled client whose id the path or body does not name (a package download). */
+    as: async <T = any>(id: string, method: string, p: string, o: { json?: unknown; headers?: Record<string, string> } = {}) => call<T>(base, method, p, { token: await tokenFor(id), ...o }),
+  };
+}
+
+/** fetch with a bearer token (package downloads need a client credential, or a legacy client's enrollment token). */
+export function fetchWithToken(token: string) {
+  return (url: string, init: RequestInit & { headers?: Record<string, string> } = {}) =>
+    fetch(url, { ...init, headers: { ...(init.headers ?? {}), authorization: `Bearer ${token}` } });
 }

@@ -3,18 +3,18 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { withPolicyDefaults } from '../../src/core/policy';
 import { POSTGRES_URL, startTestServer, type TestServer } from '../helpers/server';
-import { call, checkinBody, client } from '../helpers/http';
+import { call, checkinBody, client, enrolledAgent, fetchWithToken } from '../helpers/http';
 
 describe(`fleet server API (real server, ${POSTGRES_URL ? 'PostgreSQL' : 'real SQLite file'})`, function () {
   this.timeout(20_000);
   let s: TestServer;
   let admin: ReturnType<typeof client>;
-  let agent: ReturnType<typeof client>;
+  let agent: ReturnType<typeof enrolledAgent>;
 
   before(async () => {
     s = await startTestServer();
     admin = client(s.url, s.adminToken);
-    agent = client(s.url, s.enrollToken);
+    agent = enrolledAgent(s.url, s.enrollToken);
   });
   after(async () => s.close());
 
@@ -57,24 +57,24 @@ describe(`fleet server API (real server, ${POSTGRES_URL ? 'PostgreSQL' : 'real S
     assert.equal(up.status, 200, up.text);
     assert.equal(up.body.artifact.sha256, sha);
     assert.equal(up.body.artifact.size, bytes.length);
-    const whole = await fetch(`${s.url}/agent/v1/artifacts/${sha}`);
+    const whole = await fetchWithToken(s.enrollToken)(`${s.url}/agent/v1/artifacts/${sha}`);
     assert.equal(whole.status, 200);
     assert.deepEqual(Buffer.from(await whole.arrayBuffer()), bytes);
-    const part = await fetch(`${s.url}/agent/v1/artifacts/${sha}`, { headers: { range: 'bytes=10-19' } });
+    const part = await fetchWithToken(s.enrollToken)(`${s.url}/agent/v1/artifacts/${sha}`, { headers: { range: 'bytes=10-19' } });
     assert.equal(part.status, 206);
     assert.equal(part.headers.get('content-range'), `bytes 10-19/${bytes.length}`);
     assert.equal(Buffer.from(await part.arrayBuffer()).toString(), 'abcdefghij');
-    const open = await fetch(`${s.url}/agent/v1/artifacts/${sha}`, { headers: { range: `bytes=${bytes.length - 5}-` } });
+    const open = await fetchWithToken(s.enrollToken)(`${s.url}/agent/v1/artifacts/${sha}`, { headers: { range: `bytes=${bytes.length - 5}-` } });
     assert.equal(open.status, 206);
     assert.equal((await open.arrayBuffer()).byteLength, 5);
-    const bad = await fetch(`${s.url}/agent/v1/artifacts/${sha}`, { headers: { range: `bytes=${bytes.length + 10}-` } });
+    const bad = await fetchWithToken(s.enrollToken)(`${s.url}/agent/v1/artifacts/${sha}`, { headers: { range: `bytes=${bytes.length + 10}-` } });
     assert.equal(bad.status, 416);
     const admDl = await fetch(`${s.url}/api/v1/releases/3.59.127.0/artifact`, { headers: { authorization: `Bearer ${s.adminToken}` } });
     assert.equal(admDl.status, 200);
     assert.match(admDl.headers.get('content-disposition') ?? '', /update-fleet-3\.59\.127\.0\.tar\.gz/);
-    const missing = await fetch(`${s.url}/agent/v1/artifacts/${'0'.repeat(64)}`);
+    const missing = await fetchWithToken(s.enrollToken)(`${s.url}/agent/v1/artifacts/${'0'.repeat(64)}`);
     assert.equal(missing.status, 404);
-    const traversal = await fetch(`${s.url}/agent/v1/artifacts/..%2F..%2Ffleet.db`);
+    const traversal = await fetchWithToken(s.enrollToken)(`${s.url}/agent/v1/artifacts/..%2F..%2Ffleet.db`);
     assert.equal(traversal.status, 400);
   });
 

@@ -2,19 +2,23 @@
 import assert from 'node:assert/strict';
 import { withPolicyDefaults } from '../../src/core/policy';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { call, checkinBody, client } from '../helpers/http';
+import { call, checkinBody, client, enrolledAgent } from '../helpers/http';
 
 describe('bad input never crashes and never stores anything', function () {
   this.timeout(30_000);
   let s: TestServer;
   let admin: ReturnType<typeof client>;
   let snapshot: () => Promise<string>;
+  /** The credential of the enrolled client "known": agent routes are checked past the token. */
+  let knownToken: string;
 
   before(async () => {
     s = await startTestServer();
     admin = client(s.url, s.adminToken);
     await admin.post('/api/v1/releases', { version: '2.0.0' });
-    await client(s.url, s.enrollToken).post('/agent/v1/checkin', checkinBody('known', '1.0.0'));
+    const agent = enrolledAgent(s.url, s.enrollToken);
+    await agent.post('/agent/v1/checkin', checkinBody('known', '1.0.0'));
+    knownToken = await agent.tokenFor('known');
     snapshot = async () => JSON.stringify([
       (await admin.get('/api/v1/releases')).body.items.map((r: any) => [r.version, r.state, r.artifact]),
       (await admin.get('/api/v1/groups')).body.items.map((g: any) => [g.id, g.policy]),
@@ -69,12 +73,14 @@ describe('bad input never crashes and never stores anything', function () {
     ['POST', '/agent/v1/report', E, { clientId: 'known', state: 'failed', version: 'v?' }, undefined, 422],
     ['GET', '/agent/v1/check.ini?clientId=known', E, undefined],
     ['GET', '/agent/v1/artifacts/xyz', E, undefined],
+    ['POST', '/agent/v1/enroll', 'enroll', { ...checkinBody('new-1', '1.0.0'), secret: 'short' }],
+    ['POST', '/agent/v1/enroll', 'enroll', { clientId: '../x', secret: 'A'.repeat(43), name: 'n', computer: 'c', ip: '1.2.3.4', user: 'u' }],
   ];
 
   for (const [method, path, who, body, contentType, status] of cases) {
     it(`${method} ${path} ${body === undefined ? '' : JSON.stringify(body).slice(0, 70)} → ${status ?? 400}`, async () => {
       const before = await snapshot();
-      const token = who === A ? s.adminToken : s.enrollToken;
+      const token = who === A ? s.adminToken : who === E ? knownToken : s.enrollToken;
       const raw = typeof body === 'string';
       const r = await call(s.url, method, path, raw
         ? { token, body: body as string, headers: { 'content-type': contentType ?? 'application/json' } }

@@ -5,7 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { call } from '../helpers/http';
+import { call, enrolledAgent } from '../helpers/http';
 
 const MAIN = join(__dirname, '..', '..', 'src', 'server', 'main.ts');
 const node = (args: string[]) => [process.execPath, ['--import', 'tsx', MAIN, ...args]] as const;
@@ -85,7 +85,8 @@ describe('update-fleet-server command line', function () {
     const s = await startCli(['--data', dir, '--port', '0'], { UPDATE_FLEET_ADMIN_TOKEN: 'ufa_from_env_123456', UPDATE_FLEET_ENROLL_TOKEN: 'ufe_from_env_123456' });
     try {
       assert.equal((await call(s.url, 'GET', '/api/v1/summary', { token: 'ufa_from_env_123456' })).status, 200);
-      const c = await call(s.url, 'POST', '/agent/v1/checkin', { token: 'ufe_from_env_123456', json: { clientId: 'x1', name: 'x', computer: 'X', ip: '1.2.3.4', user: 'u', version: '1.0.0' } });
+      const agent = enrolledAgent(s.url, 'ufe_from_env_123456');
+      const c = await agent.post('/agent/v1/checkin', { clientId: 'x1', name: 'x', computer: 'X', ip: '1.2.3.4', user: 'u', version: '1.0.0' });
       assert.equal(c.status, 200);
       await assert.rejects(readFile(join(dir, 'admin.token'), 'utf8'), 'the replaced token\'s file is gone');
     } finally {

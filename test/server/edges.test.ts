@@ -65,7 +65,7 @@ describe('edges (security review)', function () {
       assert.equal(up.status, 200, up.text);
       url = `${s.url}/agent/v1/artifacts/${digest}`;
     });
-    const get = (headers: Record<string, string>) => fetch(url, { headers });
+    const get = (headers: Record<string, string>) => fetch(url, { headers: { ...headers, authorization: `Bearer ${s.enrollToken}` } });
 
     it('ignores a range in an unknown unit, a malformed one and several ranges: 200 with the whole package', async () => {
       for (const range of ['items=0-5', 'bytes=5-2', 'bytes=abc', 'bytes=', 'bytes 0-5', 'bytes=0-5,10-15', 'bytes=--5']) {

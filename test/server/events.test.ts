@@ -1,7 +1,7 @@
 // Server-sent events: what changed, coalesced so thousands of check-ins do not flood a console.
 import assert from 'node:assert/strict';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { checkinBody, client } from '../helpers/http';
+import { checkinBody, client, enrolledAgent } from '../helpers/http';
 import { subscribe } from '../helpers/sse';
 
 describe('GET /api/v1/events (SSE)', function () {
@@ -33,8 +33,10 @@ describe('GET /api/v1/events (SSE)', function () {
   it('coalesces a burst of check-ins into a few clients events with a summary', async () => {
     const sse = await subscribe(s.url, s.adminToken);
     try {
-      const agent = client(s.url, s.enrollToken);
+      const agent = enrolledAgent(s.url, s.enrollToken);
       const N = 400;
+      // Enrolled first, so the check-ins come as one burst.
+      await Promise.all(Array.from({ length: N }, (_, i) => agent.tokenFor(`burst-${i}`)));
       await Promise.all(Array.from({ length: N }, (_, i) => agent.post('/agent/v1/checkin', checkinBody(`burst-${i}`, '4.0.0'))));
       const summary = await sse.waitFor((e) => e.type === 'summary' && e.data.summary.total === N);
       assert.equal(summary.data.summary.total, N);
@@ -59,7 +61,7 @@ describe('GET /api/v1/events (SSE)', function () {
     const t = await startTestServer({ eventFlushMs: 50, summaryEveryMs: 1000 });
     const sse = await subscribe(t.url, t.adminToken);
     try {
-      const agent = client(t.url, t.enrollToken);
+      const agent = enrolledAgent(t.url, t.enrollToken);
       const started = Date.now();
       let i = 0;
       while (Date.now() - started < 1500) await agent.post('/agent/v1/checkin', checkinBody(`steady-${i++}`, '4.0.0'));

@@ -2,7 +2,7 @@
 // sees what was changed through another, live. Runs in the PostgreSQL pass of the server suite.
 import assert from 'node:assert/strict';
 import { POSTGRES_URL, startTestServer, type TestServer } from '../helpers/server';
-import { checkinBody, client } from '../helpers/http';
+import { checkinBody, client, enrolledAgent } from '../helpers/http';
 import { subscribe } from '../helpers/sse';
 import { until } from '../helpers/poll';
 
@@ -31,11 +31,11 @@ describe('two server processes on one PostgreSQL database', function () {
       await adminB.post('/api/v1/releases/2.0.0/approve');
       await sse.waitFor((e) => e.type === 'release' && e.data.version === '2.0.0' && e.data.state === 'approved', 10_000); // made through B, seen on A
       // A's release cache was dropped by the message: its check-in offers 2.0.0 now, not in 2 s.
-      const c = await client(a.url, a.enrollToken).post('/agent/v1/checkin', checkinBody('pc-1', '1.0.0'));
+      const c = await enrolledAgent(a.url, a.enrollToken).post('/agent/v1/checkin', checkinBody('pc-1', '1.0.0'));
       assert.equal(c.body.action, 'offer');
       assert.equal(c.body.version, '2.0.0');
       // Client changes through B arrive at A coalesced, with A's summary.
-      const agentB = client(b.url, b.enrollToken);
+      const agentB = enrolledAgent(b.url, b.enrollToken);
       await Promise.all(Array.from({ length: 50 }, (_, i) => agentB.post('/agent/v1/checkin', checkinBody(`b-${i}`, '2.0.0'))));
       await sse.waitFor((e) => e.type === 'summary' && e.data.summary.total === 51, 10_000); // counts the clients that checked in through B
       // The summary is exact as soon as B has written (it reads the counts table); the notices may still be arriving.

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { parse } from 'csv-parse/sync';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { call, checkinBody, client } from '../helpers/http';
+import { call, checkinBody, client, enrolledAgent, fetchWithToken } from '../helpers/http';
 import { withPolicyDefaults } from '../../src/core/policy';
 
 describe('restart keeps everything', function () {
@@ -15,7 +15,8 @@ describe('restart keeps everything', function () {
       await admin.raw('PUT', '/api/v1/releases/1.0.0/artifact', { body: Buffer.from('package'), headers: { 'content-type': 'application/octet-stream' } });
       await admin.post('/api/v1/releases/1.0.0/approve');
       await admin.post('/api/v1/groups', { name: 'Lab', policy: { mode: 'auto' } });
-      await client(s.url, s.enrollToken).post('/agent/v1/checkin', checkinBody('pc-1', '0.9.0'));
+      const pc1 = await enrolledAgent(s.url, s.enrollToken).tokenFor('pc-1');
+      await call(s.url, 'POST', '/agent/v1/checkin', { token: pc1, json: checkinBody('pc-1', '0.9.0') });
       await admin.patch('/api/v1/clients/pc-1', { groupId: 'lab' });
       const viewer = (await admin.post('/api/v1/tokens', { name: 'v', role: 'viewer' })).body.token;
       const snap = async (t: TestServer) => {
@@ -30,9 +31,9 @@ describe('restart keeps everything', function () {
       assert.equal(await snap(s), before);
       assert.equal((await call(s.url, 'GET', '/api/v1/summary', { token: viewer })).status, 200, 'tokens survive');
       const sha = (await client(s.url, s.adminToken).get('/api/v1/releases/1.0.0')).body.artifact.sha256;
-      assert.equal(await (await fetch(`${s.url}/agent/v1/artifacts/${sha}`)).text(), 'package');
-      const c = await client(s.url, s.enrollToken).post('/agent/v1/checkin', checkinBody('pc-1', '0.9.0'));
-      assert.equal(c.body.action, 'offer', 'the policy survived too');
+      assert.equal(await (await fetchWithToken(s.enrollToken)(`${s.url}/agent/v1/artifacts/${sha}`)).text(), 'package');
+      const c = await call(s.url, 'POST', '/agent/v1/checkin', { token: pc1, json: checkinBody('pc-1', '0.9.0') });
+      assert.equal(c.body.action, 'offer', 'the policy and the client\'s credential survived too');
     } finally {
       await s.close();
     }
@@ -46,7 +47,7 @@ describe('CSV report', function () {
   after(async () => s.close());
 
   it('streams every client with the seed 000 columns, failed ones with reasons, formula cells neutralised', async () => {
-    const agent = client(s.url, s.enrollToken);
+    const agent = enrolledAgent(s.url, s.enrollToken);
     await agent.post('/agent/v1/checkin', { clientId: 'evil', name: '=HYPERLINK("http://x","click")', computer: '+CMD', ip: '10.0.0.9', user: '@admin', version: '1.0.0' });
     await agent.post('/agent/v1/checkin', checkinBody('good', '1.0.0'));
     await agent.post('/agent/v1/report', { clientId: 'evil', state: 'failed', targetVersion: '2.0.0', reason: '-1+1 Disk full, "quoted", and a, comma' });
@@ -54,7 +55,7 @@ describe('CSV report', function () {
     assert.equal(r.status, 200);
     assert.match(r.headers.get('content-type') ?? '', /text\/csv/);
     const rows = parse(await r.text(), { columns: true }) as Array<Record<string, string>>;
-    assert.deepEqual(Object.keys(rows[0]), ['computer', 'name', 'ip', 'last user', 'group', 'version', 'target version', 'state', 'reason', 'last seen']);
+    assert.deepEqual(Object.keys(rows[0]), ['computer', 'name', 'ip', 'address', 'last user', 'group', 'version', 'target version', 'state', 'reason', 'last seen']);
     assert.equal(rows.length, 2);
     const evil = rows.find((x) => x.ip === '10.0.0.9')!;
     assert.equal(evil.name, `'=HYPERLINK("http://x","click")`);
@@ -68,11 +69,13 @@ describe('CSV report', function () {
     assert.equal(frows[0]['target version'], '2.0.0');
   });
 
-  it('pages through many rows without losing one', async function () {
-    // 2,500 new clients from one process: minutes on a machine shared by several test runs.
-    this.timeout(120_000);
-    const agent = client(s.url, s.enrollToken);
-    await Promise.all(Array.from({ length: 2500 }, (_, i) => agent.post('/agent/v1/checkin', checkinBody(`bulk-${i}`, '1.0.0'))));
+  it('pages through many rows without losing one', async () => {
+    // Rows written as an import would write them: the report pages, not the check-in, is under test.
+    const now = new Date().toISOString();
+    await s.server.fleet.store.insertClients(Array.from({ length: 2500 }, (_, i) => ({
+      id: `bulk-${i}`, name: `Client bulk-${i}`, computer: `BULK-${i}`, ip: '10.0.0.1', user: 'j.doe', groupId: 'default', version: '1.0.0',
+      state: 'up-to-date' as const, targetVersion: null, reason: null, deferredUntil: null, lastSeen: now,
+    })));
     const r = await fetch(`${s.url}/api/v1/reports/clients.csv`, { headers: { authorization: `Bearer ${s.adminToken}` } });
     const rows = parse(await r.text(), { columns: true }) as unknown[];
     assert.equal(rows.length, 2502);

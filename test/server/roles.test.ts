@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { withPolicyDefaults } from '../../src/core/policy';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { call, checkinBody, client } from '../helpers/http';
+import { call, checkinBody, client, enrolledAgent } from '../helpers/http';
 
 type Who = 'none' | 'agent' | 'viewer' | 'operator' | 'admin';
 const ORDER: Who[] = ['viewer', 'operator', 'admin'];
@@ -19,7 +19,7 @@ describe('roles on every admin route', function () {
     tokens.agent = s.enrollToken;
     const admin = client(s.url, s.adminToken);
     for (const role of ['viewer', 'operator'] as const) tokens[role] = (await admin.post('/api/v1/tokens', { name: `${role}-1`, role })).body.token;
-    await client(s.url, s.enrollToken).post('/agent/v1/checkin', checkinBody('c-1', '1.0.0'));
+    await enrolledAgent(s.url, s.enrollToken).post('/agent/v1/checkin', checkinBody('c-1', '1.0.0'));
   });
   after(async () => s.close());
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { openRaw, settlesWithin } from '../helpers/rawSocket';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { call } from '../helpers/http';
+import { call, enrolledAgent } from '../helpers/http';
 
 const CLOSE_BOUND = 10_000; // far above the configured timeouts: the test fails here only if nothing closes at all
 
@@ -47,7 +47,8 @@ describe('slow clients are cut off', function () {
 
     it('a body that stops halfway is answered 408 in the error shape and the connection closed, token or not', async () => {
       const raw = await openRaw(s.server.port);
-      raw.write(post('/agent/v1/checkin', [`Authorization: Bearer ${s.enrollToken}`]) + '{"client');
+      const token = await enrolledAgent(s.url, s.enrollToken).tokenFor('slow-1');
+      raw.write(post('/agent/v1/checkin', [`Authorization: Bearer ${token}`]) + '{"client');
       assert.ok(await settlesWithin(raw.closed, CLOSE_BOUND), 'the connection was closed');
       const text = raw.received();
       assert.match(text, /^HTTP\/1\.1 408 /);

@@ -7,7 +7,7 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { startServer } from '../../src/server/app';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { call } from '../helpers/http';
+import { call, fetchWithToken } from '../helpers/http';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
@@ -18,7 +18,7 @@ function uploader(s: TestServer) {
     upload: (version: string, body: Buffer | ReadableStream, headers: Record<string, string> = {}) =>
       call(s.url, 'PUT', `/api/v1/releases/${version}/artifact`, { body: body as BodyInit, headers: { ...auth, 'content-type': 'application/octet-stream', ...headers } }),
     release: (version: string) => call(s.url, 'GET', `/api/v1/releases/${version}`, { headers: auth }),
-    download: (digest: string) => fetch(`${s.url}/agent/v1/artifacts/${digest}`),
+    download: (digest: string) => fetchWithToken(s.enrollToken)(`${s.url}/agent/v1/artifacts/${digest}`),
     stored: async () => (await readdir(join(s.dataDir, 'artifacts'))).filter((n) => !n.startsWith('.')),
   };
 }

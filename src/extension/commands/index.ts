@@ -9,6 +9,7 @@ import { pauseRollout, resumeRollout } from './rolloutCommands';
 import { editRelease, publishRelease } from './publish';
 import { filterAudit } from './auditCommands';
 import { register } from './run';
+import { admitClient, decommissionClient, rotateEnrollmentToken } from './admissionCommands';
 
 export const COMMANDS = {
   connect: 'updateFleet.connect',
@@ -33,6 +34,10 @@ export const COMMANDS = {
   clearAuditFilter: 'updateFleet.clearAuditFilter',
   pauseRollout: 'updateFleet.pauseRollout',
   resumeRollout: 'updateFleet.resumeRollout',
+  acceptClient: 'updateFleet.acceptClient',
+  rejectClient: 'updateFleet.rejectClient',
+  decommissionClient: 'updateFleet.decommissionClient',
+  rotateEnrollmentToken: 'updateFleet.rotateEnrollmentToken',
 } as const;
 
 export function registerCommands(svc: FleetServices): vscode.Disposable[] {
@@ -66,6 +71,10 @@ export function registerCommands(svc: FleetServices): vscode.Disposable[] {
     register(svc, COMMANDS.publishRelease, 'Publish Release', () => publishRelease(svc)),
     register(svc, COMMANDS.editRelease, 'Edit Release', (arg?: unknown) => editRelease(svc, arg)),
     register(svc, COMMANDS.filterAudit, 'Filter Audit', (arg?: Parameters<typeof filterAudit>[2]) => filterAudit(svc, svc.auditTree, arg)),
+    register(svc, COMMANDS.acceptClient, 'Accept Client', (arg?: unknown) => admitClient(svc, 'accept', arg)),
+    register(svc, COMMANDS.rejectClient, 'Reject Client', (arg?: unknown) => admitClient(svc, 'reject', arg)),
+    register(svc, COMMANDS.decommissionClient, 'Decommission Client', (arg?: unknown) => decommissionClient(svc, arg)),
+    register(svc, COMMANDS.rotateEnrollmentToken, 'Rotate Enrollment Token', () => rotateEnrollmentToken(svc)),
     register(svc, COMMANDS.clearAuditFilter, 'Clear Audit Filter', async () => {
       await svc.auditTree.setFilter({});
       return svc.auditTree.filter;

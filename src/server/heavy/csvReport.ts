@@ -2,7 +2,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { CSV_STRINGIFY_OPTIONS, neutraliseFormula } from '../../core/csvSafe';
 
-export const CSV_COLUMNS = ['computer', 'name', 'ip', 'last user', 'group', 'version', 'target version', 'state', 'reason', 'last seen'];
+export const CSV_COLUMNS = ['computer', 'name', 'ip', 'address', 'last user', 'group', 'version', 'target version', 'state', 'reason', 'last seen'];
 
 /** csv-stringify decides quoting, with the options that quote every cell holding CR or LF (core/csvSafe). */
 const OPTIONS = CSV_STRINGIFY_OPTIONS;
@@ -47,7 +47,7 @@ export function csvRows(rows: ReadonlyArray<ReadonlyArray<unknown>>): string {
 }
 
 /** The report's columns as stored, in CSV_COLUMNS order; the group's column holds its id (the worker names it). */
-export const CSV_SOURCE_COLUMNS = ['computer', 'name', 'ip', 'user_name', 'group_id', 'version', 'target_version', 'state', 'reason', 'last_seen'] as const;
+export const CSV_SOURCE_COLUMNS = ['computer', 'name', 'ip', 'address', 'user_name', 'group_id', 'version', 'target_version', 'state', 'reason', 'last_seen'] as const;
 const GROUP_AT = CSV_SOURCE_COLUMNS.indexOf('group_id');
 
 /** SQLite: a cell as csvRows writes it when its row has no line break (formula guard at the start, then quoting). */

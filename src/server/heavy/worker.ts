@@ -128,18 +128,21 @@ async function tallyByRows(tally: PreviewTally, store: FleetStore, a: PreviewArg
   }
 }
 
+/** Where the group id sits in a report row (CSV_COLUMNS), to be replaced by the group's name. */
+const GROUP_CELL = 5;
+
 async function csv(id: number, a: CsvArgs): Promise<void> {
   const store = await storeReady;
   if (config.sqliteFile) return csvFromLines(id, a, store);
   const rows = tuples(store.exportQuery(a.filter), async function* () {
     for await (const b of store.iterateClients(a.filter, CSV_BATCH)) {
-      yield b.map((c) => [c.computer, c.name, c.ip, c.user, c.groupId, c.version, c.targetVersion, c.state, c.reason, c.lastSeen]);
+      yield b.map((c) => [c.computer, c.name, c.ip, c.address ?? null, c.user, c.groupId, c.version, c.targetVersion, c.state, c.reason, c.lastSeen]);
     }
   }, CSV_BATCH);
   let text = csvHeader();
   try {
     for await (const batch of rows) {
-      for (const r of batch) r[4] = a.groupNames[r[4] as string] ?? r[4];
+      for (const r of batch) r[GROUP_CELL] = a.groupNames[r[GROUP_CELL] as string] ?? r[GROUP_CELL];
       text += csvRows(batch);
       send({ id, chunk: text });
       text = '';

@@ -10,10 +10,16 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Client } from '../../core/types';
 import { clientWriteKind, toError, type ClientRow, type ClientWrite } from './clientWrites';
-import type { WriterConfig, WriterReply, WriterRequest } from './writerProtocol';
+import type { ReadTable, WriterConfig, WriterReply, WriterRequest } from './writerProtocol';
 
 /** Writes per transaction at most: a longer one would hold off the server's own (admin) writes for longer. */
 const MAX_BATCH = 128;
+
+interface PendingRead {
+  id: string;
+  resolve: (row: never) => void;
+  reject: (err: Error) => void;
+}
 
 interface Pending {
   write: ClientWrite;
@@ -39,8 +45,8 @@ export class ClientWriter {
   private closing: Promise<void> | null = null;
   private exited = false;
   /** Reads asked in this turn of the event loop (one message), and those sent, by message id. */
-  private reads: Array<{ id: string; resolve: (row: ClientRow | undefined) => void; reject: (err: Error) => void }> = [];
-  private readsInFlight = new Map<number, ClientWriter['reads']>();
+  private reads: Record<ReadTable, PendingRead[]> = { clients: [], client_credentials: [] };
+  private readsInFlight = new Map<number, PendingRead[]>();
 
   constructor(config: WriterConfig) {
     const source = workerSource();
@@ -87,20 +93,30 @@ export class ClientWriter {
 
   /** A client's row, read after every write already answered (the thread takes messages in order). */
   readClient(id: string): Promise<ClientRow | undefined> {
+    return this.read('clients', id);
+  }
+
+  /** A client's credential record as stored (the agent requests' one other read). */
+  readCredential(id: string): Promise<Record<string, unknown> | undefined> {
+    return this.read('client_credentials', id);
+  }
+
+  private read<T>(table: ReadTable, id: string): Promise<T | undefined> {
     if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      this.reads.push({ id, resolve, reject });
-      if (this.reads.length === 1) setImmediate(() => this.sendReads());
+    return new Promise<T | undefined>((resolve, reject) => {
+      const list = this.reads[table];
+      list.push({ id, resolve: resolve as (row: never) => void, reject });
+      if (list.length === 1) setImmediate(() => this.sendReads(table));
     });
   }
 
-  private sendReads(): void {
-    const batch = this.reads;
-    this.reads = [];
+  private sendReads(table: ReadTable): void {
+    const batch = this.reads[table];
+    this.reads[table] = [];
     if (batch.length === 0 || this.failure) return;
     const id = this.nextId++;
     this.readsInFlight.set(id, batch);
-    this.worker.postMessage({ id, reads: batch.map((r) => r.id) } satisfies WriterRequest);
+    this.worker.postMessage({ id, table, reads: batch.map((r) => r.id) } satisfies WriterRequest);
   }
 
   private send(): void {
@@ -116,7 +132,7 @@ export class ClientWriter {
     if ('rows' in m) {
       const reads = this.readsInFlight.get(m.id);
       this.readsInFlight.delete(m.id);
-      reads?.forEach((r, i) => r.resolve(m.rows[i]));
+      reads?.forEach((r, i) => r.resolve(m.rows[i] as never));
       if (this.idle()) this.drained?.();
       return;
     }
@@ -138,17 +154,17 @@ export class ClientWriter {
   }
 
   private idle(): boolean {
-    return !this.inFlight && this.queue.length === 0 && this.readsInFlight.size === 0 && this.reads.length === 0;
+    return !this.inFlight && this.queue.length === 0 && this.readsInFlight.size === 0 && this.reads.clients.length === 0 && this.reads.client_credentials.length === 0;
   }
 
   private stop(err: Error): void {
     if (this.failure) return;
     this.failure = err;
     for (const p of [...(this.inFlight?.batch ?? []), ...this.queue]) p.reject(err);
-    for (const r of [...[...this.readsInFlight.values()].flat(), ...this.reads]) r.reject(err);
+    for (const r of [...[...this.readsInFlight.values()].flat(), ...this.reads.clients, ...this.reads.client_credentials]) r.reject(err);
     this.inFlight = null;
     this.queue = [];
-    this.reads = [];
+    this.reads = { clients: [], client_credentials: [] };
     this.readsInFlight.clear();
     this.drained?.();
   }

@@ -5,12 +5,12 @@ import type { Client } from '../../core/types';
 export type BetterSqlite3Database = import('better-sqlite3').Database;
 /** A client's row as stored (the check-in's one read). */
 export type ClientRow = Omit<import('kysely').Selectable<import('./schema').ClientTable>, 'seq'>;
-export const READ_CLIENT_SQL = 'SELECT id, name, computer, ip, user_name, group_id, version, state, target_version, reason, deferred_until, last_seen FROM clients WHERE id = ?';
+export const READ_CLIENT_SQL = 'SELECT id, name, computer, ip, user_name, group_id, version, state, target_version, reason, deferred_until, last_seen, address FROM clients WHERE id = ?';
 type Statement = import('better-sqlite3').Statement;
 
 /**
  * Which statement a write needs, decided where the row as it was is known: a new client is inserted; the searched
- * columns are written only when one of them changed (the trigram index is rewritten on those); a check-in that
+ * columns (and the connection address) are written only when one of them changed (the trigram index is rewritten on those); a check-in that
  * changed nothing touches only when the client was seen and until when it defers. `seen` is a touch that need not
  * be waited for (see ClientWriter): it never moves the time back past a later write.
  */
@@ -25,7 +25,7 @@ export interface ClientWrite {
 
 export function clientWriteKind(before: Client | undefined, after: Client, changed: boolean): ClientWriteKind {
   if (!before) return 'insert';
-  if (before.name !== after.name || before.computer !== after.computer || before.ip !== after.ip || before.user !== after.user) return 'update-searched';
+  if (before.name !== after.name || before.computer !== after.computer || before.ip !== after.ip || before.user !== after.user || (before.address ?? null) !== (after.address ?? null)) return 'update-searched';
   return changed ? 'update' : 'touch';
 }
 
@@ -40,8 +40,8 @@ export class ClientWriteStatements {
 
   constructor(private readonly native: BetterSqlite3Database, private readonly historyPerClient: number) {
     this.s = {
-      insert: native.prepare('INSERT INTO clients (id, name, computer, ip, user_name, group_id, version, state, target_version, reason, deferred_until, last_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
-      'update-searched': native.prepare('UPDATE clients SET version = ?, state = ?, target_version = ?, reason = ?, deferred_until = ?, last_seen = ?, name = ?, computer = ?, ip = ?, user_name = ? WHERE id = ?'),
+      insert: native.prepare('INSERT INTO clients (id, name, computer, ip, user_name, group_id, version, state, target_version, reason, deferred_until, last_seen, address) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      'update-searched': native.prepare('UPDATE clients SET version = ?, state = ?, target_version = ?, reason = ?, deferred_until = ?, last_seen = ?, name = ?, computer = ?, ip = ?, user_name = ?, address = ? WHERE id = ?'),
       update: native.prepare('UPDATE clients SET version = ?, state = ?, target_version = ?, reason = ?, deferred_until = ?, last_seen = ? WHERE id = ?'),
       // The steady state of a fleet: nothing changed but when it was seen.
       touch: native.prepare('UPDATE clients SET last_seen = ?, deferred_until = ? WHERE id = ?'),
@@ -62,8 +62,8 @@ export class ClientWriteStatements {
   private apply(w: ClientWrite): void {
     const { s } = this;
     const a = w.after;
-    if (w.kind === 'insert') s.insert.run(a.id, a.name, a.computer, a.ip, a.user, a.groupId, a.version, a.state, a.targetVersion, a.reason, a.deferredUntil, a.lastSeen);
-    else if (w.kind === 'update-searched') s['update-searched'].run(a.version, a.state, a.targetVersion, a.reason, a.deferredUntil, a.lastSeen, a.name, a.computer, a.ip, a.user, a.id);
+    if (w.kind === 'insert') s.insert.run(a.id, a.name, a.computer, a.ip, a.user, a.groupId, a.version, a.state, a.targetVersion, a.reason, a.deferredUntil, a.lastSeen, a.address ?? null);
+    else if (w.kind === 'update-searched') s['update-searched'].run(a.version, a.state, a.targetVersion, a.reason, a.deferredUntil, a.lastSeen, a.name, a.computer, a.ip, a.user, a.address ?? null, a.id);
     else if (w.kind === 'update') s.update.run(a.version, a.state, a.targetVersion, a.reason, a.deferredUntil, a.lastSeen, a.id);
     else if (w.kind === 'touch') s.touch.run(a.lastSeen, a.deferredUntil, a.id);
     else s.seen.run({ at: a.lastSeen, id: a.id });

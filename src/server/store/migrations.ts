@@ -201,6 +201,30 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         for (const col of ['name', 'computer', 'ip', 'user_name']) await sql`DROP INDEX IF EXISTS ${sql.raw(`clients_search_${col}`)}`.execute(db);
       },
     },
+    '0004_client_credentials': {
+      // A credential per client (issue 9). The secret's sha256 only, never the secret. A pending, rejected or
+      // decommissioned client lives here and not in clients, so the fleet counts (kept by the 0002 triggers on
+      // clients) never see it. clients.address is the connection's address beside the IP the agent reports.
+      async up(db: Kysely<unknown>) {
+        await db.schema.createTable('client_credentials')
+          .addColumn('client_id', 'text', (c) => c.primaryKey())
+          // NULL: an id with no secret of its own (a legacy check.ini client, or a client decommissioned before it enrolled).
+          .addColumn('secret_hash', 'text')
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('computer', 'text', (c) => c.notNull())
+          .addColumn('ip', 'text', (c) => c.notNull())
+          .addColumn('user_name', 'text', (c) => c.notNull())
+          .addColumn('address', 'text', (c) => c.notNull())
+          .addColumn('enrolled_at', 'text', (c) => c.notNull())
+          .addColumn('decided_at', 'text')
+          .addColumn('decided_by', 'text')
+          .execute();
+        await db.schema.createIndex('client_credentials_status').on('client_credentials').columns(['status', 'enrolled_at']).execute();
+        // Not a counted or searched column: the 0002 and 0003 triggers fire on named columns only.
+        await db.schema.alterTable('clients').addColumn('address', 'text').execute();
+      },
+    },
     '0006_rollouts': {
       // A rollout's state of its own (halted by the failure rule, paused, resumed with the failure count reset,
       // promoted by a ring), one row per release and group; and the version a rollback sends clients back to.

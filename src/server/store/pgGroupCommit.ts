@@ -77,18 +77,18 @@ export class PgGroupCommit {
     const updates = round.filter((p) => p.before).map((p) => p.after);
     if (inserts.length) {
       // A new client checking in through two server processes at once: the second write updates.
-      await sql`INSERT INTO clients (id, name, computer, ip, user_name, group_id, version, state, target_version, reason, deferred_until, last_seen)
-        VALUES ${sql.join(inserts.map((c) => sql`(${c.id}, ${c.name}, ${c.computer}, ${c.ip}, ${c.user}, ${c.groupId}, ${c.version}, ${c.state}, ${c.targetVersion}, ${c.reason}, ${c.deferredUntil}, ${c.lastSeen})`))}
-        ON CONFLICT (id) DO UPDATE SET name = excluded.name, computer = excluded.computer, ip = excluded.ip, user_name = excluded.user_name,
+      await sql`INSERT INTO clients (id, name, computer, ip, user_name, group_id, version, state, target_version, reason, deferred_until, last_seen, address)
+        VALUES ${sql.join(inserts.map((c) => sql`(${c.id}, ${c.name}, ${c.computer}, ${c.ip}, ${c.user}, ${c.groupId}, ${c.version}, ${c.state}, ${c.targetVersion}, ${c.reason}, ${c.deferredUntil}, ${c.lastSeen}, ${c.address ?? null})`))}
+        ON CONFLICT (id) DO UPDATE SET name = excluded.name, computer = excluded.computer, ip = excluded.ip, user_name = excluded.user_name, address = excluded.address,
           version = excluded.version, state = excluded.state, target_version = excluded.target_version, reason = excluded.reason,
           deferred_until = excluded.deferred_until, last_seen = excluded.last_seen`.execute(tx);
     }
     if (updates.length) {
       // Unchanged values are written back as they are: PostgreSQL keeps such an update off the indexes (HOT).
       await sql`UPDATE clients AS c SET name = d.name, computer = d.computer, ip = d.ip, user_name = d.user_name, version = d.version,
-          state = d.state, target_version = d.target_version, reason = d.reason, deferred_until = d.deferred_until, last_seen = d.last_seen
-        FROM (VALUES ${sql.join(updates.map((c) => sql`(${c.id}::text, ${c.name}::text, ${c.computer}::text, ${c.ip}::text, ${c.user}::text, ${c.version}::text, ${c.state}::text, ${c.targetVersion}::text, ${c.reason}::text, ${c.deferredUntil}::text, ${c.lastSeen}::text)`))})
-          AS d(id, name, computer, ip, user_name, version, state, target_version, reason, deferred_until, last_seen)
+          state = d.state, target_version = d.target_version, reason = d.reason, deferred_until = d.deferred_until, last_seen = d.last_seen, address = d.address
+        FROM (VALUES ${sql.join(updates.map((c) => sql`(${c.id}::text, ${c.name}::text, ${c.computer}::text, ${c.ip}::text, ${c.user}::text, ${c.version}::text, ${c.state}::text, ${c.targetVersion}::text, ${c.reason}::text, ${c.deferredUntil}::text, ${c.lastSeen}::text, ${c.address ?? null}::text)`))})
+          AS d(id, name, computer, ip, user_name, version, state, target_version, reason, deferred_until, last_seen, address)
         WHERE c.id = d.id`.execute(tx);
     }
     const changed = round.filter((p) => p.changed).map((p) => p.after);

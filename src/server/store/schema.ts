@@ -60,6 +60,8 @@ export interface ClientTable {
   reason: string | null;
   deferred_until: string | null;
   last_seen: string;
+  /** The connection's address at the last check-in (migration 0004); the agent's own word is `ip`. */
+  address: string | null;
 }
 
 /** Clients per (group, version, state, target version), kept by triggers on clients (migration 0002). */
@@ -100,6 +102,22 @@ export interface TokenTable {
   created_at: string;
 }
 
+/** A client's credential and admission status (migration 0004). */
+export interface ClientCredentialTable {
+  client_id: string;
+  /** sha256 of the client's secret, hex; null for an id without a secret of its own. */
+  secret_hash: string | null;
+  status: string;
+  name: string;
+  computer: string;
+  ip: string;
+  user_name: string;
+  address: string;
+  enrolled_at: string;
+  decided_at: string | null;
+  decided_by: string | null;
+}
+
 export interface Database {
   releases: ReleaseTable;
   groups: GroupTable;
@@ -109,4 +127,5 @@ export interface Database {
   audit: AuditTable;
   tokens: TokenTable;
   rollouts: RolloutTable;
+  client_credentials: ClientCredentialTable;
 }

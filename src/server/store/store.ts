@@ -7,12 +7,13 @@ import type {
 import type { StateVersionCount } from '../../core/summary';
 import type { RolloutRecord, RolloutState } from '../../core/rollout';
 import type { RollbackOrigin } from '../../core/rollback';
+import type { CredentialStatus } from '../../core/admission';
 import { InCodeMigrations, type Dialect } from './migrations';
 import { ClientWriter } from './clientWriter';
 import { READ_CLIENT_SQL, type ClientRow } from './clientWrites';
 import { GroupCommit, type BetterSqlite3Database } from './groupCommit';
 import { PgGroupCommit } from './pgGroupCommit';
-import type { ClientTable, Database, GroupTable, ReleaseTable } from './schema';
+import type { ClientCredentialTable, ClientTable, Database, GroupTable, ReleaseTable } from './schema';
 
 /** A client's history is bounded: the newest entries are what an admin needs, and a million clients must fit. */
 export const HISTORY_PER_CLIENT = 50;
@@ -52,6 +53,21 @@ export interface TokenRecord {
   createdAt: string;
 }
 
+/** A client id's credential and admission status (the secret only as its sha256). */
+export interface CredentialRecord {
+  clientId: string;
+  secretHash: string | null;
+  status: CredentialStatus;
+  name: string;
+  computer: string;
+  ip: string;
+  user: string;
+  address: string;
+  enrolledAt: string;
+  decidedAt: string | null;
+  decidedBy: string | null;
+}
+
 export interface CheckinWrite {
   id: string;
   name: string;
@@ -66,6 +82,8 @@ export interface CheckinWrite {
   at: string;
   /** For a client seen for the first time. */
   groupId: string;
+  /** The connection's address (a check-in); a report keeps the one recorded. */
+  address?: string | null;
 }
 
 export interface OpenOptions {
@@ -123,11 +141,25 @@ function releaseToRow(r: Release): ReleaseTable {
   };
 }
 
+function rowToCredential(r: Selectable<ClientCredentialTable>): CredentialRecord {
+  return {
+    clientId: r.client_id, secretHash: r.secret_hash, status: r.status as CredentialStatus, name: r.name, computer: r.computer,
+    ip: r.ip, user: r.user_name, address: r.address, enrolledAt: r.enrolled_at, decidedAt: r.decided_at, decidedBy: r.decided_by,
+  };
+}
+
+function credentialToRow(c: CredentialRecord): ClientCredentialTable {
+  return {
+    client_id: c.clientId, secret_hash: c.secretHash, status: c.status, name: c.name, computer: c.computer, ip: c.ip,
+    user_name: c.user, address: c.address, enrolled_at: c.enrolledAt, decided_at: c.decidedAt, decided_by: c.decidedBy,
+  };
+}
+
 function rowToGroup(r: Selectable<GroupTable>): Group {
   return { id: r.id, name: r.name, description: r.description, policy: JSON.parse(r.policy) as Policy };
 }
 
-export function rowToClient(r: Pick<Selectable<ClientTable>, 'id' | 'name' | 'computer' | 'ip' | 'user_name' | 'group_id' | 'version' | 'state' | 'target_version' | 'reason' | 'deferred_until' | 'last_seen'>): Client {
+export function rowToClient(r: Pick<Selectable<ClientTable>, 'id' | 'name' | 'computer' | 'ip' | 'user_name' | 'group_id' | 'version' | 'state' | 'target_version' | 'reason' | 'deferred_until' | 'last_seen'> & { address?: string | null }): Client {
   return {
     id: r.id,
     name: r.name,
@@ -141,6 +173,7 @@ export function rowToClient(r: Pick<Selectable<ClientTable>, 'id' | 'name' | 'co
     reason: r.reason,
     deferredUntil: r.deferred_until,
     lastSeen: r.last_seen,
+    address: r.address ?? null,
   };
 }
 
@@ -169,6 +202,8 @@ export class FleetStore {
   private readClientRow?: import('better-sqlite3').Statement;
   /** PostgreSQL: the same, in set-based statements. */
   private pgGroupCommit?: PgGroupCommit;
+  /** SQLite: the credential read every agent request makes, prepared once (no query building per request). */
+  private credentialRead?: import('better-sqlite3').Statement;
 
   private constructor(readonly db: Kysely<Database>, readonly dialect: Dialect) {}
 
@@ -224,6 +259,7 @@ export class FleetStore {
     }
     if (native) {
       store.readClientRow = native.prepare(READ_CLIENT_SQL);
+      store.credentialRead = native.prepare('SELECT * FROM client_credentials WHERE client_id = ?');
       if (opts.writerThread && opts.sqliteFile && opts.sqliteFile !== ':memory:') {
         store.clientWriter = new ClientWriter({
           sqliteFile: opts.sqliteFile, historyPerClient: HISTORY_PER_CLIENT, busyTimeoutMs: BUSY_TIMEOUT_MS,
@@ -382,6 +418,7 @@ export class FleetStore {
       id: w.id, name: w.name, computer: w.computer, ip: w.ip, user: w.user,
       groupId: before?.groupId ?? w.groupId,
       version: w.version, state: w.state, targetVersion: w.targetVersion, reason: w.reason, deferredUntil: w.deferredUntil, lastSeen: w.at,
+      address: w.address !== undefined ? w.address : before?.address ?? null,
     };
     const changed = !before || before.state !== after.state || before.version !== after.version ||
       before.targetVersion !== after.targetVersion || before.reason !== after.reason;
@@ -395,7 +432,7 @@ export class FleetStore {
   /** One client write in its own transaction. */
   private async writeClientAlone(before: Client | undefined, after: Client, changed: boolean): Promise<void> {
     const w = { id: after.id, at: after.lastSeen };
-    if (before && !changed && before.name === after.name && before.computer === after.computer && before.ip === after.ip && before.user === after.user) {
+    if (before && !changed && before.name === after.name && before.computer === after.computer && before.ip === after.ip && before.user === after.user && (before.address ?? null) === (after.address ?? null)) {
       // The steady state of a fleet: a check-in that changes nothing but last_seen is one small UPDATE.
       await this.db.updateTable('clients').set({ last_seen: after.lastSeen, deferred_until: after.deferredUntil }).where('id', '=', w.id).execute();
       return;
@@ -411,12 +448,13 @@ export class FleetStore {
         if (before.computer !== after.computer) set.computer = after.computer;
         if (before.ip !== after.ip) set.ip = after.ip;
         if (before.user !== after.user) set.user_name = after.user;
+        if ((before.address ?? null) !== (after.address ?? null)) set.address = after.address ?? null;
         await tx.updateTable('clients').set(set).where('id', '=', w.id).execute();
       } else {
         await tx.insertInto('clients').values({
           id: after.id, name: after.name, computer: after.computer, ip: after.ip, user_name: after.user, group_id: after.groupId,
           version: after.version, state: after.state, target_version: after.targetVersion, reason: after.reason,
-          deferred_until: after.deferredUntil, last_seen: after.lastSeen,
+          deferred_until: after.deferredUntil, last_seen: after.lastSeen, address: after.address ?? null,
         }).execute();
       }
       if (changed) {
@@ -584,7 +622,7 @@ export class FleetStore {
 
   exportQuery(f: ClientFilter): { sql: string; parameters: readonly unknown[] } {
     return this.filtered(f)
-      .select(['computer', 'name', 'ip', 'user_name', 'group_id', 'version', 'target_version', 'state', 'reason', 'last_seen'])
+      .select(['computer', 'name', 'ip', 'address', 'user_name', 'group_id', 'version', 'target_version', 'state', 'reason', 'last_seen'])
       .orderBy('computer').orderBy('id').compile();
   }
 
@@ -622,6 +660,51 @@ export class FleetStore {
       after = { computer: last.computer, id: last.id };
       if (rows.length < batch) return;
     }
+  }
+
+  /** A decommissioned client leaves the fleet (and its counts); its history and audit entries stay. */
+  async deleteClient(id: string): Promise<boolean> {
+    const r = await this.db.deleteFrom('clients').where('id', '=', id).executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
+
+  // ---- client credentials (migration 0004) -------------------------------------------------------
+
+  /** Read on every agent request: one primary-key lookup. */
+  async getCredential(clientId: string): Promise<CredentialRecord | undefined> {
+    if (this.clientWriter) {
+      // On the writer's connection, as the client's row (see ClientWriter: this one's cache is dropped at its commits).
+      const row = (await this.clientWriter.readCredential(clientId)) as Selectable<ClientCredentialTable> | undefined;
+      return row ? rowToCredential(row) : undefined;
+    }
+    if (this.credentialRead) {
+      const row = this.credentialRead.get(clientId) as Selectable<ClientCredentialTable> | undefined;
+      return row ? rowToCredential(row) : undefined;
+    }
+    const r = await this.db.selectFrom('client_credentials').selectAll().where('client_id', '=', clientId).executeTakeFirst();
+    return r ? rowToCredential(r) : undefined;
+  }
+
+  /** Insert or replace an id's credential record. */
+  async putCredential(c: CredentialRecord): Promise<void> {
+    const row = credentialToRow(c);
+    const { client_id: _id, ...rest } = row;
+    await this.db.insertInto('client_credentials').values(row).onConflict((oc) => oc.column('client_id').doUpdateSet(rest)).execute();
+  }
+
+  async setCredentialStatus(clientId: string, status: CredentialStatus, at: string, by: string): Promise<void> {
+    await this.db.updateTable('client_credentials').set({ status, decided_at: at, decided_by: by }).where('client_id', '=', clientId).execute();
+  }
+
+  /** Ids in one status, oldest enrollment first (the Pending list). */
+  async listCredentials(status: CredentialStatus, limit: number): Promise<CredentialRecord[]> {
+    const rows = await this.db.selectFrom('client_credentials').selectAll().where('status', '=', status).orderBy('enrolled_at').orderBy('client_id').limit(limit).execute();
+    return rows.map(rowToCredential);
+  }
+
+  async countCredentials(status: CredentialStatus): Promise<number> {
+    const r = await this.db.selectFrom('client_credentials').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', status).executeTakeFirst();
+    return Number(r?.n ?? 0);
   }
 
   // ---- audit ----------------------------------------------------------------------------------
