@@ -73,6 +73,11 @@ export function targetFor(policy: Policy, releases: readonly Release[]): TargetR
   return { ok: true, release: best };
 }
 
+/** Seed 000: a client below the fleet's minimum auto-upgrade version cannot upgrade itself, whatever its group. */
+export function belowMinimumAutoUpgrade(clientVersion: string, minimum: string | null | undefined): minimum is string {
+  return !!minimum && isValidVersion(minimum) && isValidVersion(clientVersion) && compareVersions(clientVersion, minimum) < 0;
+}
+
 function rolloutHalted(release: Release, policy: Policy, facts: FleetFacts): { halted: boolean; rate: number } {
   const o = facts.outcomesByRelease[release.id];
   if (!o || o.attempted < MIN_OUTCOMES_FOR_HALT) return { halted: false, rate: 0 };
@@ -115,8 +120,8 @@ export function decide(client: DecisionClient, policy: Policy, releases: readonl
     reason = 'downgrade-allowed';
     message = `The policy allows downgrades: go from ${client.version} to ${release.version}.`;
   } else {
-    const min = policy.minimumAutoUpgradeVersion;
-    if (min && isValidVersion(min) && compareVersions(client.version, min) < 0) {
+    const min = facts.minimumAutoUpgradeVersion;
+    if (belowMinimumAutoUpgrade(client.version, min)) {
       return {
         action: 'manual',
         release,

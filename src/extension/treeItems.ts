@@ -1,9 +1,9 @@
 // Tree items shared by the three views. contextValue drives the menus: release.<state>, group, client.<state>.
 import * as vscode from 'vscode';
-import type { Client } from '../core/types';
+import type { Client, HealthSummary } from '../core/types';
 import type { GroupView, ReleaseView } from '../core/wire';
 import {
-  CLIENT_ICON, clientStateText, POLICY_MODE_LABEL, RELEASE_ICON, RELEASE_STATE_LABEL, type IconSpec, plural,
+  CLIENT_ICON, clientStateText, groupHealthText, healthLines, POLICY_MODE_LABEL, RELEASE_ICON, RELEASE_STATE_LABEL, type IconSpec, plural,
   relativeTime, releaseDescription,
 } from './presentation';
 
@@ -32,14 +32,16 @@ export class ReleaseItem extends vscode.TreeItem {
 
 export class GroupItem extends vscode.TreeItem {
   readonly kind = 'group' as const;
-  constructor(readonly group: GroupView) {
+  constructor(readonly group: GroupView, health?: HealthSummary) {
     super(group.name, vscode.TreeItemCollapsibleState.Collapsed);
     this.id = `group:${group.id}`;
     const mode = group.policy ? POLICY_MODE_LABEL[group.policy.mode] + (group.policy.mode === 'pinned' ? ` ${group.policy.pinnedVersion ?? ''}` : '') : '';
-    this.description = [plural(group.clientCount ?? 0, 'client'), mode].filter(Boolean).join(' · ');
+    this.description = [plural(group.clientCount ?? 0, 'client'), groupHealthText(health), mode].filter(Boolean).join(' · ');
     this.iconPath = new vscode.ThemeIcon('organization');
     this.contextValue = 'group';
-    this.tooltip = new vscode.MarkdownString(`**${group.name}**\n\n${group.description ?? ''}\n\nPolicy: ${mode}, ${group.policy?.delivery ?? ''}`);
+    const md = new vscode.MarkdownString(`**${group.name}**\n\n${group.description ?? ''}\n\nPolicy: ${mode}, ${group.policy?.delivery ?? ''}`);
+    if (health && health.total > 0) md.appendMarkdown('\n\n' + healthLines(health).map((l) => `- ${l}`).join('\n'));
+    this.tooltip = md;
   }
 }
 

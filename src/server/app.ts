@@ -59,6 +59,10 @@ export interface ServerOptions {
   summaryEveryMs?: number;
   /** Refuse to approve a release nobody has downloaded for testing (GET …/artifact). */
   requireDownloadBeforeApproval?: boolean;
+  /** A client with no check-in for this many days counts as not seen in the fleet's health (default 7). */
+  notSeenDays?: number;
+  /** How often the not-seen clients are counted again, ms (default 5 minutes; tests make it short). */
+  notSeenRefreshMs?: number;
 }
 
 export interface RunningServer {
@@ -144,7 +148,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   });
   const heavy = new HeavyReads(opts.postgresUrl ? { postgresUrl: opts.postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db'), checkpointEveryMs: 250 });
   heavy.startNow();
-  const fleet = new Fleet(store, events, artifacts, heavy, !!opts.requireDownloadBeforeApproval);
+  const fleet = new Fleet(store, events, artifacts, heavy, !!opts.requireDownloadBeforeApproval, undefined, { notSeenDays: opts.notSeenDays, notSeenRefreshMs: opts.notSeenRefreshMs });
   fleetRef.current = fleet;
   // Several server processes on one PostgreSQL database tell each other what changed.
   if (opts.postgresUrl) events.attachBus(await pgEventBus(opts.postgresUrl, (m) => events.receive(m)));
@@ -161,6 +165,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     const seeded = await seedDemoFleet(fleet);
     if (seeded) opts.print?.(`Filled the empty database with the demo fleet (${seeded.clients} clients).`);
   }
+  // The first count of clients not seen, on the worker; it repeats by itself.
+  void fleet.counts.refreshNotSeen().catch(() => { /* the next round */ });
 
   const app = Fastify({
     // Request logs never carry headers (the bearer token); Fastify's default serializers leave them out.
@@ -210,6 +216,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     async close() {
       if (closed) return;
       closed = true;
+      fleet.counts.stop();
       await events.close();
       await app.close();
       await heavy.close();

@@ -35,6 +35,7 @@ export class Checkins {
       id: req.clientId, name: req.name, computer: req.computer, ip: req.ip, user: req.user, version: req.version,
       ...recorded, deferredUntil: recorded.state === 'deferred' ? deferredUntil : null, at: now.toISOString(), groupId: group.id,
     }, previous);
+    this.counts.clientTouched(previous);
     if (!previous || previous.state !== after.state || previous.version !== after.version || previous.targetVersion !== after.targetVersion) this.clientChanged(after.groupId);
     return { response: toCheckinResponse(decision, group.policy, now), client: after, release: decision.release };
   }
@@ -55,6 +56,7 @@ export class Checkins {
       at: this.now().toISOString(),
       groupId: c.groupId,
     }, c);
+    this.counts.clientTouched(c);
     if (after.state !== c.state || after.version !== c.version || after.targetVersion !== c.targetVersion) this.clientChanged(c.groupId);
   }
 }

@@ -6,7 +6,7 @@ import {
   applyLifecycle, compareVersions, findRelease, isPrerelease, isValidVersion, planRollback, validatePolicy, withPolicyDefaults,
   type CheckinRequest, type Client, type ClientDetail, type CreateGroupRequest, type Group, type GroupView, type HealthSummary,
   type LifecycleAction, type Page, type Policy, type PolicyPreviewResponse, type RegisterReleaseRequest, type Release,
-  type ReleaseView, type ReportRequest, type RollbackPlanView, type RollbackRequest, type SummaryResponse,
+  type FleetSettings, type ReleaseView, type ReportRequest, type RollbackPlanView, type RollbackRequest, type SummaryResponse,
 } from '../core';
 import type { ArtifactStore } from './artifacts';
 import { Catalog } from './catalog';
@@ -14,7 +14,7 @@ import { Checkins } from './checkins';
 import { ApiError, notFound } from './errors';
 import { assertApprovable } from './releaseReview';
 import type { EventHub } from './events';
-import { FleetCounts } from './fleetCounts';
+import { FleetCounts, type HealthOptions } from './fleetCounts';
 import type { HeavyReads } from './heavy/heavyReads';
 import { isIndexedText, type ClientFilter, type ClientPageRequest, type FleetStore } from './store/store';
 
@@ -49,9 +49,10 @@ export class Fleet {
     /** Approve only releases someone downloaded for testing (--require-download). */
     private readonly requireTestDownload = false,
     private readonly now: () => Date = () => new Date(),
+    health: HealthOptions = {},
   ) {
     this.catalog = new Catalog(store, now);
-    this.counts = new FleetCounts(store, this.catalog);
+    this.counts = new FleetCounts(store, this.catalog, heavy, now, health);
     this.checkins = new Checkins(store, this.catalog, this.counts, (groupId) => this.clientChanged(groupId), now);
   }
 
@@ -260,6 +261,26 @@ export class Fleet {
     return this.heavy.preview({ groupId: group.id, largeGroup, policy, releases, now: this.now().toISOString(), facts, limit });
   }
 
+  // ---- fleet settings ---------------------------------------------------------------------------
+
+  fleetSettings(): Promise<FleetSettings> { return this.catalog.fleetSettings(); }
+
+  /** Seed 000's minimum auto-upgrade version, fleet-wide: the next check-in of every client decides with it. */
+  async putFleetSettings(input: FleetSettings, actor: Actor): Promise<FleetSettings> {
+    const raw = input.minimumAutoUpgradeVersion;
+    const min = typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : null;
+    if (min !== null && !isValidVersion(min)) {
+      throw new ApiError(422, 'invalid-version', `"${raw}" is not a version: use numbers separated by dots (1.2.3), a build number (60000) or semver; empty for none.`);
+    }
+    const before = await this.store.fleetSettings();
+    const after: FleetSettings = { minimumAutoUpgradeVersion: min };
+    await this.store.putFleetSettings(after);
+    this.invalidate();
+    await this.audit(actor, 'settings.update', 'minimumAutoUpgradeVersion', { before: before.minimumAutoUpgradeVersion, after: min });
+    this.events.publish({ type: 'settings' });
+    return after;
+  }
+
   // ---- clients --------------------------------------------------------------------------------
 
   async clientDetail(id: string): Promise<ClientDetail> {
@@ -276,6 +297,7 @@ export class Fleet {
       throw new ApiError(422, 'unknown-group', `No group "${groupRef}" to move the client to.`);
     });
     await this.store.moveClient(id, group.id);
+    this.counts.clientMoved(c, group.id);
     await this.audit(actor, 'client.move', c.computer || c.id, { from: c.groupId, to: group.id });
     this.clientChanged(c.groupId);
     this.clientChanged(group.id);

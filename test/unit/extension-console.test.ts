@@ -49,7 +49,7 @@ describe('extension/console words (issue 11)', () => {
     assert.equal(roleRefusal('Approving a release', { name: 'auditor', role: 'viewer' }, 'operator'),
       'Approving a release needs the operator role; you are signed in as auditor with the viewer role. Ask an operator or sign in with another token.');
     assert.match(signedInAs({ name: 'auditor', role: 'viewer' }), /^Signed in as auditor \(viewer: may look, not act\)$/);
-    const v = statusBarView(summarize([{ state: 'up-to-date', version: '1', count: 1 }]), 5, { name: 'auditor', role: 'viewer' });
+    const v = statusBarView(summarize([{ groupId: 'g', state: 'up-to-date', version: '1', targetVersion: null, count: 1, health: 'up-to-date' }]), 5, { name: 'auditor', role: 'viewer' });
     assert.match(v.tooltip, /Signed in as auditor \(viewer/);
   });
 

@@ -29,9 +29,10 @@ const FIELD_IDS: Record<PolicyFieldError['field'], string> = {
   allowDowngrade: 'policy-allow-downgrade',
   checkIntervalSeconds: 'policy-check-interval',
   startupDelaySeconds: 'policy-startup-delay',
-  minimumAutoUpgradeVersion: 'policy-min-version',
   rolloutPercent: 'policy-rollout',
   failureThresholdPercent: 'policy-failure-threshold',
+  // Fleet-wide now: an error about it is a policy-level message.
+  minimumAutoUpgradeVersion: 'policy-errors',
   policy: 'policy-errors',
 };
 
@@ -67,7 +68,6 @@ function readForm(): Policy {
     allowDowngrade: checkedOf('policy-allow-downgrade'),
     checkIntervalSeconds: num('policy-check-interval'),
     startupDelaySeconds: num('policy-startup-delay'),
-    minimumAutoUpgradeVersion: valueOf('policy-min-version').trim() || null,
     rolloutPercent: num('policy-rollout'),
     failureThresholdPercent: num('policy-failure-threshold'),
   };
@@ -90,7 +90,6 @@ async function fillForm(p: Policy): Promise<void> {
     setChecked('policy-allow-downgrade', p.allowDowngrade);
     setValue('policy-check-interval', String(p.checkIntervalSeconds));
     setValue('policy-startup-delay', String(p.startupDelaySeconds));
-    setValue('policy-min-version', p.minimumAutoUpgradeVersion ?? '');
     setValue('policy-rollout', String(p.rolloutPercent));
     setValue('policy-failure-threshold', String(p.failureThresholdPercent));
   } finally {

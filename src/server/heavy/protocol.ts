@@ -25,6 +25,8 @@ export interface CsvArgs {
 export type HeavyRequest =
   | { id: number; kind: 'preview'; args: PreviewArgs }
   | { id: number; kind: 'count'; args: { filter: ClientFilter; cap: number } }
+  /** Clients whose last check-in is before the cut-off, per counts key. */
+  | { id: number; kind: 'notSeen'; args: { cutoff: string } }
   | { id: number; kind: 'walk'; args: { req: ClientPageRequest; budget?: number } }
   | { id: number; kind: 'page'; args: { req: ClientPageRequest } }
   | { id: number; kind: 'csv'; args: CsvArgs }

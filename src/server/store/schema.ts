@@ -93,4 +93,11 @@ export interface Database {
   client_history: ClientHistoryTable;
   audit: AuditTable;
   tokens: TokenTable;
+  fleet_settings: FleetSettingsTable;
+}
+
+/** Fleet-wide settings (migration 0005): one JSON value per key. */
+export interface FleetSettingsTable {
+  key: string;
+  value: string;
 }
