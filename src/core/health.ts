@@ -31,8 +31,11 @@ export interface HealthVerdict {
   reason: string;
 }
 
-/** The policy names no version for this client (No Upgrade, nothing approved, a pin that is not approved, no downgrade). */
-const KEPT_WHERE_IT_IS = new Set(['policy-no-upgrade', 'no-approved-release', 'pinned-version-not-approved', 'downgrade-not-allowed']);
+/**
+ * The policy names no version at all (No Upgrade, nothing approved, a pin that is not approved): it keeps its clients
+ * where they are. A client newer than a target that may not come down (downgrade-not-allowed) is not on its target.
+ */
+const KEPT_WHERE_IT_IS = new Set(['policy-no-upgrade', 'no-approved-release', 'pinned-version-not-approved']);
 
 /**
  * The health of a client (or a class of clients sharing version, stored state and target). Decided by the same

@@ -19,6 +19,7 @@ interface Row {
   target?: string | null;
   policy: Partial<Policy>;
   facts?: FleetFacts;
+  releases?: Release[];
   want: ClientHealth;
   waitingFor?: WaitingReason;
 }
@@ -45,6 +46,7 @@ const rows: Row[] = [
   { rule: 'No Upgrade on an approved version: up to date (the policy keeps it there)', version: '3.59.127.0', state: 'up-to-date', policy: { mode: 'none' }, want: 'up-to-date' },
   { rule: 'No Upgrade on a retired version: behind', version: '3.58.0.0', state: 'up-to-date', policy: { mode: 'none' }, want: 'behind' },
   { rule: 'a version never registered, newer than the target, no downgrades: behind', version: '9.9.9', state: 'up-to-date', target: '3.59.127.0', policy: { mode: 'auto' }, want: 'behind' },
+  { rule: 'an approved version newer than the pin, no downgrades: behind (not the version its policy targets)', version: '3.60.0.0', state: 'up-to-date', target: '3.59.127.0', policy: { mode: 'pinned', pinnedVersion: '3.59.127.0' }, releases: [...catalog, release('3.60.0.0', 'approved')], want: 'behind' },
   { rule: 'a version never registered, older: behind', version: '3.0.0', state: 'available', target: '3.59.127.0', policy: { mode: 'auto' }, want: 'behind' },
   { rule: 'a pending version (never approved) while pinned to an approved one: behind', version: '3.59.228.0', state: 'up-to-date', policy: { mode: 'pinned', pinnedVersion: '3.59.127.0', allowDowngrade: true }, want: 'behind' },
   { rule: 'seed 000: below the fleet minimum, in any group: manual install required', version: '1.2.2', state: 'manual-required', policy: { mode: 'auto', delivery: 'forced' }, facts: withMin, want: 'manual-required' },
@@ -56,7 +58,7 @@ const rows: Row[] = [
 describe('core/health (up to date only on the version the policy targets now)', () => {
   for (const r of rows) {
     it(r.rule, () => {
-      const v = classifyHealth({ version: r.version, state: r.state, targetVersion: r.target ?? null }, { policy: policy(r.policy), releases: catalog, now: NOON_UTC, facts: r.facts ?? noFacts });
+      const v = classifyHealth({ version: r.version, state: r.state, targetVersion: r.target ?? null }, { policy: policy(r.policy), releases: r.releases ?? catalog, now: NOON_UTC, facts: r.facts ?? noFacts });
       assert.equal(v.health, r.want, v.reason);
       assert.equal(v.waitingFor, r.waitingFor);
       assert.ok(v.reason.length > 10, 'a reason a person can read');
