@@ -44,7 +44,7 @@ describe('migration 0005: the minimum auto-upgrade version goes fleet-wide; audi
       ['office', { ...withPolicyDefaults({ mode: 'pinned', pinnedVersion: '3.59.127.0' }), minimumAutoUpgradeVersion: '1.2.3' }],
       ['pilot', { ...withPolicyDefaults({ mode: 'auto' }), minimumAutoUpgradeVersion: '1.10.0' }],
       ['warehouse', { ...withPolicyDefaults({ mode: 'auto' }), minimumAutoUpgradeVersion: null }],
-      ['default', withPolicyDefaults({})],
+      ['default', { ...withPolicyDefaults({}) }],
     ];
     for (const [id, policy] of groups) {
       await sql`INSERT INTO groups (id, name, name_key, description, policy, created_at) VALUES (${id}, ${id}, ${id}, '', ${JSON.stringify(policy)}, '2026-01-01T00:00:00Z')`.execute(db);

@@ -7,6 +7,7 @@ import { approveRelease, downloadRelease, retireRelease, revokeRelease } from '.
 import { rollbackRelease } from './rollback';
 import { editRelease, publishRelease } from './publish';
 import { filterAudit } from './auditCommands';
+import { setMinimumVersion } from './minimumVersion';
 import { register } from './run';
 
 export const COMMANDS = {
@@ -30,6 +31,7 @@ export const COMMANDS = {
   editRelease: 'updateFleet.editRelease',
   filterAudit: 'updateFleet.filterAudit',
   clearAuditFilter: 'updateFleet.clearAuditFilter',
+  setMinimumVersion: 'updateFleet.setMinimumVersion',
 } as const;
 
 export function registerCommands(svc: FleetServices): vscode.Disposable[] {
@@ -61,6 +63,7 @@ export function registerCommands(svc: FleetServices): vscode.Disposable[] {
     register(svc, COMMANDS.publishRelease, 'Publish Release', () => publishRelease(svc)),
     register(svc, COMMANDS.editRelease, 'Edit Release', (arg?: unknown) => editRelease(svc, arg)),
     register(svc, COMMANDS.filterAudit, 'Filter Audit', (arg?: Parameters<typeof filterAudit>[2]) => filterAudit(svc, svc.auditTree, arg)),
+    register(svc, COMMANDS.setMinimumVersion, 'Set Minimum Auto-Upgrade Version', (value?: string) => setMinimumVersion(svc, value)),
     register(svc, COMMANDS.clearAuditFilter, 'Clear Audit Filter', async () => {
       await svc.auditTree.setFilter({});
       return svc.auditTree.filter;
