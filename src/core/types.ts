@@ -116,6 +116,10 @@ export interface Client {
   /** When state is deferred: until when (ISO-8601). */
   deferredUntil: string | null;
   lastSeen: string;
+  /** Its health now, against its group's policy (in the server's list and detail answers; see core/health.ts). */
+  health?: ClientHealth;
+  /** Why, in a sentence. */
+  healthReason?: string;
 }
 
 export interface ClientHistoryEntry {

@@ -61,6 +61,16 @@ export const HEALTH_LABEL: Record<ClientHealth, string> = {
   'not-seen': 'Not seen',
 };
 
+/** The icon of a client whose stored "up to date" is not current today. */
+export const HEALTH_ICON: Record<ClientHealth, IconSpec> = {
+  'up-to-date': { id: 'pass', color: 'testing.iconPassed' },
+  waiting: { id: 'watch', color: 'charts.yellow' },
+  behind: { id: 'warning', color: 'charts.orange' },
+  failed: { id: 'error', color: 'testing.iconFailed' },
+  'manual-required': { id: 'tools', color: 'charts.orange' },
+  'not-seen': { id: 'eye-closed', color: 'disabledForeground' },
+};
+
 const WAITING_LABEL: Record<WaitingReason, string> = {
   rollout: 'rollout percentage',
   window: 'distribution window',
@@ -110,7 +120,14 @@ export function plural(n: number, one: string, many = one + 's'): string {
  * A client's state in words. An update "available" to a version below the one installed is a rollback on its
  * way (seed 000), not an update.
  */
-export function clientStateText(c: { state: ClientState; version: string; targetVersion: string | null }): string {
+export function clientStateText(c: { state: ClientState; version: string; targetVersion: string | null; health?: ClientHealth }): string {
+  // What the agent last said is not the whole truth: stored "up to date" on a retired version is behind today.
+  if (c.state === 'up-to-date' && c.health && c.health !== 'up-to-date') return HEALTH_LABEL[c.health];
+  if (c.health === 'not-seen') return `${stateText(c)} (not seen)`;
+  return stateText(c);
+}
+
+function stateText(c: { state: ClientState; version: string; targetVersion: string | null }): string {
   if ((c.state === 'available' || c.state === 'downloading' || c.state === 'staged') && c.targetVersion && c.targetVersion !== c.version) {
     try {
       if (compareVersions(c.targetVersion, c.version) < 0) return c.state === 'available' ? 'Rolling back' : `Rolling back: ${CLIENT_STATE_LABEL[c.state].toLowerCase()}`;

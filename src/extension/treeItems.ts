@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { Client, HealthSummary } from '../core/types';
 import type { GroupView, ReleaseView } from '../core/wire';
 import {
-  CLIENT_ICON, clientStateText, groupHealthText, healthLines, POLICY_MODE_LABEL, RELEASE_ICON, RELEASE_STATE_LABEL, type IconSpec, plural,
+  CLIENT_ICON, clientStateText, groupHealthText, HEALTH_ICON, HEALTH_LABEL, healthLines, POLICY_MODE_LABEL, RELEASE_ICON, RELEASE_STATE_LABEL, type IconSpec, plural,
   relativeTime, releaseDescription,
 } from './presentation';
 
@@ -51,12 +51,14 @@ export class ClientItem extends vscode.TreeItem {
     super(client.name || client.computer, vscode.TreeItemCollapsibleState.None);
     this.id = `client:${client.id}`;
     this.description = `${client.version} · ${clientStateText(client)}`;
-    this.iconPath = themeIcon(CLIENT_ICON[client.state] ?? CLIENT_ICON.unknown);
+    const notCurrent = client.state === 'up-to-date' && client.health && client.health !== 'up-to-date';
+    this.iconPath = themeIcon(notCurrent ? HEALTH_ICON[client.health!] : CLIENT_ICON[client.state] ?? CLIENT_ICON.unknown);
     this.contextValue = `client.${client.state}`;
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${client.name}** — ${client.computer} (${client.ip})\n\n`);
     md.appendMarkdown(`User: ${client.user || '—'}  \nVersion: ${client.version}${client.targetVersion ? ` → ${client.targetVersion}` : ''}  \n`);
     md.appendMarkdown(`State: ${clientStateText(client)}${client.reason ? ` — ${client.reason}` : ''}  \n`);
+    if (client.health) md.appendMarkdown(`Health: ${HEALTH_LABEL[client.health]}${client.healthReason ? ` — ${client.healthReason}` : ''}  \n`);
     md.appendMarkdown(`Last seen: ${relativeTime(client.lastSeen)}`);
     this.tooltip = md;
     this.command = { command: 'updateFleet.showClientStatus', title: 'Show Client Status', arguments: [{ q: client.computer, selectId: client.id }] };

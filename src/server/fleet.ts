@@ -287,7 +287,8 @@ export class Fleet {
     const c = await this.store.getClient(id);
     if (!c) throw notFound('client', id);
     const groups = await this.allGroups();
-    return { ...c, groupName: groups.find((g) => g.id === c.groupId)?.name ?? c.groupId, history: await this.store.history(id) };
+    const [withHealth] = await this.counts.withHealth([c]);
+    return { ...withHealth!, groupName: groups.find((g) => g.id === c.groupId)?.name ?? c.groupId, history: await this.store.history(id) };
   }
 
   async moveClient(id: string, groupRef: string, actor: Actor): Promise<Client> {
@@ -354,7 +355,7 @@ export class Fleet {
     // One row more than asked tells whether there is a next page, so the last page carries no cursor.
     const [found, total] = await Promise.all([this.findClients({ ...filter, after, limit: limit + 1 }), this.countClients(filter)]);
     const page = { items: found, ...total };
-    const items = page.items.slice(0, limit);
+    const items = await this.counts.withHealth(page.items.slice(0, limit));
     const last = items[items.length - 1];
     return {
       items,

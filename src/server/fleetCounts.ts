@@ -10,7 +10,7 @@
 // A check-in therefore writes nothing more than before, and the count lags a new not-seen client by at most one
 // refresh — minutes against a threshold of days.
 import {
-  compareVersions, DEFAULT_NOT_SEEN_DAYS, healthCounts, notSeenCutoff, outcomesByTargetVersion, summarize,
+  clientHealth, compareVersions, DEFAULT_NOT_SEEN_DAYS, healthCounts, notSeenCutoff, outcomesByTargetVersion, summarize,
   type Client, type CountRow, type FleetFacts, type HealthContext, type HealthCount, type HealthSummary, type SummaryResponse,
 } from '../core';
 import type { Catalog } from './catalog';
@@ -142,6 +142,19 @@ export class FleetCounts {
     const now = this.now();
     const contexts = new Map<string, HealthContext>(groups.map((g) => [g.id, { policy: g.policy, releases, now, facts }]));
     return healthCounts(rows, notSeen, (id) => contexts.get(id));
+  }
+
+  /** Clients with their health now (a page or one client: the same rule as the figures, per client). */
+  async withHealth<C extends Client>(clients: C[]): Promise<C[]> {
+    if (clients.length === 0) return clients;
+    const [groups, releases, facts] = await Promise.all([this.catalog.allGroups(), this.catalog.allReleases(), this.facts()]);
+    const now = this.now();
+    return clients.map((c) => {
+      const g = groups.find((x) => x.id === c.groupId);
+      if (!g) return c;
+      const v = clientHealth(c, { policy: g.policy, releases, now, facts }, this.notSeenDays);
+      return { ...c, health: v.health, healthReason: v.reason };
+    });
   }
 
   async health(): Promise<HealthSummary> {

@@ -96,6 +96,20 @@ describe('fleet health: up to date only on the target version', function () {
     assert.equal(summary.byGroup.pinned.upToDate, 6);
     assert.equal(summary.byGroup.night.byHealth.waiting, 6);
 
+    // Each client in the list carries its health and why: the same rule, per client.
+    const stay = (await admin.get('/api/v1/clients?group=stay&limit=50')).body.items as Array<{ version: string; state: string; health: string; healthReason: string }>;
+    const retired = stay.find((c) => c.version === '1.0.0')!;
+    assert.equal(retired.state, 'up-to-date', 'stored: the check-in had nothing to do under No Upgrade');
+    assert.equal(retired.health, 'manual-required', retired.healthReason);
+    assert.equal(stay.find((c) => c.version === '7.7.7')!.health, 'behind');
+    assert.match(stay.find((c) => c.version === '7.7.7')!.healthReason, /not a registered release/);
+    assert.equal(stay.find((c) => c.version === '2.0.0')!.health, 'up-to-date');
+    const excluded = answers.findIndex((a) => a.r.reason === 'not-in-rollout');
+    const detail = (await admin.get(`/api/v1/clients/${answers[excluded]!.group}-${answers[excluded]!.version}-${excluded}`)).body;
+    assert.equal(detail.state, 'waiting');
+    assert.equal(detail.health, 'waiting');
+    assert.match(detail.healthReason, /rolling out to 50%/);
+
     // The figures follow today's policy and releases, not what was stored: once 3.0.0 is revoked, Rollout targets
     // 2.0.0 — its clients there are current, those on 3.0.0 are not, before any of them checks in again.
     assert.equal((await admin.post('/api/v1/releases/3.0.0/revoke')).status, 200);

@@ -66,6 +66,14 @@ describe('extension/console words (issue 11)', () => {
     assert.equal(clientStateText({ state: 'failed', version: '3.59.228.0', targetVersion: '3.59.127.0' }), 'Failed');
   });
 
+  it('a client stored "up to date" that is not current today says what it is (health from the server)', () => {
+    assert.equal(clientStateText({ state: 'up-to-date', version: '3.58.0.0', targetVersion: null, health: 'behind' }), 'Behind');
+    assert.equal(clientStateText({ state: 'up-to-date', version: '3.59.127.0', targetVersion: '3.59.127.0', health: 'up-to-date' }), 'Up to date');
+    assert.equal(clientStateText({ state: 'up-to-date', version: '1.2.2', targetVersion: null, health: 'manual-required' }), 'Manual install required');
+    assert.equal(clientStateText({ state: 'failed', version: '3.58.0.0', targetVersion: '3.59.127.0', health: 'not-seen' }), 'Failed (not seen)');
+    assert.equal(clientStateText({ state: 'waiting', version: '3.58.0.0', targetVersion: '3.59.127.0', health: 'waiting' }), 'Waiting');
+  });
+
   it('audit lines: a policy edit as a field-by-field diff, a decision with its note, a move, a download', () => {
     const before = withPolicyDefaults({ mode: 'auto' });
     const after = { ...before, mode: 'pinned' as const, pinnedVersion: '3.59.127.0', remindOptionsDays: [1, 3] };
