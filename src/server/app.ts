@@ -166,7 +166,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     if (seeded) opts.print?.(`Filled the empty database with the demo fleet (${seeded.clients} clients).`);
   }
   // The first count of clients not seen, on the worker; it repeats by itself.
-  void fleet.counts.refreshNotSeen().catch(() => { /* the next round */ });
+  void fleet.counts.notSeen.refresh().catch(() => { /* the next round */ });
 
   const app = Fastify({
     // Request logs never carry headers (the bearer token); Fastify's default serializers leave them out.
@@ -216,7 +216,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     async close() {
       if (closed) return;
       closed = true;
-      fleet.counts.stop();
+      fleet.counts.notSeen.stop();
       await events.close();
       await app.close();
       await heavy.close();

@@ -35,7 +35,7 @@ export class Checkins {
       id: req.clientId, name: req.name, computer: req.computer, ip: req.ip, user: req.user, version: req.version,
       ...recorded, deferredUntil: recorded.state === 'deferred' ? deferredUntil : null, at: now.toISOString(), groupId: group.id,
     }, previous);
-    this.counts.clientTouched(previous);
+    this.counts.notSeen.touched(previous);
     if (!previous || previous.state !== after.state || previous.version !== after.version || previous.targetVersion !== after.targetVersion) this.clientChanged(after.groupId);
     return { response: toCheckinResponse(decision, group.policy, now), client: after, release: decision.release };
   }
@@ -56,7 +56,7 @@ export class Checkins {
       at: this.now().toISOString(),
       groupId: c.groupId,
     }, c);
-    this.counts.clientTouched(c);
+    this.counts.notSeen.touched(c);
     if (after.state !== c.state || after.version !== c.version || after.targetVersion !== c.targetVersion) this.clientChanged(c.groupId);
   }
 }

@@ -298,7 +298,7 @@ export class Fleet {
       throw new ApiError(422, 'unknown-group', `No group "${groupRef}" to move the client to.`);
     });
     await this.store.moveClient(id, group.id);
-    this.counts.clientMoved(c, group.id);
+    this.counts.notSeen.moved(c, group.id);
     await this.audit(actor, 'client.move', c.computer || c.id, { from: c.groupId, to: group.id });
     this.clientChanged(c.groupId);
     this.clientChanged(group.id);

@@ -2,25 +2,19 @@
 // table that triggers keep (store migration 0002): a few hundred rows whatever the fleet's size, so every figure
 // is exact and cheap, and nothing scans clients on the request path.
 //
-// Health is read against each group's policy now (core's classifyHealth). "Not seen" is time-based: a client
-// becomes not seen without any write, so no trigger can keep it. It is counted apart by the heavy-read worker
-// (one GROUP BY over clients whose last check-in is older than the cut-off, off the event loop) at start and every
-// few minutes; a check-in from a client in that count takes it out at once. A day bucket of last_seen in the counts
-// key was the other way: it would add a counts write to the first check-in of every client every day.
-// A check-in therefore writes nothing more than before, and the count lags a new not-seen client by at most one
-// refresh — minutes against a threshold of days.
+// Health is read against each group's policy now (core's classifyHealth); the clients not seen are counted apart
+// (notSeenCount.ts) and taken out of the live rows.
 import {
-  clientHealth, compareVersions, DEFAULT_NOT_SEEN_DAYS, healthCounts, notSeenCutoff, outcomesByTargetVersion, summarize,
-  type Client, type CountRow, type FleetFacts, type HealthContext, type HealthCount, type HealthSummary, type SummaryResponse,
+  clientHealth, compareVersions, DEFAULT_NOT_SEEN_DAYS, healthCounts, outcomesByTargetVersion, summarize,
+  type Client, type FleetFacts, type HealthContext, type HealthCount, type HealthSummary, type SummaryResponse,
 } from '../core';
 import type { Catalog } from './catalog';
 import type { HeavyReads } from './heavy/heavyReads';
+import { NotSeenCount } from './notSeenCount';
 import type { ClientCount, FleetStore } from './store/store';
 
 /** Rollout outcomes feed every check-in's halt rule: re-read at most this often, in the background. */
 const FACTS_MS = 1_000;
-/** The not-seen count is taken again this often (a scan, on the worker). */
-const NOT_SEEN_REFRESH_MS = 5 * 60_000;
 
 export interface HealthOptions {
   /** A client with no check-in for this many days counts as not seen (default 7). */
@@ -34,22 +28,21 @@ export class FleetCounts {
   private outcomesLoading: Promise<void> | null = null;
   /** Bumped by every client change: outcomes read at the same seq are still exact. */
   private changeSeq = 0;
-  readonly notSeenDays: number;
-  private readonly notSeenRefreshMs: number;
-  /** Clients not seen, per counts key, as the worker last counted them (minus those seen again since). */
-  private notSeen: { cutoff: string; rows: CountRow[] } | null = null;
-  private notSeenLoading: Promise<void> | null = null;
-  private notSeenTimer: NodeJS.Timeout | null = null;
+  /** Clients with no check-in for notSeen.days days. */
+  readonly notSeen: NotSeenCount;
 
   constructor(
     private readonly store: FleetStore,
     private readonly catalog: Catalog,
-    private readonly heavy: HeavyReads,
+    heavy: HeavyReads,
     private readonly now: () => Date,
     opts: HealthOptions = {},
   ) {
-    this.notSeenDays = opts.notSeenDays ?? DEFAULT_NOT_SEEN_DAYS;
-    this.notSeenRefreshMs = opts.notSeenRefreshMs ?? NOT_SEEN_REFRESH_MS;
+    this.notSeen = new NotSeenCount(heavy, now, opts.notSeenDays ?? DEFAULT_NOT_SEEN_DAYS, opts.notSeenRefreshMs);
+  }
+
+  get notSeenDays(): number {
+    return this.notSeen.days;
   }
 
   /** The counts as they are now (one small indexed read). */
@@ -83,62 +76,11 @@ export class FleetCounts {
     return { outcomesByRelease, minimumAutoUpgradeVersion: settings.minimumAutoUpgradeVersion };
   }
 
-  // ---- not seen ---------------------------------------------------------------------------------
-
-  /** Count the clients not seen now, on the worker; then again every notSeenRefreshMs. */
-  refreshNotSeen(): Promise<void> {
-    this.notSeenLoading ??= (async () => {
-      const cutoff = notSeenCutoff(this.now(), this.notSeenDays).toISOString();
-      const rows = await this.heavy.notSeen(cutoff);
-      this.notSeen = { cutoff, rows };
-    })().finally(() => {
-      this.notSeenLoading = null;
-      this.scheduleNotSeen();
-    });
-    return this.notSeenLoading;
-  }
-
-  private scheduleNotSeen(): void {
-    if (this.notSeenTimer) clearTimeout(this.notSeenTimer);
-    this.notSeenTimer = setTimeout(() => void this.refreshNotSeen().catch(() => { /* the next round */ }), this.notSeenRefreshMs);
-    this.notSeenTimer.unref();
-  }
-
-  stop(): void {
-    if (this.notSeenTimer) clearTimeout(this.notSeenTimer);
-    this.notSeenTimer = null;
-  }
-
-  /**
-   * A client checked in (or was moved): if the last count had it as not seen, take it out now, so a fleet coming
-   * back is counted back at once. `before` is the row as it was.
-   */
-  clientTouched(before: Client | undefined): void {
-    if (!before || !this.notSeen || !(before.lastSeen < this.notSeen.cutoff)) return;
-    const row = this.notSeen.rows.find((r) => r.groupId === before.groupId && r.version === before.version && r.state === before.state && r.targetVersion === before.targetVersion);
-    if (row && row.count > 0) row.count--;
-  }
-
-  /** A client was moved: if the last count had it as not seen, it stays not seen, in its new group. */
-  clientMoved(before: Client, groupId: string): void {
-    if (!this.notSeen || !(before.lastSeen < this.notSeen.cutoff)) return;
-    this.clientTouched(before);
-    const key = { ...before, groupId };
-    const row = this.notSeen.rows.find((r) => r.groupId === groupId && r.version === key.version && r.state === key.state && r.targetVersion === key.targetVersion);
-    if (row) row.count++;
-    else this.notSeen.rows.push({ groupId, version: key.version, state: key.state, targetVersion: key.targetVersion, count: 1 });
-  }
-
-  private async notSeenRows(): Promise<CountRow[]> {
-    if (!this.notSeen) await this.refreshNotSeen().catch(() => { /* counted as seen until the worker answers */ });
-    return this.notSeen?.rows ?? [];
-  }
-
   // ---- health -----------------------------------------------------------------------------------
 
   /** Every counted class of clients with its health against its group's policy now. */
   async healthRows(): Promise<HealthCount[]> {
-    const [rows, notSeen, groups, releases, facts] = await Promise.all([this.rows(), this.notSeenRows(), this.catalog.allGroups(), this.catalog.allReleases(), this.facts()]);
+    const [rows, notSeen, groups, releases, facts] = await Promise.all([this.rows(), this.notSeen.rows(), this.catalog.allGroups(), this.catalog.allReleases(), this.facts()]);
     const now = this.now();
     const contexts = new Map<string, HealthContext>(groups.map((g) => [g.id, { policy: g.policy, releases, now, facts }]));
     return healthCounts(rows, notSeen, (id) => contexts.get(id));

@@ -113,7 +113,7 @@ describe('fleet counts kept by triggers', function () {
     const ids = (await store.db.selectFrom('clients').select('id').orderBy('id').limit(40).execute()).map((r) => r.id);
     // Another tool (or time) leaves 40 clients unseen for 10 days; the default is 7.
     await store.db.updateTable('clients').set({ last_seen: long }).where('id', 'in', ids).execute();
-    await s.server.fleet.counts.refreshNotSeen();
+    await s.server.fleet.counts.notSeen.refresh();
     let summary = (await admin.get('/api/v1/summary')).body;
     assert.equal(summary.overall.byHealth['not-seen'], 40);
     assert.deepEqual(summary.overall.byHealth, await healthByScan(s));
