@@ -90,6 +90,20 @@ describe('trees (against a real fleet server)', function () {
     assert.deepEqual(item.command && typeof item.command === 'object' ? item.command.arguments : undefined, [{ state: 'failed' }]);
   });
 
+  it('Client Groups: a client stored "up to date" on a retired version reads Behind, with why in its tooltip', async () => {
+    // The demo's Default group (No Upgrade) holds machines on 3.58.0.0, retired ("no longer supported").
+    api.groupsTree.reset();
+    const groups = (await api.groupsTree.getChildren()) as Item[];
+    const def = groups.find((g) => g.group?.id === 'default')!;
+    const clients = (await api.groupsTree.getChildren(def as never)) as Array<Item & { client?: { version: string; state: string; health?: string } }>;
+    const retired = clients.find((c) => c.client?.version === '3.58.0.0' && c.client.state === 'up-to-date');
+    assert.ok(retired, `a Default client on 3.58.0.0 (${clients.map((c) => c.description).join(' | ')})`);
+    assert.equal(retired.client!.health, 'behind');
+    assert.equal(retired.description, '3.58.0.0 · Behind');
+    assert.match((retired.tooltip as vscode.MarkdownString).value, /Health: Behind — 3\.58\.0\.0 is no longer supported \(retired\)/);
+    assert.equal((retired.iconPath as vscode.ThemeIcon).id, 'warning', 'not the green "up to date" icon');
+  });
+
   it('trees update live from the event stream', async () => {
     const v = uniqueVersion();
     await registerRelease({ version: v }); // registered by someone else: only the event stream tells us
