@@ -49,9 +49,12 @@ export class NotSeenCount {
     this.timer = null;
   }
 
-  /** The last count (taken now if there is none yet). */
-  async rows(): Promise<CountRow[]> {
-    if (!this.last) await this.refresh().catch(() => { /* counted as seen until the worker answers */ });
+  /**
+   * The last count. Never waits for the worker: until its first count (moments after the server starts; a second or
+   * so at a million clients) every client counts as seen, and the summary stays a read of a few hundred rows.
+   */
+  rows(): CountRow[] {
+    if (!this.last && !this.loading) void this.refresh().catch(() => { /* the next round */ });
     return this.last?.rows ?? [];
   }
 
