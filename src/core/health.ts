@@ -4,7 +4,7 @@
 // function classifies one client and one row of the counts table (group, version, stored state, target): the
 // fleet's figures are a sum over a few hundred rows, never a scan of clients.
 import { belowMinimumAutoUpgrade, decide } from './decide';
-import type { ClientHealth, ClientState, FleetFacts, Policy, Release, WaitingReason } from './types';
+import type { ClientHealth, ClientState, Decision, FleetFacts, Policy, Release, WaitingReason } from './types';
 import { compareVersions, isValidVersion } from './version';
 
 export interface HealthInput {
@@ -42,8 +42,8 @@ const KEPT_WHERE_IT_IS = new Set(['policy-no-upgrade', 'no-approved-release', 'p
  * decide() the check-in calls; what decide() cannot see from a class — the rollout bucket of one client id and a
  * running deferral — comes from the stored state, which the check-in wrote from that very decision.
  */
-export function classifyHealth(c: HealthInput, ctx: HealthContext): HealthVerdict {
-  const v = classifyByPolicy(c, ctx);
+export function classifyHealth(c: HealthInput, ctx: HealthContext, decision?: Decision): HealthVerdict {
+  const v = classifyByPolicy(c, ctx, decision ?? decideForVersion(c.version, ctx));
   // Seed 000, whatever the group: a client below the fleet's minimum that is not current cannot get there by itself.
   const min = ctx.facts.minimumAutoUpgradeVersion;
   if (v.health === 'behind' && belowMinimumAutoUpgrade(c.version, min)) {
@@ -52,10 +52,17 @@ export function classifyHealth(c: HealthInput, ctx: HealthContext): HealthVerdic
   return v;
 }
 
-function classifyByPolicy(c: HealthInput, ctx: HealthContext): HealthVerdict {
+/**
+ * What the check-in's decide() says for a version under the context, taking the client as in the rollout and not
+ * deferring (those two are read from the stored state). It depends on the version alone, so a caller classifying
+ * many rows decides once per group and version.
+ */
+export function decideForVersion(version: string, ctx: HealthContext): Decision {
+  return decide({ id: '', version, deferredUntil: null }, { ...ctx.policy, rolloutPercent: 100 }, ctx.releases, ctx.now, ctx.facts);
+}
+
+function classifyByPolicy(c: HealthInput, ctx: HealthContext, d: Decision): HealthVerdict {
   if (!isValidVersion(c.version)) return { health: 'behind', reason: `It reports "${c.version}", which is not a version this server understands.` };
-  // Every client of the class is taken as in the rollout and not deferring: those two are read from the stored state.
-  const d = decide({ id: '', version: c.version, deferredUntil: null }, { ...ctx.policy, rolloutPercent: 100 }, ctx.releases, ctx.now, ctx.facts);
   if (d.reason === 'up-to-date') return { health: 'up-to-date', reason: d.message };
   if (d.action === 'manual') return { health: 'manual-required', reason: d.message };
   const target = d.release?.version ?? null;

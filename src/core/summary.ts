@@ -1,6 +1,7 @@
 // Fleet health at a glance (the status bar, the summary route, the Client Groups tree): counts by health, by stored
 // state and by version, from the rows of the counts table — a few hundred whatever the fleet's size.
-import { classifyHealth, type HealthContext } from './health';
+import { classifyHealth, decideForVersion, type HealthContext } from './health';
+import type { Decision } from './types';
 import { CLIENT_HEALTHS, type ClientHealth, type ClientState, type HealthSummary, type WaitingReason } from './types';
 
 export interface StateVersionCount {
@@ -36,6 +37,8 @@ export function healthCounts(rows: readonly CountRow[], notSeen: readonly CountR
   const unseen = new Map<string, number>();
   for (const r of notSeen) if (r.count > 0) unseen.set(rowKey(r), (unseen.get(rowKey(r)) ?? 0) + r.count);
   const out: HealthCount[] = [];
+  // decide() depends on the group and the version only: once per pair, not once per row.
+  const decisions = new Map<string, Decision>();
   for (const r of rows) {
     if (!(r.count > 0)) continue;
     const gone = Math.min(r.count, unseen.get(rowKey(r)) ?? 0);
@@ -47,7 +50,10 @@ export function healthCounts(rows: readonly CountRow[], notSeen: readonly CountR
       out.push({ ...r, count: seen, health: 'behind' });
       continue;
     }
-    const v = classifyHealth(r, ctx);
+    const key = `${r.groupId}\u0000${r.version}`;
+    let d = decisions.get(key);
+    if (!d) decisions.set(key, (d = decideForVersion(r.version, ctx)));
+    const v = classifyHealth(r, ctx, d);
     out.push({ ...r, count: seen, health: v.health, ...(v.waitingFor ? { waitingFor: v.waitingFor } : {}) });
   }
   return out;
