@@ -24,12 +24,14 @@ export function stateAfterCheckin(decision: Decision, reported: ClientState | un
     return { state: 'available', targetVersion: target, reason: decision.message };
   }
   if (decision.reason === 'deferred-until') return { state: 'deferred', targetVersion: target, reason: decision.message };
-  if (decision.reason === 'outside-window' || decision.reason === 'rollout-halted' || decision.reason === 'rollout-paused') {
+  // Held: an update is approved for it, but not now (outside the window, not in the rollout yet, rollout halted or paused).
+  // Stored as waiting, never as up-to-date: the fleet's health counts it apart from the clients that are current.
+  if (decision.reason === 'outside-window' || decision.reason === 'rollout-halted' || decision.reason === 'rollout-paused' || decision.reason === 'not-in-rollout') {
     if (reported === 'failed' && sameTarget) return { state: 'failed', targetVersion: target, reason: previous?.reason ?? decision.message };
-    return { state: 'available', targetVersion: target, reason: decision.message };
+    return { state: 'waiting', targetVersion: target, reason: decision.message };
   }
   if (decision.reason === 'invalid-client-version') return { state: 'unknown', targetVersion: null, reason: decision.message };
-  // Nothing to do under the group's policy (no upgrade, not in the rollout yet, downgrade not allowed, …):
+  // Nothing to do under the group's policy (no upgrade, downgrade not allowed, …):
   // the client is where its policy wants it. A failure the agent still reports stays visible.
   if (reported === 'failed' && previous?.state === 'failed') return { state: 'failed', targetVersion: previous.targetVersion, reason: previous.reason };
   return { state: 'up-to-date', targetVersion: target, reason: decision.message };

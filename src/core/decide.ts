@@ -83,6 +83,11 @@ export function targetFor(policy: Policy, releases: readonly Release[], facts?: 
   return { ok: true, release: best };
 }
 
+/** Seed 000: a client below the fleet's minimum auto-upgrade version cannot upgrade itself, whatever its group. */
+export function belowMinimumAutoUpgrade(clientVersion: string, minimum: string | null | undefined): minimum is string {
+  return !!minimum && isValidVersion(minimum) && isValidVersion(clientVersion) && compareVersions(clientVersion, minimum) < 0;
+}
+
 export function decide(client: DecisionClient, policy: Policy, releases: readonly Release[], now: Date, facts: FleetFacts): Decision {
   if (!isValidVersion(client.version)) {
     return { action: 'none', reason: 'invalid-client-version', message: `The client reported "${client.version}", which is not a version this server understands.` };
@@ -118,8 +123,8 @@ export function decide(client: DecisionClient, policy: Policy, releases: readonl
     reason = 'downgrade-allowed';
     message = `The policy allows downgrades: go from ${client.version} to ${release.version}.`;
   } else {
-    const min = policy.minimumAutoUpgradeVersion;
-    if (min && isValidVersion(min) && compareVersions(client.version, min) < 0) {
+    const min = facts.minimumAutoUpgradeVersion;
+    if (belowMinimumAutoUpgrade(client.version, min)) {
       return {
         action: 'manual',
         release,

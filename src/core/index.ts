@@ -6,6 +6,7 @@ export * from './policy';
 export * from './decide';
 export * from './rollback';
 export * from './summary';
+export * from './health';
 export * from './checkin';
 export * from './legacy';
 export * from './versionInfoXml';

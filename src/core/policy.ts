@@ -14,7 +14,6 @@ export const DEFAULT_POLICY: Readonly<Policy> = Object.freeze({
   allowDowngrade: false,
   checkIntervalSeconds: 86_400,
   startupDelaySeconds: 300,
-  minimumAutoUpgradeVersion: null,
   rolloutPercent: 100,
   failureThresholdPercent: 20,
   ring: null,
@@ -27,7 +26,7 @@ export const POLICY_LIMITS = {
 } as const;
 
 export interface PolicyFieldError {
-  field: keyof Policy | `window.${keyof DistributionWindow}` | `ring.${keyof RingRule}` | 'policy';
+  field: keyof Policy | `window.${keyof DistributionWindow}` | `ring.${keyof RingRule}` | 'policy' | 'minimumAutoUpgradeVersion';
   message: string;
 }
 
@@ -114,9 +113,11 @@ export function validatePolicy(input: unknown): PolicyValidation {
   if (!isInt(p.startupDelaySeconds) || p.startupDelaySeconds < sd.min || p.startupDelaySeconds > sd.max) {
     err('startupDelaySeconds', `Start-up delay must be whole seconds between ${sd.min} and ${sd.max} (1 day).`);
   }
-  const minV = p.minimumAutoUpgradeVersion;
-  if (minV !== undefined && minV !== null && minV !== '' && (typeof minV !== 'string' || !isValidVersion(minV))) {
-    err('minimumAutoUpgradeVersion', `"${String(minV)}" is not a valid version for the minimum auto-upgradable version.`);
+  // Seed 000's minimum is a property of the client's version, fleet-wide: a policy that still sends one is told where
+  // it went (an empty value, as older consoles send, is let through).
+  const minV = (p as Record<string, unknown>).minimumAutoUpgradeVersion;
+  if (minV !== undefined && minV !== null && minV !== '') {
+    err('minimumAutoUpgradeVersion', 'The minimum auto-upgrade version is a fleet-wide setting, not a group\'s: set it with "Set Minimum Auto-Upgrade Version…" (PUT /api/v1/settings).');
   }
   for (const f of ['rolloutPercent', 'failureThresholdPercent'] as const) {
     const v = p[f];
@@ -125,7 +126,7 @@ export function validatePolicy(input: unknown): PolicyValidation {
     }
   }
   const ring = validateRing(p.ring, err);
-  const known = new Set(Object.keys(DEFAULT_POLICY));
+  const known = new Set([...Object.keys(DEFAULT_POLICY), 'minimumAutoUpgradeVersion']);
   for (const k of Object.keys(p)) if (!known.has(k)) err('policy', `Unknown policy field "${k}".`);
 
   if (errors.length > 0) return { ok: false, errors };
@@ -142,7 +143,6 @@ export function validatePolicy(input: unknown): PolicyValidation {
       allowDowngrade: p.allowDowngrade as boolean,
       checkIntervalSeconds: p.checkIntervalSeconds as number,
       startupDelaySeconds: p.startupDelaySeconds as number,
-      minimumAutoUpgradeVersion: typeof minV === 'string' && minV.trim() !== '' ? minV.trim() : null,
       rolloutPercent: p.rolloutPercent as number,
       failureThresholdPercent: p.failureThresholdPercent as number,
       ring,

@@ -1,5 +1,8 @@
-// Fleet health at a glance (the status bar, the summary route): counts by state and version.
-import type { ClientState, HealthSummary } from './types';
+// Fleet health at a glance (the status bar, the summary route, the Client Groups tree): counts by health, by stored
+// state and by version, from the rows of the counts table — a few hundred whatever the fleet's size.
+import { classifyHealth, decideForVersion, type HealthContext } from './health';
+import type { Decision } from './types';
+import { CLIENT_HEALTHS, type ClientHealth, type ClientState, type HealthSummary, type WaitingReason } from './types';
 
 export interface StateVersionCount {
   state: ClientState;
@@ -7,29 +10,85 @@ export interface StateVersionCount {
   count: number;
 }
 
-const pct = (n: number, total: number): number => (total === 0 ? 0 : Math.round((n / total) * 1000) / 10);
+/** A row of the counts table: clients per (group, version, stored state, target version). */
+export interface CountRow extends StateVersionCount {
+  groupId: string;
+  targetVersion: string | null;
+}
 
-/** rows come from a GROUP BY state, version, so a million clients summarise in one pass over a few rows. */
-export function summarize(rows: readonly StateVersionCount[]): HealthSummary {
+/** A counted class of clients with its health. */
+export interface HealthCount extends CountRow {
+  health: ClientHealth;
+  waitingFor?: WaitingReason;
+}
+
+/** notSeenDays when the server is not told otherwise. */
+export const DEFAULT_NOT_SEEN_DAYS = 7;
+
+const pct = (n: number, total: number): number => (total === 0 ? 0 : Math.round((n / total) * 1000) / 10);
+const rowKey = (r: CountRow): string => `${r.groupId}\u0000${r.version}\u0000${r.state}\u0000${r.targetVersion ?? ''}`;
+
+/**
+ * Every counted class of clients with its health: the rows of clients not seen for notSeenDays (counted apart, off
+ * the event loop) are taken out of the live rows and counted as not-seen; the rest are classified against their
+ * group's policy now. A group with no context (deleted meanwhile) counts as behind.
+ */
+export function healthCounts(rows: readonly CountRow[], notSeen: readonly CountRow[], contextOf: (groupId: string) => HealthContext | undefined): HealthCount[] {
+  const unseen = new Map<string, number>();
+  for (const r of notSeen) if (r.count > 0) unseen.set(rowKey(r), (unseen.get(rowKey(r)) ?? 0) + r.count);
+  const out: HealthCount[] = [];
+  // decide() depends on the group and the version only: once per pair, not once per row.
+  const decisions = new Map<string, Decision>();
+  for (const r of rows) {
+    if (!(r.count > 0)) continue;
+    const gone = Math.min(r.count, unseen.get(rowKey(r)) ?? 0);
+    if (gone > 0) out.push({ ...r, count: gone, health: 'not-seen' });
+    const seen = r.count - gone;
+    if (seen === 0) continue;
+    const ctx = contextOf(r.groupId);
+    if (!ctx) {
+      out.push({ ...r, count: seen, health: 'behind' });
+      continue;
+    }
+    const key = `${r.groupId}\u0000${r.version}`;
+    let d = decisions.get(key);
+    if (!d) decisions.set(key, (d = decideForVersion(r.version, ctx)));
+    const v = classifyHealth(r, ctx, d);
+    out.push({ ...r, count: seen, health: v.health, ...(v.waitingFor ? { waitingFor: v.waitingFor } : {}) });
+  }
+  return out;
+}
+
+/** The summary of some counted classes (the fleet, or one group's). Percentages are of the clients seen. */
+export function summarize(rows: readonly HealthCount[], notSeenDays: number = DEFAULT_NOT_SEEN_DAYS): HealthSummary {
   const byState: Partial<Record<ClientState, number>> = {};
   const byVersion: Record<string, number> = {};
+  const byHealth = Object.fromEntries(CLIENT_HEALTHS.map((h) => [h, 0])) as Record<ClientHealth, number>;
+  const waitingFor: Partial<Record<WaitingReason, number>> = {};
   let total = 0;
   for (const r of rows) {
     if (!(r.count > 0)) continue;
     total += r.count;
     byState[r.state] = (byState[r.state] ?? 0) + r.count;
     byVersion[r.version] = (byVersion[r.version] ?? 0) + r.count;
+    byHealth[r.health] += r.count;
+    if (r.health === 'waiting' && r.waitingFor) waitingFor[r.waitingFor] = (waitingFor[r.waitingFor] ?? 0) + r.count;
   }
-  const upToDate = byState['up-to-date'] ?? 0;
-  const failed = byState.failed ?? 0;
+  const seen = total - byHealth['not-seen'];
+  const upToDate = byHealth['up-to-date'];
+  const failed = byHealth.failed;
   return {
     total,
     byState,
     byVersion,
+    byHealth,
+    waitingFor,
+    seen,
+    notSeenDays,
     upToDate,
-    percentUpToDate: total === 0 ? 100 : pct(upToDate, total),
+    percentUpToDate: seen === 0 ? 100 : pct(upToDate, seen),
     failed,
-    percentFailed: pct(failed, total),
+    percentFailed: pct(failed, seen),
   };
 }
 

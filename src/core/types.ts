@@ -70,8 +70,6 @@ export interface Policy {
   checkIntervalSeconds: number;
   /** First check this long after the program starts (seed 002: 5 minutes). */
   startupDelaySeconds: number;
-  /** Clients below this version cannot auto-upgrade; they need a manual install (seed 000: later than 1.2.2). */
-  minimumAutoUpgradeVersion?: string | null;
   /** Share of the group's clients that get a new release, by a stable hash of client and release. 0..100. */
   rolloutPercent: number;
   /** A release whose failure rate in this fleet exceeds this percent is halted. 0..100. */
@@ -105,11 +103,13 @@ export type ClientState =
   | 'declined'
   | 'failed'
   | 'manual-required'
+  /** An update is approved for it but held: not in the rollout yet, outside the window, or the rollout is halted. */
+  | 'waiting'
   | 'unknown';
 
 export const CLIENT_STATES: readonly ClientState[] = [
   'up-to-date', 'available', 'downloading', 'staged', 'installed-pending-restart',
-  'deferred', 'declined', 'failed', 'manual-required', 'unknown',
+  'deferred', 'declined', 'failed', 'manual-required', 'waiting', 'unknown',
 ];
 
 export interface Client {
@@ -131,6 +131,10 @@ export interface Client {
   lastSeen: string;
   /** The address the server saw the last check-in come from (the `ip` is what the agent says). */
   address?: string | null;
+  /** Its health now, against its group's policy (in the server's list and detail answers; see core/health.ts). */
+  health?: ClientHealth;
+  /** Why, in a sentence. */
+  healthReason?: string;
 }
 
 export interface ClientHistoryEntry {
@@ -181,17 +185,43 @@ export interface FleetFacts {
   outcomesByRelease: Record<string, { attempted: number; failed: number }>;
   /** Per release id: the rollout recorded for the deciding client's group (halted, paused, promoted by a ring). */
   rollouts?: Record<string, RolloutRecord>;
+  /**
+   * Seed 000: clients below this version cannot upgrade themselves and need a manual install ("versions later than
+   * 1.2.2"). A property of the client's version, fleet-wide, whatever its group.
+   */
+  minimumAutoUpgradeVersion?: string | null;
 }
 
+/**
+ * What a client's health is, read against its group's policy now (not what was stored at its last check-in):
+ * up-to-date only on the version its policy targets; waiting when an update is held (rollout percentage, window,
+ * deferral, a halted rollout); behind when it should move and is not held; failed; manual-required below the
+ * fleet's minimum auto-upgrade version; not-seen after no check-in for the server's number of days.
+ */
+export type ClientHealth = 'up-to-date' | 'waiting' | 'behind' | 'failed' | 'manual-required' | 'not-seen';
+export const CLIENT_HEALTHS: readonly ClientHealth[] = ['up-to-date', 'waiting', 'behind', 'failed', 'manual-required', 'not-seen'];
+/** Why a waiting client waits. */
+export type WaitingReason = 'rollout' | 'window' | 'deferral' | 'halted';
+
 export interface HealthSummary {
+  /** Every client, seen or not. */
   total: number;
+  /** Stored upgrade states (what the agents last said), all clients. */
   byState: Partial<Record<ClientState, number>>;
   byVersion: Record<string, number>;
+  /** Clients by health; sums to total. */
+  byHealth: Record<ClientHealth, number>;
+  /** The waiting clients by what holds them. */
+  waitingFor: Partial<Record<WaitingReason, number>>;
+  /** Clients that checked in within notSeenDays: the base of the percentages. */
+  seen: number;
+  notSeenDays: number;
+  /** Clients on the version their group's policy targets now. */
   upToDate: number;
-  /** 0..100, one decimal. 100 for an empty fleet. */
+  /** 0..100, one decimal, of the clients seen. 100 when none were seen. */
   percentUpToDate: number;
   failed: number;
-  /** 0..100, one decimal. */
+  /** 0..100, one decimal, of the clients seen. */
   percentFailed: number;
 }
 

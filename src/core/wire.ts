@@ -196,6 +196,15 @@ export interface MoveClientRequest {
   groupId: string;
 }
 
+/** Fleet-wide settings (GET/PUT /api/v1/settings). */
+export interface FleetSettings {
+  /**
+   * Seed 000: clients below this version cannot upgrade themselves ("versions later than 1.2.2" can); they need a
+   * manual install, whatever their group. null: every version can.
+   */
+  minimumAutoUpgradeVersion: string | null;
+}
+
 export interface SummaryResponse {
   overall: HealthSummary;
   byGroup: Record<string, HealthSummary>;
@@ -240,6 +249,8 @@ export type ServerEvent =
   | { type: 'release'; releaseId: string; version: string; state: Release['state'] }
   | { type: 'policy'; groupId: string }
   | { type: 'group'; groupId: string }
+  /** The fleet-wide settings changed (GET /api/v1/settings). */
+  | { type: 'settings' }
   | { type: 'clients'; changed: number; groupIds: string[] }
   | { type: 'summary'; summary: HealthSummary }
   | RolloutEvent;

@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import type { AuditEntry, ClientState, Policy } from '../core/types';
 import {
   API_PREFIX,
-  type ApiErrorBody, type ClientDetail, type GroupView, type HealthResponse, type Page, type PolicyPreviewResponse,
+  type ApiErrorBody, type ClientDetail, type FleetSettings, type GroupView, type HealthResponse, type Page, type PolicyPreviewResponse,
   type RegisterReleaseRequest, type ReleaseView, type RollbackPlanView, type RollbackRequest, type RolloutChangeResponse, type RolloutRequest, type SummaryResponse,
 } from '../core/wire';
 import type { Client } from '../core/types';
@@ -217,6 +217,10 @@ export class FleetClient {
 
   /** The token's name and role (servers before whoami answer 404: the caller treats the role as unknown). */
   whoami(): Promise<WhoAmI> { return this.call({ method: 'GET', url: '/whoami' }); }
+
+  /** Fleet-wide settings: seed 000's minimum auto-upgrade version. */
+  settings(): Promise<FleetSettings> { return this.call({ method: 'GET', url: '/settings' }); }
+  putSettings(s: FleetSettings): Promise<FleetSettings> { return this.call({ method: 'PUT', url: '/settings', data: s }); }
 
   registerRelease(req: RegisterReleaseRequest): Promise<ReleaseView> {
     return this.call({ method: 'POST', url: '/releases', data: req });

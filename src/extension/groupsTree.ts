@@ -32,6 +32,8 @@ export class GroupsTreeProvider implements vscode.TreeDataProvider<GroupsNode>, 
   constructor(private readonly model: FleetModel, private readonly connection: Connection, private readonly log: Log) {
     this.disposables = [
       model.onDidChangeGroups(() => this.changed.fire()),
+      // Each group's row carries its health.
+      model.onDidChangeSummary(() => this.changed.fire()),
       model.onDidChangeClients(({ groupIds }) => this.clientsChanged(groupIds)),
     ];
   }
@@ -55,7 +57,7 @@ export class GroupsTreeProvider implements vscode.TreeDataProvider<GroupsNode>, 
       if (this.model.groupsError) return [errorItem(this.model.groupsError)];
       this.items.clear();
       const groups: GroupsNode[] = this.model.groups.map((g) => {
-        const item = new GroupItem(g);
+        const item = new GroupItem(g, this.model.summary?.byGroup[g.id]);
         this.items.set(g.id, item);
         return item;
       });

@@ -2,7 +2,7 @@
 // words can be unit-tested (test/unit/extension-presentation.test.ts) and shared with the webviews.
 import { compareVersions } from '../core/version';
 import { healthLine } from '../core/summary';
-import type { ClientState, HealthSummary, PolicyMode, ReleaseState } from '../core/types';
+import type { ClientHealth, ClientState, HealthSummary, PolicyMode, ReleaseState, WaitingReason } from '../core/types';
 
 export interface IconSpec {
   id: string;
@@ -33,6 +33,7 @@ export const CLIENT_STATE_LABEL: Record<ClientState, string> = {
   declined: 'Declined',
   failed: 'Failed',
   'manual-required': 'Manual install required',
+  waiting: 'Waiting',
   unknown: 'Unknown',
 };
 
@@ -46,8 +47,64 @@ export const CLIENT_ICON: Record<ClientState, IconSpec> = {
   declined: { id: 'circle-slash', color: 'charts.orange' },
   failed: { id: 'error', color: 'testing.iconFailed' },
   'manual-required': { id: 'tools', color: 'charts.orange' },
+  waiting: { id: 'watch', color: 'charts.yellow' },
   unknown: { id: 'question' },
 };
+
+/** Health, as the status bar's tooltip and the Client Groups tree name it. */
+export const HEALTH_LABEL: Record<ClientHealth, string> = {
+  'up-to-date': 'Up to date',
+  waiting: 'Waiting',
+  behind: 'Behind',
+  failed: 'Failed',
+  'manual-required': 'Manual install required',
+  'not-seen': 'Not seen',
+};
+
+/** The icon of a client whose stored "up to date" is not current today. */
+export const HEALTH_ICON: Record<ClientHealth, IconSpec> = {
+  'up-to-date': { id: 'pass', color: 'testing.iconPassed' },
+  waiting: { id: 'watch', color: 'charts.yellow' },
+  behind: { id: 'warning', color: 'charts.orange' },
+  failed: { id: 'error', color: 'testing.iconFailed' },
+  'manual-required': { id: 'tools', color: 'charts.orange' },
+  'not-seen': { id: 'eye-closed', color: 'disabledForeground' },
+};
+
+const WAITING_LABEL: Record<WaitingReason, string> = {
+  rollout: 'rollout percentage',
+  window: 'distribution window',
+  deferral: 'reminded later',
+  halted: 'rollout halted',
+};
+
+/** "Up to date: 97 (97% of 100 seen)", "Waiting: 12 (rollout percentage 8, distribution window 4)", … one per line. */
+export function healthLines(s: HealthSummary): string[] {
+  const lines: string[] = [];
+  for (const [h, label] of Object.entries(HEALTH_LABEL) as [ClientHealth, string][]) {
+    const n = s.byHealth?.[h] ?? 0;
+    if (h === 'up-to-date') {
+      lines.push(`${label}: ${n.toLocaleString('en-US')} (${s.percentUpToDate}% of ${s.seen.toLocaleString('en-US')} seen)`);
+      continue;
+    }
+    if (!n) continue;
+    if (h === 'waiting') {
+      const why = (Object.entries(s.waitingFor ?? {}) as [WaitingReason, number][]).filter(([, k]) => k > 0).map(([r, k]) => `${WAITING_LABEL[r]} ${k.toLocaleString('en-US')}`);
+      lines.push(`${label}: ${n.toLocaleString('en-US')}${why.length ? ` (${why.join(', ')})` : ''}`);
+    } else if (h === 'not-seen') {
+      lines.push(`${label} (no check-in for ${s.notSeenDays} days): ${n.toLocaleString('en-US')}`);
+    } else lines.push(`${label}: ${n.toLocaleString('en-US')}`);
+  }
+  return lines;
+}
+
+/** A group's health in its tree row: "83% up to date", "no clients seen". */
+export function groupHealthText(s: HealthSummary | undefined): string {
+  if (!s || s.total === 0) return '';
+  if (s.seen === 0) return 'no clients seen';
+  const pctText = Number.isInteger(s.percentUpToDate) ? `${s.percentUpToDate}` : s.percentUpToDate.toFixed(1);
+  return `${pctText}% up to date`;
+}
 
 export const POLICY_MODE_LABEL: Record<PolicyMode, string> = {
   none: 'No Upgrade',
@@ -63,7 +120,14 @@ export function plural(n: number, one: string, many = one + 's'): string {
  * A client's state in words. An update "available" to a version below the one installed is a rollback on its
  * way (seed 000), not an update.
  */
-export function clientStateText(c: { state: ClientState; version: string; targetVersion: string | null }): string {
+export function clientStateText(c: { state: ClientState; version: string; targetVersion: string | null; health?: ClientHealth }): string {
+  // What the agent last said is not the whole truth: stored "up to date" on a retired version is behind today.
+  if (c.state === 'up-to-date' && c.health && c.health !== 'up-to-date') return HEALTH_LABEL[c.health];
+  if (c.health === 'not-seen') return `${stateText(c)} (not seen)`;
+  return stateText(c);
+}
+
+function stateText(c: { state: ClientState; version: string; targetVersion: string | null }): string {
   if ((c.state === 'available' || c.state === 'downloading' || c.state === 'staged') && c.targetVersion && c.targetVersion !== c.version) {
     try {
       if (compareVersions(c.targetVersion, c.version) < 0) return c.state === 'available' ? 'Rolling back' : `Rolling back: ${CLIENT_STATE_LABEL[c.state].toLowerCase()}`;
@@ -122,12 +186,10 @@ export function statusBarView(s: HealthSummary | undefined, failureThresholdPerc
   if (!s) return { text: '$(pulse) Update Fleet', warning: false, tooltip: 'Update Fleet: no data yet' };
   const warning = s.total > 0 && s.percentFailed > failureThresholdPercent;
   const lines = [`Update Fleet: ${plural(s.total, 'client')}`, ...(who ? [signedInAs(who)] : []), ''];
-  for (const [state, label] of Object.entries(CLIENT_STATE_LABEL) as [ClientState, string][]) {
-    const n = s.byState[state];
-    if (n) lines.push(`${label}: ${n.toLocaleString('en-US')}`);
-  }
+  // The share that is current among the clients seen; the rest, by what keeps each from it.
+  lines.push(...healthLines(s));
   lines.push('');
-  lines.push(`${s.percentFailed}% failed (warning above ${failureThresholdPercent}%)`);
+  lines.push(`${s.percentFailed}% of the clients seen failed (warning above ${failureThresholdPercent}%)`);
   lines.push('Click to show the clients that failed to upgrade.');
   return { text: `$(pulse) ${healthLine(s)}`, warning, tooltip: lines.join('\n') };
 }

@@ -54,7 +54,7 @@ export function toServerEvent(m: SseMessage): ServerEvent | undefined {
   if (typeof payload !== 'object' || payload === null) return undefined;
   const p = payload as Record<string, unknown>;
   const type = (typeof p.type === 'string' ? p.type : m.event) as ServerEvent['type'];
-  if (!['release', 'policy', 'group', 'clients', 'summary', 'rollout'].includes(type)) return undefined;
+  if (!['release', 'policy', 'group', 'clients', 'summary', 'rollout', 'settings'].includes(type)) return undefined;
   return { ...p, type } as ServerEvent;
 }
 
@@ -96,6 +96,8 @@ export class ChangeAccumulator {
         c.groups = true;
         if (!c.policyGroupIds.includes(e.groupId)) c.policyGroupIds.push(e.groupId);
         break;
+      // The fleet's minimum version moves clients between health figures: the summary the server sends next says how.
+      case 'settings':
       case 'group':
         c.groups = true;
         break;

@@ -1,10 +1,10 @@
 // Tree items shared by the three views. contextValue drives the menus: release.<state>, group, client.<state>,
 // pending (the Pending node) and pendingClient (a client waiting for admission).
 import * as vscode from 'vscode';
-import type { Client } from '../core/types';
+import type { Client, HealthSummary } from '../core/types';
 import type { EnrollmentView, GroupView, ReleaseView, RolloutView } from '../core/wire';
 import {
-  CLIENT_ICON, clientStateText, POLICY_MODE_LABEL, RELEASE_ICON, RELEASE_STATE_LABEL, type IconSpec, plural,
+  CLIENT_ICON, clientStateText, groupHealthText, HEALTH_ICON, HEALTH_LABEL, healthLines, POLICY_MODE_LABEL, RELEASE_ICON, RELEASE_STATE_LABEL, type IconSpec, plural,
   relativeTime, releaseDescription,
 } from './presentation';
 import { progressLine, ROLLOUT_ICON, ROLLOUT_STATE_LABEL, rolloutDescription, rolloutStateOf } from './rolloutText';
@@ -54,14 +54,16 @@ export class RolloutItem extends vscode.TreeItem {
 
 export class GroupItem extends vscode.TreeItem {
   readonly kind = 'group' as const;
-  constructor(readonly group: GroupView) {
+  constructor(readonly group: GroupView, health?: HealthSummary) {
     super(group.name, vscode.TreeItemCollapsibleState.Collapsed);
     this.id = `group:${group.id}`;
     const mode = group.policy ? POLICY_MODE_LABEL[group.policy.mode] + (group.policy.mode === 'pinned' ? ` ${group.policy.pinnedVersion ?? ''}` : '') : '';
-    this.description = [plural(group.clientCount ?? 0, 'client'), mode].filter(Boolean).join(' · ');
+    this.description = [plural(group.clientCount ?? 0, 'client'), groupHealthText(health), mode].filter(Boolean).join(' · ');
     this.iconPath = new vscode.ThemeIcon('organization');
     this.contextValue = 'group';
-    this.tooltip = new vscode.MarkdownString(`**${group.name}**\n\n${group.description ?? ''}\n\nPolicy: ${mode}, ${group.policy?.delivery ?? ''}`);
+    const md = new vscode.MarkdownString(`**${group.name}**\n\n${group.description ?? ''}\n\nPolicy: ${mode}, ${group.policy?.delivery ?? ''}`);
+    if (health && health.total > 0) md.appendMarkdown('\n\n' + healthLines(health).map((l) => `- ${l}`).join('\n'));
+    this.tooltip = md;
   }
 }
 
@@ -71,12 +73,14 @@ export class ClientItem extends vscode.TreeItem {
     super(client.name || client.computer, vscode.TreeItemCollapsibleState.None);
     this.id = `client:${client.id}`;
     this.description = `${client.version} · ${clientStateText(client)}`;
-    this.iconPath = themeIcon(CLIENT_ICON[client.state] ?? CLIENT_ICON.unknown);
+    const notCurrent = client.state === 'up-to-date' && client.health && client.health !== 'up-to-date';
+    this.iconPath = themeIcon(notCurrent ? HEALTH_ICON[client.health!] : CLIENT_ICON[client.state] ?? CLIENT_ICON.unknown);
     this.contextValue = `client.${client.state}`;
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${client.name}** — ${client.computer} (${client.ip})\n\n`);
     md.appendMarkdown(`User: ${client.user || '—'}  \nVersion: ${client.version}${client.targetVersion ? ` → ${client.targetVersion}` : ''}  \n`);
     md.appendMarkdown(`State: ${clientStateText(client)}${client.reason ? ` — ${client.reason}` : ''}  \n`);
+    if (client.health) md.appendMarkdown(`Health: ${HEALTH_LABEL[client.health]}${client.healthReason ? ` — ${client.healthReason}` : ''}  \n`);
     md.appendMarkdown(`Last seen: ${relativeTime(client.lastSeen)}`);
     this.tooltip = md;
     this.command = { command: 'updateFleet.showClientStatus', title: 'Show Client Status', arguments: [{ q: client.computer, selectId: client.id }] };

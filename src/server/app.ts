@@ -76,6 +76,10 @@ export interface ServerOptions {
    * connection address recorded for a client is the one the proxy saw (X-Forwarded-For), not the proxy's.
    */
   trustProxy?: boolean | number | string | string[];
+  /** A client with no check-in for this many days counts as not seen in the fleet's health (default 7). */
+  notSeenDays?: number;
+  /** How often the not-seen clients are counted again, ms (default 5 minutes; tests make it short). */
+  notSeenRefreshMs?: number;
 }
 
 export interface RunningServer {
@@ -173,7 +177,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   });
   const heavy = new HeavyReads(opts.postgresUrl ? { postgresUrl: opts.postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db'), checkpointEveryMs: 250 });
   heavy.startNow();
-  const fleet = new Fleet(store, events, artifacts, heavy, !!opts.requireDownloadBeforeApproval, opts.now);
+  const fleet = new Fleet(store, events, artifacts, heavy, !!opts.requireDownloadBeforeApproval, opts.now, { notSeenDays: opts.notSeenDays, notSeenRefreshMs: opts.notSeenRefreshMs });
   fleetRef.current = fleet;
   // Several server processes on one PostgreSQL database tell each other what changed.
   if (opts.postgresUrl) events.attachBus(await pgEventBus(opts.postgresUrl, (m) => events.receive(m)));
@@ -191,6 +195,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     const seeded = await seedDemoFleet(fleet);
     if (seeded) opts.print?.(`Filled the empty database with the demo fleet (${seeded.clients} clients).`);
   }
+  // The first count of clients not seen, on the worker; it repeats by itself.
+  void fleet.counts.notSeen.refresh().catch(() => { /* the next round */ });
 
   const app = Fastify({
     // A hop count trusts that many proxies nearest to the server (Fastify types it as a function).
@@ -251,6 +257,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       if (closed) return;
       closed = true;
       fleet.rollouts.stop();
+      fleet.counts.notSeen.stop();
       await events.close();
       await app.close();
       await heavy.close();

@@ -1,6 +1,6 @@
 // Releases and groups: a few rows that every check-in reads, so they are cached, and reloaded after a short
 // while so several server processes on one PostgreSQL database see each other's changes.
-import { findRelease, withPolicyDefaults, type Group, type Release } from '../core';
+import { findRelease, withPolicyDefaults, type FleetSettings, type Group, type Release } from '../core';
 import { notFound } from './errors';
 import type { FleetStore } from './store/store';
 
@@ -11,6 +11,7 @@ const CACHE_MS = 2_000;
 export class Catalog {
   private releases: { at: number; list: Release[] } | null = null;
   private groups: { at: number; list: Group[] } | null = null;
+  private settings: { at: number; value: FleetSettings } | null = null;
 
   constructor(private readonly store: FleetStore, private readonly now: () => Date) {}
 
@@ -24,10 +25,17 @@ export class Catalog {
     return this.groups.list;
   }
 
-  /** Drop the cached releases and groups (after a change here or in another server process). */
+  /** The fleet-wide settings (seed 000's minimum auto-upgrade version): every check-in reads them. */
+  async fleetSettings(): Promise<FleetSettings> {
+    if (!this.settings || Date.now() - this.settings.at > CACHE_MS) this.settings = { at: Date.now(), value: await this.store.fleetSettings() };
+    return this.settings.value;
+  }
+
+  /** Drop the cached releases, groups and settings (after a change here or in another server process). */
   invalidate(): void {
     this.releases = null;
     this.groups = null;
+    this.settings = null;
   }
 
   async resolveRelease(ref: string): Promise<Release> {

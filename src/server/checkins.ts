@@ -37,6 +37,7 @@ export class Checkins {
       ...recorded, deferredUntil: recorded.state === 'deferred' ? deferredUntil : null, at: now.toISOString(), groupId: group.id,
       ...(address !== undefined ? { address } : {}),
     }, previous);
+    this.counts.notSeen.touched(previous);
     if (!previous || previous.state !== after.state || previous.version !== after.version || previous.targetVersion !== after.targetVersion) this.clientChanged(after.groupId);
     return { response: toCheckinResponse(decision, group.policy, now), client: after, release: decision.release };
   }
@@ -57,6 +58,7 @@ export class Checkins {
       at: this.now().toISOString(),
       groupId: c.groupId,
     }, c);
+    this.counts.notSeen.touched(c);
     if (after.state !== c.state || after.version !== c.version || after.targetVersion !== c.targetVersion) this.clientChanged(c.groupId);
   }
 }

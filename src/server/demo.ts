@@ -56,7 +56,7 @@ const GROUPS: DemoGroup[] = [
   },
   {
     name: 'Office', prefix: 'OFF-PC', net: 20, count: 180, description: 'Office desktops: only upgrade to the tested version, users choose when.',
-    policy: { mode: 'pinned', pinnedVersion: '3.59.127.0', delivery: 'on-demand', remindOptionsDays: [1, 3, 7], minimumAutoUpgradeVersion: '1.2.3' },
+    policy: { mode: 'pinned', pinnedVersion: '3.59.127.0', delivery: 'on-demand', remindOptionsDays: [1, 3, 7] },
     versions: [['3.59.127.0', 0.7], ['3.58.0.0', 0.24], ['1.2.2', 0.06]],
   },
   {
@@ -85,8 +85,10 @@ export async function seedDemoFleet(fleet: Fleet): Promise<{ clients: number } |
     for (const step of r.then) await fleet.lifecycle(view.id, step, SYSTEM, 'demo data');
   }
 
+  // Seed 000: versions later than 1.2.2 can upgrade themselves — fleet-wide, whatever the group.
+  await fleet.putFleetSettings({ minimumAutoUpgradeVersion: '1.2.3' }, SYSTEM);
   const releasesNow = await fleet.allReleases();
-  const facts = { outcomesByRelease: {} };
+  const facts = { outcomesByRelease: {}, minimumAutoUpgradeVersion: '1.2.3' };
   const now = new Date();
   const clients: Client[] = [];
   for (const g of GROUPS) {
@@ -114,7 +116,8 @@ export async function seedDemoFleet(fleet: Fleet): Promise<{ clients: number } |
         id, name: `${first[0].toUpperCase()}${first.slice(1)} ${last[0].toUpperCase()}${last.slice(1)}`, computer,
         ip: `10.${g.net}.${Math.floor(i / 200)}.${(i % 200) + 20}`, user: `${first[0]}.${last}`,
         groupId: group.id, version, state, targetVersion: rec.targetVersion, reason, deferredUntil,
-        lastSeen: new Date(now.getTime() - Math.floor(rnd() * 6 * 3600_000)).toISOString(),
+        // Every 40th machine has not checked in for 12 days (off, or gone): "not seen" in the fleet's health.
+        lastSeen: new Date(now.getTime() - Math.floor(rnd() * 6 * 3600_000) - (i % 40 === 0 ? 12 * 86_400_000 : 0)).toISOString(),
       });
     }
   }

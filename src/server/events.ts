@@ -170,7 +170,8 @@ export class EventHub {
     if (this.local.empty) return;
     const events = [...this.local.events.values()];
     if (this.local.changed > 0) events.push({ type: 'clients', changed: this.local.changed, groupIds: [...this.local.groups] });
-    const summaryDue = this.local.changed > 0;
+    // Health is read against policies, releases and settings too: any change is owed a fresh summary.
+    const summaryDue = events.length > 0;
     this.local.clear();
     if (this.subscribers.size === 0) return;
     for (const e of events) this.write(`event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);

@@ -3,11 +3,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import {
-  applyLifecycle, compareVersions, findRelease, isPrerelease, isValidVersion, planRollback, summarize, validatePolicy, withPolicyDefaults,
+  applyLifecycle, compareVersions, findRelease, isPrerelease, isValidVersion, planRollback, validatePolicy, withPolicyDefaults,
   type RolloutChangeResponse, type RolloutRequest,
   type CheckinRequest, type Client, type ClientDetail, type CreateGroupRequest, type Group, type GroupView, type HealthSummary,
   type LifecycleAction, type Page, type Policy, type PolicyPreviewResponse, type RegisterReleaseRequest, type Release,
-  type ReleaseView, type ReportRequest, type RollbackPlanView, type RollbackRequest, type SummaryResponse,
+  type FleetSettings, type ReleaseView, type ReportRequest, type RollbackPlanView, type RollbackRequest, type SummaryResponse,
 } from '../core';
 import type { ArtifactStore } from './artifacts';
 import { Catalog } from './catalog';
@@ -15,7 +15,7 @@ import { Checkins } from './checkins';
 import { ApiError, notFound } from './errors';
 import { assertApprovable } from './releaseReview';
 import type { EventHub } from './events';
-import { FleetCounts } from './fleetCounts';
+import { FleetCounts, type HealthOptions } from './fleetCounts';
 import { Rollouts } from './rollouts';
 import type { HeavyReads } from './heavy/heavyReads';
 import { isIndexedText, type ClientFilter, type ClientPageRequest, type FleetStore } from './store/store';
@@ -52,9 +52,10 @@ export class Fleet {
     /** Approve only releases someone downloaded for testing (--require-download). */
     private readonly requireTestDownload = false,
     private readonly now: () => Date = () => new Date(),
+    health: HealthOptions = {},
   ) {
     this.catalog = new Catalog(store, now);
-    this.counts = new FleetCounts(store, this.catalog);
+    this.counts = new FleetCounts(store, this.catalog, heavy, now, health);
     this.checkins = new Checkins(store, this.catalog, this.counts, (groupId) => this.clientChanged(groupId), now);
     this.rollouts = new Rollouts(store, this.catalog, this.counts, events, (a, action, target, details) => this.audit(a, action, target, details), now);
   }
@@ -98,8 +99,7 @@ export class Fleet {
   // ---- releases -------------------------------------------------------------------------------
 
   async releaseViews(): Promise<ReleaseView[]> {
-    const [releases, rows] = await Promise.all([this.allReleases(), this.counts.rows()]);
-    const byVersion = summarize(rows).byVersion;
+    const [releases, rows, byVersion] = await Promise.all([this.allReleases(), this.counts.rows(), this.counts.byVersion()]);
     const rollouts = await this.rollouts.views(releases, rows);
     return [...releases]
       .sort((a, b) => compareVersions(b.version, a.version))
@@ -111,7 +111,7 @@ export class Fleet {
     if (r.state !== 'approved') return { ...r, clientCount: await this.store.countClientsOnVersion(r.version) };
     const [releases, rows] = await Promise.all([this.allReleases(), this.counts.rows()]);
     const rollouts = (await this.rollouts.views(releases, rows)).get(r.id);
-    return { ...r, clientCount: summarize(rows).byVersion[r.version] ?? 0, ...(rollouts ? { rollouts } : {}) };
+    return { ...r, clientCount: (await this.counts.byVersion())[r.version] ?? 0, ...(rollouts ? { rollouts } : {}) };
   }
 
   /** Pause Rollout / Resume Rollout. */
@@ -316,13 +316,34 @@ export class Fleet {
     return this.heavy.preview({ groupId: group.id, largeGroup, policy, releases, now: this.now().toISOString(), facts, limit });
   }
 
+  // ---- fleet settings ---------------------------------------------------------------------------
+
+  fleetSettings(): Promise<FleetSettings> { return this.catalog.fleetSettings(); }
+
+  /** Seed 000's minimum auto-upgrade version, fleet-wide: the next check-in of every client decides with it. */
+  async putFleetSettings(input: FleetSettings, actor: Actor): Promise<FleetSettings> {
+    const raw = input.minimumAutoUpgradeVersion;
+    const min = typeof raw === 'string' && raw.trim() !== '' ? raw.trim() : null;
+    if (min !== null && !isValidVersion(min)) {
+      throw new ApiError(422, 'invalid-version', `"${raw}" is not a version: use numbers separated by dots (1.2.3), a build number (60000) or semver; empty for none.`);
+    }
+    const before = await this.store.fleetSettings();
+    const after: FleetSettings = { minimumAutoUpgradeVersion: min };
+    await this.store.putFleetSettings(after);
+    this.invalidate();
+    await this.audit(actor, 'settings.update', 'minimumAutoUpgradeVersion', { before: before.minimumAutoUpgradeVersion, after: min });
+    this.events.publish({ type: 'settings' });
+    return after;
+  }
+
   // ---- clients --------------------------------------------------------------------------------
 
   async clientDetail(id: string): Promise<ClientDetail> {
     const c = await this.store.getClient(id);
     if (!c) throw notFound('client', id);
     const groups = await this.allGroups();
-    return { ...c, groupName: groups.find((g) => g.id === c.groupId)?.name ?? c.groupId, history: await this.store.history(id) };
+    const [withHealth] = await this.counts.withHealth([c]);
+    return { ...withHealth!, groupName: groups.find((g) => g.id === c.groupId)?.name ?? c.groupId, history: await this.store.history(id) };
   }
 
   async moveClient(id: string, groupRef: string, actor: Actor): Promise<Client> {
@@ -332,6 +353,7 @@ export class Fleet {
       throw new ApiError(422, 'unknown-group', `No group "${groupRef}" to move the client to.`);
     });
     await this.store.moveClient(id, group.id);
+    this.counts.notSeen.moved(c, group.id);
     await this.audit(actor, 'client.move', c.computer || c.id, { from: c.groupId, to: group.id });
     this.clientChanged(c.groupId);
     this.clientChanged(group.id);
@@ -401,7 +423,7 @@ export class Fleet {
     // One row more than asked tells whether there is a next page, so the last page carries no cursor.
     const [found, total] = await Promise.all([this.findClients({ ...filter, after, limit: limit + 1 }), this.countClients(filter)]);
     const page = { items: found, ...total };
-    const items = page.items.slice(0, limit);
+    const items = await this.counts.withHealth(page.items.slice(0, limit));
     const last = items[items.length - 1];
     return {
       items,

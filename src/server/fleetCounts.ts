@@ -1,14 +1,27 @@
 // Fleet-wide figures — the summary, clients per release and per group, rollout outcomes — read from the counts
 // table that triggers keep (store migration 0002): a few hundred rows whatever the fleet's size, so every figure
 // is exact and cheap, and nothing scans clients on the request path.
+//
+// Health is read against each group's policy now (core's classifyHealth); the clients not seen are counted apart
+// (notSeenCount.ts) and taken out of the live rows.
 import {
-  compareVersions, outcomesByTargetVersion, recordsByGroup, summarize, type FleetFacts, type HealthSummary, type RolloutRecord, type SummaryResponse,
+  clientHealth, compareVersions, DEFAULT_NOT_SEEN_DAYS, healthCounts, outcomesByTargetVersion, recordsByGroup, summarize,
+  type Client, type FleetFacts, type HealthContext, type HealthCount, type HealthSummary, type RolloutRecord, type SummaryResponse,
 } from '../core';
 import type { Catalog } from './catalog';
+import type { HeavyReads } from './heavy/heavyReads';
+import { NotSeenCount } from './notSeenCount';
 import type { ClientCount, FleetStore } from './store/store';
 
 /** Rollout outcomes feed every check-in's halt rule: re-read at most this often, in the background. */
 const FACTS_MS = 1_000;
+
+export interface HealthOptions {
+  /** A client with no check-in for this many days counts as not seen (default 7). */
+  notSeenDays?: number;
+  /** How often the not-seen count is taken again, ms (default 5 minutes). */
+  notSeenRefreshMs?: number;
+}
 
 export class FleetCounts {
   private outcomes: { at: number; seq: number; byVersion: Map<string, { attempted: number; failed: number }> } | null = null;
@@ -20,8 +33,22 @@ export class FleetCounts {
   private rolloutsLoading: Promise<void> | null = null;
   /** Told after each re-read of the counts: the rollout rules (halt, rings) are evaluated there. */
   onRefresh: (rows: ClientCount[]) => Promise<void> = async () => {};
+  /** Clients with no check-in for notSeen.days days. */
+  readonly notSeen: NotSeenCount;
 
-  constructor(private readonly store: FleetStore, private readonly catalog: Catalog) {}
+  constructor(
+    private readonly store: FleetStore,
+    private readonly catalog: Catalog,
+    heavy: HeavyReads,
+    private readonly now: () => Date,
+    opts: HealthOptions = {},
+  ) {
+    this.notSeen = new NotSeenCount(heavy, now, opts.notSeenDays ?? DEFAULT_NOT_SEEN_DAYS, opts.notSeenRefreshMs);
+  }
+
+  get notSeenDays(): number {
+    return this.notSeen.days;
+  }
 
   /** The recorded rollouts as they are now (a small table: releases × groups at most). */
   async rolloutRecords(): Promise<RolloutRecord[]> {
@@ -80,29 +107,58 @@ export class FleetCounts {
   }
 
   /**
-   * What a decision needs: outcomes per release (the halt rule) and the rollouts recorded for `groupId` (halted,
-   * paused, promoted by a ring). Refreshed behind the check-ins, never awaited by them after the first.
+   * What a decision needs of the fleet: outcomes per release (the halt rule), the rollouts recorded for `groupId`
+   * (halted, paused, promoted by a ring) and the fleet's minimum auto-upgrade version. Refreshed behind the
+   * check-ins, never awaited by them after the first.
    */
   async facts(groupId?: string): Promise<FleetFacts> {
     if (!this.outcomes) await this.refreshOutcomes();
     else if (this.outcomes.seq !== this.changeSeq && Date.now() - this.outcomes.at > FACTS_MS) void this.refreshOutcomes().catch(() => { /* keep the last facts */ });
     if (!this.rollouts) await this.reloadRollouts();
-    const releases = await this.catalog.allReleases();
+    const [releases, settings] = await Promise.all([this.catalog.allReleases(), this.catalog.fleetSettings()]);
     const outcomesByRelease: FleetFacts['outcomesByRelease'] = {};
     for (const r of releases) {
       const o = this.outcomes!.byVersion.get(r.version);
       if (o) outcomesByRelease[r.id] = o;
     }
     const rollouts = groupId ? this.rollouts?.byGroup.get(groupId) : undefined;
-    return rollouts ? { outcomesByRelease, rollouts } : { outcomesByRelease };
+    return { outcomesByRelease, minimumAutoUpgradeVersion: settings.minimumAutoUpgradeVersion, ...(rollouts ? { rollouts } : {}) };
+  }
+
+  // ---- health -----------------------------------------------------------------------------------
+
+  /** Every counted class of clients with its health against its group's policy now (and its group's rollouts). */
+  async healthRows(): Promise<HealthCount[]> {
+    const [rows, notSeen, groups, releases] = await Promise.all([this.rows(), this.notSeen.rows(), this.catalog.allGroups(), this.catalog.allReleases()]);
+    const now = this.now();
+    const facts = await Promise.all(groups.map((g) => this.facts(g.id)));
+    const contexts = new Map<string, HealthContext>(groups.map((g, i) => [g.id, { policy: g.policy, releases, now, facts: facts[i] }]));
+    return healthCounts(rows, notSeen, (id) => contexts.get(id));
+  }
+
+  /** Clients with their health now (a page or one client: the same rule as the figures, per client). */
+  async withHealth<C extends Client>(clients: C[]): Promise<C[]> {
+    if (clients.length === 0) return clients;
+    const [groups, releases] = await Promise.all([this.catalog.allGroups(), this.catalog.allReleases()]);
+    const now = this.now();
+    const factsByGroup = new Map<string, FleetFacts>();
+    for (const id of new Set(clients.map((c) => c.groupId))) factsByGroup.set(id, await this.facts(id));
+    return clients.map((c) => {
+      const g = groups.find((x) => x.id === c.groupId);
+      if (!g) return c;
+      const v = clientHealth(c, { policy: g.policy, releases, now, facts: factsByGroup.get(c.groupId)! }, this.notSeenDays);
+      return { ...c, health: v.health, healthReason: v.reason };
+    });
   }
 
   async health(): Promise<HealthSummary> {
-    return summarize(await this.rows());
+    return summarize(await this.healthRows(), this.notSeenDays);
   }
 
   async byVersion(): Promise<Record<string, number>> {
-    return summarize(await this.rows()).byVersion;
+    const out: Record<string, number> = {};
+    for (const r of await this.rows()) out[r.version] = (out[r.version] ?? 0) + r.count;
+    return out;
   }
 
   async byGroup(): Promise<Map<string, number>> {
@@ -122,12 +178,12 @@ export class FleetCounts {
   }
 
   async summary(): Promise<SummaryResponse> {
-    const [rows, groups, releases] = await Promise.all([this.rows(), this.catalog.allGroups(), this.catalog.allReleases()]);
+    const [rows, groups, releases] = await Promise.all([this.healthRows(), this.catalog.allGroups(), this.catalog.allReleases()]);
     const byGroup: SummaryResponse['byGroup'] = {};
-    for (const g of groups) byGroup[g.id] = summarize(rows.filter((r) => r.groupId === g.id));
+    for (const g of groups) byGroup[g.id] = summarize(rows.filter((r) => r.groupId === g.id), this.notSeenDays);
     const latest = releases
       .filter((r) => r.state === 'approved' && r.channel === 'stable')
       .sort((a, b) => compareVersions(b.version, a.version))[0];
-    return { overall: summarize(rows), byGroup, latestApproved: latest?.version ?? null };
+    return { overall: summarize(rows, this.notSeenDays), byGroup, latestApproved: latest?.version ?? null };
   }
 }

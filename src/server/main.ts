@@ -13,7 +13,7 @@ import { parseSize } from './limits';
 
 const USAGE = `Usage:
   update-fleet-server [--data DIR] [--host 127.0.0.1] [--port 7780] [--demo] [--public-url URL] [--log] [--require-download]
-                      [--package-key FILE] [--max-package-size SIZE] [--max-connections N] [--max-event-streams N]
+                      [--not-seen-days N] [--package-key FILE] [--max-package-size SIZE] [--max-connections N] [--max-event-streams N]
                       [--max-event-streams-per-token N] [--headers-timeout S] [--request-timeout S] [--upload-idle-timeout S]
                       [--tls-cert FILE --tls-key FILE] [--decision-ttl S]
                       [--admission automatic|manual] [--trust-proxy true|N|ADDR[,ADDR…]]
@@ -29,6 +29,7 @@ const USAGE = `Usage:
   --postgres URL    run on PostgreSQL (postgres://…) instead of the SQLite file in DIR
   --log             request log on stdout (never includes tokens; messages such as the first admin token go to stderr)
   --require-download  approve only releases someone downloaded for testing first
+  --not-seen-days N   a client with no check-in for N days counts as not seen in the fleet's health (default 7)
   --package-key FILE  ed25519 public key (PEM): uploads must carry an X-Package-Signature that verifies
   --max-package-size SIZE  largest package upload, e.g. 500M or 2G (default 2G)
   --max-connections N      open connections at once (default 10000)
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
       args: argv,
       options: {
         data: { type: 'string' }, host: { type: 'string' }, port: { type: 'string' }, demo: { type: 'boolean' },
-        'public-url': { type: 'string' }, postgres: { type: 'string' }, log: { type: 'boolean' }, 'require-download': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        'public-url': { type: 'string' }, postgres: { type: 'string' }, log: { type: 'boolean' }, 'require-download': { type: 'boolean' }, 'not-seen-days': { type: 'string' }, help: { type: 'boolean', short: 'h' },
         'package-key': { type: 'string' }, 'max-package-size': { type: 'string' }, 'max-connections': { type: 'string' },
         'max-event-streams': { type: 'string' }, 'max-event-streams-per-token': { type: 'string' },
         'headers-timeout': { type: 'string' }, 'request-timeout': { type: 'string' }, 'upload-idle-timeout': { type: 'string' },
@@ -186,6 +187,7 @@ async function main(): Promise<void> {
     decisionTtlSeconds,
     admission,
     trustProxy,
+    notSeenDays: count('not-seen-days', values['not-seen-days']),
     limits: defined({
       maxConnections: count('max-connections', values['max-connections']),
       headersTimeoutMs: ms('headers-timeout', values['headers-timeout']),

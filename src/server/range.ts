@@ -39,3 +39,14 @@ export function ifRangeMatches(ifRange: string | undefined, etag: string, lastMo
   const when = Date.parse(v);
   return !Number.isNaN(when) && when === Date.parse(lastModified);
 }
+
+/**
+ * Whether a GET of a package starts a download, for the audit log's "who downloaded it for testing": a full GET, or
+ * a range from byte 0. A resumed or chunked download asks for later ranges too; those are the same download, so a
+ * download is recorded once however many ranges it takes — with no state kept, across server processes too.
+ */
+export function startsDownload(method: string, rangeHeader: string | undefined, size: number): boolean {
+  if (method !== 'GET') return false;
+  const r = parseRange(rangeHeader, size);
+  return r.kind === 'full' || (r.kind === 'partial' && r.start === 0);
+}

@@ -37,6 +37,10 @@ export const PolicySchema = Type.Object({
   }, { additionalProperties: false }))),
 }, { additionalProperties: false, $id: 'Policy' });
 
+export const FleetSettingsBody = Type.Object({
+  minimumAutoUpgradeVersion: Nullable(Str(64, { description: 'Clients below this version need a manual install (seed 000); null or empty for none' })),
+}, { additionalProperties: false });
+
 export const RegisterReleaseBody = Type.Object({
   version: Version,
   channel: Type.Optional(Channel),

@@ -104,6 +104,8 @@ export interface Fleet {
   ts: TestServer;
   admin: ReturnType<typeof client>;
   setPolicy(p: Partial<Policy>, groupId?: string): Promise<void>;
+  /** Seed 000's fleet-wide minimum auto-upgrade version. */
+  setMinimumAutoUpgradeVersion(v: string | null): Promise<void>;
   /** Register, upload, approve. */
   publish(version: string, pkg: Pkg, opts?: { mandatory?: boolean; signature?: string; approve?: boolean }): Promise<{ id: string; artifact: { url: string; sha256: string; size: number } }>;
   clientDetail(id: string): Promise<any>;
@@ -119,6 +121,10 @@ export async function startFleet(server: Partial<ServerOptions> = {}): Promise<F
     async setPolicy(p, groupId = 'default') {
       const r = await admin.put(`/api/v1/groups/${groupId}/policy`, { ...withPolicyDefaults(p), checkIntervalSeconds: p.checkIntervalSeconds ?? 60, startupDelaySeconds: p.startupDelaySeconds ?? 60 });
       assert.equal(r.status, 200, `set policy: ${r.text}`);
+    },
+    async setMinimumAutoUpgradeVersion(v) {
+      const r = await admin.put('/api/v1/settings', { minimumAutoUpgradeVersion: v });
+      assert.equal(r.status, 200, `set minimum: ${r.text}`);
     },
     async publish(version, pkg, opts = {}) {
       const reg = await admin.post('/api/v1/releases', { version, mandatory: opts.mandatory ?? false, notes: `Release ${version}` });

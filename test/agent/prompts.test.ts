@@ -202,7 +202,8 @@ describe('agent: prompt rules', function () {
   });
 
   it('manual: tells the user to install by hand and reports manual-required, without asking', async () => {
-    await fleet.setPolicy({ mode: 'auto', minimumAutoUpgradeVersion: '1.5.0' });
+    await fleet.setPolicy({ mode: 'auto' });
+    await fleet.setMinimumAutoUpgradeVersion('1.5.0');
     await fleet.publish('2.0.0', await makePackage('2.0.0'));
     const m = await machine('1.0.0');
     const p = new ScriptedPrompter([now]);

@@ -1,6 +1,6 @@
 // The three trees of the Update Fleet view container show the demo fleet of the real server.
 import assert from 'node:assert/strict';
-import type { GroupView, ReleaseView } from '../../src/core/wire';
+import type { GroupView, ReleaseView, SummaryResponse } from '../../src/core/wire';
 import { api, stack } from './fixture';
 import { collapseAll, pane, rowLabels, screenshot, showFleetViews, treeRows, waitForRow } from './workbench';
 
@@ -38,6 +38,14 @@ describe('trees: Releases, Approvals, Client Groups', () => {
       assert.ok(g, `the server has the group ${name}`);
       await waitForRow(page, 'Client Groups', new RegExp(`^${name} ${g.clientCount.toLocaleString('en-US')} clients? · `));
     }
+    // Each group's row carries its health: the share current among its clients seen, as the server counts it.
+    const summary = (await api<SummaryResponse>('/summary')).body;
+    for (const name of ['Office', 'Warehouse']) {
+      const h = summary.byGroup[list.find((x) => x.name === name)!.id]!;
+      const pct = Number.isInteger(h.percentUpToDate) ? `${h.percentUpToDate}` : h.percentUpToDate.toFixed(1);
+      await waitForRow(page, 'Client Groups', new RegExp(`^${name} .* · ${pct.replace('.', '\\.')}% up to date · `));
+    }
+    assert.ok(summary.byGroup.warehouse!.byHealth.waiting > 0, 'Warehouse (50% rollout, night window) has clients waiting, not counted as up to date');
     await waitForRow(page, 'Client Groups', /^Pilot .* · Auto Upgrade/);
     await waitForRow(page, 'Client Groups', /^Office .* · Only upgrade to 3\.59\.127\.0/);
     // Open Office: its clients appear under it.

@@ -6,7 +6,7 @@ import { planRollback } from '../../src/core/rollback';
 import type { ClientDetail, GroupView, Page, ReleaseView } from '../../src/core/wire';
 import type { Client } from '../../src/core/types';
 import type { FleetExtensionApi } from '../../src/extension/extension';
-import { getRelease, http, registerRelease, ScriptedUi, serverEnv, tempDir, uniqueVersion, useScriptedUi } from './helpers';
+import { eventually, getRelease, http, registerRelease, ScriptedUi, serverEnv, tempDir, uniqueVersion, useScriptedUi } from './helpers';
 
 describe('commands (palette and tree items, against a real fleet server)', function () {
   const scripted = useScriptedUi();
@@ -31,6 +31,27 @@ describe('commands (palette and tree items, against a real fleet server)', funct
     const note = (await getRelease(r.id)).transitions.at(-1)?.note;
     assert.equal(note, 'tested in the in-host suite', 'the note is recorded with the approval');
     assert.ok(ui.done);
+  });
+
+  it('Set Minimum Auto-Upgrade Version…: fleet-wide; clients below it need a manual install in every group', async () => {
+    type Summary = { overall: { byHealth: Record<string, number> } };
+    const before = (await http().get<{ minimumAutoUpgradeVersion: string | null }>('/settings')).data.minimumAutoUpgradeVersion;
+    try {
+      // Above every demo client's version: every client that is not current needs a manual install now.
+      ui.answerInput('3.59.0.0');
+      const saved = await vscode.commands.executeCommand<{ minimumAutoUpgradeVersion: string | null }>('updateFleet.setMinimumVersion');
+      assert.deepEqual(ui.errors, []);
+      assert.equal(saved?.minimumAutoUpgradeVersion, '3.59.0.0');
+      assert.equal((await http().get('/settings')).data.minimumAutoUpgradeVersion, '3.59.0.0', 'the server has it');
+      assert.match(ui.infos.join('\n'), /below 3\.59\.0\.0 now need a manual install, in every group/);
+      const s = (await http().get<Summary>('/summary')).data.overall;
+      assert.ok(s.byHealth['manual-required']! > 0, JSON.stringify(s.byHealth));
+      // The status bar's tooltip follows (the server's settings event brings a new summary).
+      await eventually(() => String(api.services.statusBar.item.tooltip).includes(`Manual install required: ${s.byHealth['manual-required']!.toLocaleString('en-US')}`), `the tooltip to count ${s.byHealth['manual-required']} manual installs (was ${String(api.services.statusBar.item.tooltip)})`);
+      assert.ok(ui.done);
+    } finally {
+      await http().put('/settings', { minimumAutoUpgradeVersion: before });
+    }
   });
 
   it('a declined confirmation changes nothing', async () => {

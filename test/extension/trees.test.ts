@@ -65,12 +65,43 @@ describe('trees (against a real fleet server)', function () {
     }
   });
 
-  it('the status bar shows fleet health', async () => {
+  it('the status bar shows the share current among the clients seen; the tooltip the rest; each group its own', async () => {
     const item = api.services.statusBar.item;
     await eventually(() => /^\$\(pulse\) [\d.]+% up to date/.test(item.text), `status bar text (was "${item.text}")`);
-    const summary = (await http().get('/summary')).data as { overall: { failed: number } };
-    if (summary.overall.failed > 0) assert.match(item.text, new RegExp(`· ${summary.overall.failed} failed$`));
+    type Health = { percentUpToDate: number; upToDate: number; seen: number; failed: number; byHealth: Record<string, number>; notSeenDays: number };
+    const pctText = (n: number) => (Number.isInteger(n) ? `${n}` : n.toFixed(1));
+    // The server's figures (health against each group's policy now) are what the console shows.
+    await eventually(async () => {
+      await api.services.model.reload();
+      const summary = (await http().get('/summary')).data as { overall: Health; byGroup: Record<string, Health> };
+      const o = summary.overall;
+      const text = `$(pulse) ${pctText(o.percentUpToDate)}% up to date${o.failed > 0 ? ` · ${o.failed} failed` : ''}`;
+      const tooltip = String(item.tooltip);
+      const groups = (await api.groupsTree.getChildren()) as Item[];
+      return item.text === text
+        && tooltip.includes(`Up to date: ${o.upToDate.toLocaleString('en-US')} (${o.percentUpToDate}% of ${o.seen.toLocaleString('en-US')} seen)`)
+        && (!o.byHealth['not-seen'] || tooltip.includes(`Not seen (no check-in for ${o.notSeenDays} days): ${o.byHealth['not-seen']}`))
+        && (!o.byHealth.behind || tooltip.includes(`Behind: ${o.byHealth.behind.toLocaleString('en-US')}`))
+        && groups.every((g) => {
+          const h = summary.byGroup[g.group!.id];
+          return !h || h.seen === 0 || String(g.description).includes(`${pctText(h.percentUpToDate)}% up to date`);
+        });
+    }, `the status bar, its tooltip and the group rows to show the server's health (was "${item.text}" / ${String(item.tooltip)})`);
     assert.deepEqual(item.command && typeof item.command === 'object' ? item.command.arguments : undefined, [{ state: 'failed' }]);
+  });
+
+  it('Client Groups: a client stored "up to date" on a retired version reads Behind, with why in its tooltip', async () => {
+    // The demo's Default group (No Upgrade) holds machines on 3.58.0.0, retired ("no longer supported").
+    api.groupsTree.reset();
+    const groups = (await api.groupsTree.getChildren()) as Item[];
+    const def = groups.find((g) => g.group?.id === 'default')!;
+    const clients = (await api.groupsTree.getChildren(def as never)) as Array<Item & { client?: { version: string; state: string; health?: string } }>;
+    const retired = clients.find((c) => c.client?.version === '3.58.0.0' && c.client.state === 'up-to-date');
+    assert.ok(retired, `a Default client on 3.58.0.0 (${clients.map((c) => c.description).join(' | ')})`);
+    assert.equal(retired.client!.health, 'behind');
+    assert.equal(retired.description, '3.58.0.0 · Behind');
+    assert.match((retired.tooltip as vscode.MarkdownString).value, /Health: Behind — 3\.58\.0\.0 is no longer supported \(retired\)/);
+    assert.equal((retired.iconPath as vscode.ThemeIcon).id, 'warning', 'not the green "up to date" icon');
   });
 
   it('trees update live from the event stream', async () => {

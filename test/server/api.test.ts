@@ -112,7 +112,9 @@ describe(`fleet server API (real server, ${POSTGRES_URL ? 'PostgreSQL' : 'real S
       assert.equal(mv.status, 200);
       assert.equal(mv.body.groupId, 'office');
     }
-    const candidate = { ...withPolicyDefaults({ mode: 'auto', delivery: 'forced', minimumAutoUpgradeVersion: '1.2.3' }), rolloutPercent: 50 };
+    // Seed 000's minimum is fleet-wide: 1.2.2 needs a manual install in any group.
+    assert.equal((await admin.put('/api/v1/settings', { minimumAutoUpgradeVersion: '1.2.3' })).status, 200);
+    const candidate = { ...withPolicyDefaults({ mode: 'auto', delivery: 'forced' }), rolloutPercent: 50 };
     const preview = await admin.post('/api/v1/groups/office/policy/preview', candidate);
     assert.equal(preview.status, 200, preview.text);
     assert.equal(preview.body.total, 12);

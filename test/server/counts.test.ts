@@ -4,11 +4,12 @@
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { seededRandom } from '../../src/core/prng';
-import type { Client, ClientState } from '../../src/core/types';
+import { CLIENT_HEALTHS, type Client, type ClientHealth, type ClientState } from '../../src/core/types';
+import { clientHealth } from '../../src/core/health';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { checkinBody, client, enrolledAgent } from '../helpers/http';
 
-const STATES: ClientState[] = ['up-to-date', 'downloading', 'staged', 'failed', 'deferred', 'installed-pending-restart'];
+const STATES: ClientState[] = ['up-to-date', 'downloading', 'staged', 'failed', 'deferred', 'installed-pending-restart', 'waiting', 'available'];
 const VERSIONS = ['1.0.0', '1.1.0', '2.0.0', '2.1.0-beta.1'];
 
 async function groupByCounts(s: TestServer): Promise<string[]> {
@@ -21,6 +22,21 @@ async function groupByCounts(s: TestServer): Promise<string[]> {
 async function tableCounts(s: TestServer): Promise<string[]> {
   const rows = await s.server.fleet.store.clientCounts();
   return rows.map((r) => `${r.groupId}|${r.version}|${r.state}|${r.targetVersion ?? ''}=${r.count}`).sort();
+}
+
+/** The health of every client, one by one (a scan: the test's oracle, never the server's way). */
+async function healthByScan(s: TestServer, groupId?: string): Promise<Record<ClientHealth, number>> {
+  const fleet = s.server.fleet;
+  const [groups, releases, facts] = await Promise.all([fleet.allGroups(), fleet.allReleases(), fleet.counts.facts()]);
+  const now = new Date();
+  const out = Object.fromEntries(CLIENT_HEALTHS.map((h) => [h, 0])) as Record<ClientHealth, number>;
+  for await (const batch of fleet.store.iterateClients(groupId ? { groupId } : {})) {
+    for (const c of batch) {
+      const g = groups.find((x) => x.id === c.groupId)!;
+      out[clientHealth(c, { policy: g.policy, releases, now, facts }, fleet.counts.notSeenDays).health]++;
+    }
+  }
+  return out;
 }
 
 describe('fleet counts kept by triggers', function () {
@@ -85,7 +101,34 @@ describe('fleet counts kept by triggers', function () {
     const total = (await store.db.selectFrom('clients').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())!.n;
     assert.equal(summary.overall.total, Number(total));
     const failed = (await store.db.selectFrom('clients').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'failed').executeTakeFirst())!.n;
-    assert.equal(summary.overall.failed, Number(failed));
+    assert.equal(summary.overall.byState.failed ?? 0, Number(failed));
+    // Health from the counts (and the worker's not-seen count) equals classifying every client on its own.
+    assert.deepEqual(summary.overall.byHealth, await healthByScan(s));
+  });
+
+  it('health: not seen after the days given, back at its next check-in, still not seen in its new group after a move', async () => {
+    const store = s.server.fleet.store;
+    const admin = client(s.url, s.adminToken);
+    const agent = client(s.url, s.enrollToken);
+    const long = new Date(Date.now() - 10 * 86_400_000).toISOString();
+    const ids = (await store.db.selectFrom('clients').select('id').orderBy('id').limit(40).execute()).map((r) => r.id);
+    // Another tool (or time) leaves 40 clients unseen for 10 days; the default is 7.
+    await store.db.updateTable('clients').set({ last_seen: long }).where('id', 'in', ids).execute();
+    await s.server.fleet.counts.notSeen.refresh();
+    let summary = (await admin.get('/api/v1/summary')).body;
+    assert.equal(summary.overall.byHealth['not-seen'], 40);
+    assert.deepEqual(summary.overall.byHealth, await healthByScan(s));
+    assert.equal(summary.overall.seen, summary.overall.total - 40);
+    // One checks in: it is seen at once, before the next count.
+    assert.equal((await agent.post('/agent/v1/checkin', checkinBody(ids[0]!, '2.0.0'))).status, 200);
+    // One is moved while unseen: it stays unseen, in its new group.
+    const moved = await store.getClient(ids[1]!);
+    const to = moved!.groupId === 'pilot' ? 'office' : 'pilot';
+    assert.equal((await admin.patch(`/api/v1/clients/${ids[1]}`, { groupId: to })).status, 200);
+    summary = (await admin.get('/api/v1/summary')).body;
+    assert.equal(summary.overall.byHealth['not-seen'], 39);
+    assert.deepEqual(summary.overall.byHealth, await healthByScan(s));
+    for (const g of ['default', 'pilot', 'office']) assert.deepEqual(summary.byGroup[g].byHealth, await healthByScan(s, g), `group ${g}`);
   });
 
   it('a transaction that is rolled back leaves the counts as they were', async () => {

@@ -37,7 +37,7 @@ describe('policy preview of a group, against decide() per client', function () {
 
   for (const [what, partial] of [
     ['auto, forced, 33.3% rollout', { mode: 'auto', delivery: 'forced', rolloutPercent: 33.3 }],
-    ['auto, on demand, 50% rollout, minimum 3.58', { mode: 'auto', rolloutPercent: 50, minimumAutoUpgradeVersion: '3.58.0.0' }],
+    ['auto, on demand, 50% rollout', { mode: 'auto', rolloutPercent: 50 }],
     ['pinned with downgrade, 10% rollout', { mode: 'pinned', pinnedVersion: '3.58.0.0', allowDowngrade: true, delivery: 'forced', rolloutPercent: 10 }],
     ['auto, everyone', { mode: 'auto', delivery: 'forced', rolloutPercent: 100 }],
   ] as const) {

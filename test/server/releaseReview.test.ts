@@ -53,6 +53,22 @@ describe('download, test, and then approve', function () {
     assert.ok(Date.parse(audit.body.items[0].at) <= Date.now());
   });
 
+  it('a download resumed in ranges is one audit entry, not one per range', async () => {
+    const count = async () => (await admin.get('/api/v1/audit?action=release.download&target=2.1.0')).body.items.length;
+    const before = await count();
+    const size = Buffer.byteLength('package 2.1.0');
+    const first = await admin.raw('GET', '/api/v1/releases/2.1.0/artifact', { headers: { range: 'bytes=0-3' } });
+    assert.equal(first.status, 206);
+    for (const range of ['bytes=4-7', `bytes=8-${size - 1}`, 'bytes=-2']) {
+      const r = await admin.raw('GET', '/api/v1/releases/2.1.0/artifact', { headers: { range } });
+      assert.equal(r.status, 206, range);
+    }
+    assert.equal((await admin.raw('HEAD', '/api/v1/releases/2.1.0/artifact', {})).status, 200);
+    assert.equal(await count(), before + 1, 'the range from byte 0 started the download; the others continued it');
+    assert.equal((await admin.raw('GET', '/api/v1/releases/2.1.0/artifact', {})).status, 200);
+    assert.equal(await count(), before + 2, 'a whole GET is a download of its own');
+  });
+
   it('filters the audit log by who, what (exact or prefix) and when', async () => {
     const byTester = await admin.get('/api/v1/audit?actor=tester');
     assert.ok(byTester.body.items.length >= 1);

@@ -37,11 +37,13 @@ describe('roles on every admin route', function () {
     ['GET', '/api/v1/clients/c-1', undefined, 'viewer'],
     ['GET', '/api/v1/reports/clients.csv', undefined, 'viewer'],
     ['GET', '/api/v1/audit', undefined, 'viewer'],
+    ['GET', '/api/v1/settings', undefined, 'viewer'],
     ['PATCH', '/api/v1/clients/c-1', { groupId: 'default' }, 'operator'],
     ['POST', '/api/v1/releases', () => JSON.stringify({ version: fresh() }), 'admin'],
     ['PUT', '/api/v1/groups/default/policy', withPolicyDefaults({}), 'admin'],
     ['POST', '/api/v1/groups', () => JSON.stringify({ name: `g-${n++}` }), 'admin'],
     ['GET', '/api/v1/tokens', undefined, 'admin'],
+    ['PUT', '/api/v1/settings', { minimumAutoUpgradeVersion: '1.2.3' }, 'admin'],
   ];
 
   for (const [method, path, body, least] of routes) {

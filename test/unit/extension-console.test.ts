@@ -49,7 +49,7 @@ describe('extension/console words (issue 11)', () => {
     assert.equal(roleRefusal('Approving a release', { name: 'auditor', role: 'viewer' }, 'operator'),
       'Approving a release needs the operator role; you are signed in as auditor with the viewer role. Ask an operator or sign in with another token.');
     assert.match(signedInAs({ name: 'auditor', role: 'viewer' }), /^Signed in as auditor \(viewer: may look, not act\)$/);
-    const v = statusBarView(summarize([{ state: 'up-to-date', version: '1', count: 1 }]), 5, { name: 'auditor', role: 'viewer' });
+    const v = statusBarView(summarize([{ groupId: 'g', state: 'up-to-date', version: '1', targetVersion: null, count: 1, health: 'up-to-date' }]), 5, { name: 'auditor', role: 'viewer' });
     assert.match(v.tooltip, /Signed in as auditor \(viewer/);
   });
 
@@ -64,6 +64,14 @@ describe('extension/console words (issue 11)', () => {
     assert.equal(clientStateText({ state: 'downloading', version: '3.59.228.0', targetVersion: '3.59.127.0' }), 'Rolling back: downloading');
     assert.equal(clientStateText({ state: 'available', version: '3.59.127.0', targetVersion: '3.59.228.0' }), 'Update available');
     assert.equal(clientStateText({ state: 'failed', version: '3.59.228.0', targetVersion: '3.59.127.0' }), 'Failed');
+  });
+
+  it('a client stored "up to date" that is not current today says what it is (health from the server)', () => {
+    assert.equal(clientStateText({ state: 'up-to-date', version: '3.58.0.0', targetVersion: null, health: 'behind' }), 'Behind');
+    assert.equal(clientStateText({ state: 'up-to-date', version: '3.59.127.0', targetVersion: '3.59.127.0', health: 'up-to-date' }), 'Up to date');
+    assert.equal(clientStateText({ state: 'up-to-date', version: '1.2.2', targetVersion: null, health: 'manual-required' }), 'Manual install required');
+    assert.equal(clientStateText({ state: 'failed', version: '3.58.0.0', targetVersion: '3.59.127.0', health: 'not-seen' }), 'Failed (not seen)');
+    assert.equal(clientStateText({ state: 'waiting', version: '3.58.0.0', targetVersion: '3.59.127.0', health: 'waiting' }), 'Waiting');
   });
 
   it('audit lines: a policy edit as a field-by-field diff, a decision with its note, a move, a download', () => {

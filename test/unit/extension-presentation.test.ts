@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { summarize } from '../../src/core';
 import { isReady, isRequest, POLICY_METHODS } from '../../src/extension/panels/messages';
-import { releaseDescription, relativeTime, sortReleasesNewestFirst, statusBarView } from '../../src/extension/presentation';
+import { groupHealthText, releaseDescription, relativeTime, sortReleasesNewestFirst, statusBarView } from '../../src/extension/presentation';
 import { describePlan, planFromError, planTarget } from '../../src/extension/rollbackPlan';
 import { FleetApiError } from '../../src/extension/fleetClient';
 import { defaultReportName } from '../../src/extension/presentation';
@@ -9,19 +9,37 @@ import { validateServerUrl } from '../../src/extension/validation';
 
 describe('extension/presentation (words the console shows)', () => {
   const fleet = summarize([
-    { state: 'up-to-date', version: '3.59.127.0', count: 97 },
-    { state: 'failed', version: '3.59.0.0', count: 3 },
+    { groupId: 'g', state: 'up-to-date', version: '3.59.127.0', targetVersion: null, count: 97, health: 'up-to-date' },
+    { groupId: 'g', state: 'failed', version: '3.59.0.0', targetVersion: '3.59.127.0', count: 3, health: 'failed' },
+    { groupId: 'g', state: 'waiting', version: '3.58.0.0', targetVersion: '3.59.127.0', count: 0, health: 'waiting', waitingFor: 'rollout' },
   ]);
+  const mixed = summarize([
+    { groupId: 'g', state: 'up-to-date', version: '3.59.127.0', targetVersion: null, count: 8, health: 'up-to-date' },
+    { groupId: 'g', state: 'waiting', version: '3.58.0.0', targetVersion: '3.59.127.0', count: 3, health: 'waiting', waitingFor: 'rollout' },
+    { groupId: 'g', state: 'deferred', version: '3.58.0.0', targetVersion: '3.59.127.0', count: 1, health: 'waiting', waitingFor: 'deferral' },
+    { groupId: 'g', state: 'up-to-date', version: '3.58.0.0', targetVersion: null, count: 2, health: 'not-seen' },
+  ], 7);
 
   it('status bar: "$(pulse) 97% up to date · 3 failed", warning only above the threshold', () => {
     const v = statusBarView(fleet.percentFailed >= 0 ? fleet : fleet, 5);
     assert.equal(v.text, '$(pulse) 97% up to date · 3 failed');
     assert.equal(v.warning, false);
-    assert.match(v.tooltip, /Up to date: 97/);
+    assert.match(v.tooltip, /Up to date: 97 \(97% of 100 seen\)/);
     assert.match(v.tooltip, /Failed: 3/);
     assert.equal(statusBarView(fleet, 2).warning, true);
     assert.equal(statusBarView(fleet, 3).warning, false, 'exactly at the threshold is not above it');
     assert.equal(statusBarView(undefined, 5).text, '$(pulse) Update Fleet');
+  });
+
+  it('status bar: the share current among the clients seen; the tooltip names what holds the rest', () => {
+    const v = statusBarView(mixed, 5);
+    assert.equal(v.text, '$(pulse) 66.7% up to date');
+    assert.match(v.tooltip, /Up to date: 8 \(66\.7% of 12 seen\)/);
+    assert.match(v.tooltip, /Waiting: 4 \(rollout percentage 3, reminded later 1\)/);
+    assert.match(v.tooltip, /Not seen \(no check-in for 7 days\): 2/);
+    assert.doesNotMatch(v.tooltip, /Behind/, 'a health nobody has is left out');
+    assert.equal(groupHealthText(mixed), '66.7% up to date');
+    assert.equal(groupHealthText(summarize([])), '');
   });
 
   it('release description carries the beta tag and the client count (seed 000)', () => {

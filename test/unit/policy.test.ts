@@ -24,7 +24,7 @@ describe('core/policy validation', () => {
     ['fractional start-up delay', { startupDelaySeconds: 1.5 }, 'startupDelaySeconds', /whole seconds/],
     ['rollout above 100', { rolloutPercent: 150 }, 'rolloutPercent', /0 to 100/],
     ['threshold not a number', { failureThresholdPercent: '20' }, 'failureThresholdPercent', /0 to 100/],
-    ['minimum version not a version', { minimumAutoUpgradeVersion: 'latest' }, 'minimumAutoUpgradeVersion', /not a valid version/],
+    ['a minimum auto-upgrade version (fleet-wide now, seed 000)', { minimumAutoUpgradeVersion: '1.2.3' }, 'minimumAutoUpgradeVersion', /fleet-wide setting/],
     ['unknown field', { colour: 'blue' }, 'policy', /Unknown policy field "colour"/],
   ];
   for (const [what, patch, field, msg] of bad) {
@@ -45,12 +45,12 @@ describe('core/policy validation', () => {
     if (!r.ok) assert.equal(r.errors.length, 3);
   });
   it('normalises: sorted reminders, null pinned version outside pinned mode, trimmed versions', () => {
-    const r = validatePolicy({ ...withPolicyDefaults({}), mode: 'auto', pinnedVersion: '1.0.0', remindOptionsDays: [7, 1, 3], minimumAutoUpgradeVersion: ' 1.2.3 ' });
+    const r = validatePolicy({ ...withPolicyDefaults({}), mode: 'auto', pinnedVersion: '1.0.0', remindOptionsDays: [7, 1, 3], minimumAutoUpgradeVersion: null });
     assert.ok(r.ok);
     if (r.ok) {
       assert.deepEqual(r.policy.remindOptionsDays, [1, 3, 7]);
       assert.equal(r.policy.pinnedVersion, null);
-      assert.equal(r.policy.minimumAutoUpgradeVersion, '1.2.3');
+      assert.equal('minimumAutoUpgradeVersion' in r.policy, false, 'an empty minimum from an older console is dropped');
     }
   });
 });

@@ -18,11 +18,11 @@ describe('policy preview by class', () => {
         channel: pick(['stable', 'beta'] as const),
         delivery: pick(['forced', 'on-demand'] as const),
         allowDowngrade: rnd() < 0.5,
-        minimumAutoUpgradeVersion: rnd() < 0.5 ? '1.2.2' : null,
         rolloutPercent: pick([100, 50, 10, 0, 33.3]),
         window: rnd() < 0.2 ? { start: '22:00', end: '05:00', timeZone: 'UTC' } : null,
       });
-      const tally = new PreviewTally(p, releases, now, noFacts);
+      const facts = { ...noFacts, minimumAutoUpgradeVersion: rnd() < 0.5 ? '1.2.2' : null };
+      const tally = new PreviewTally(p, releases, now, facts);
       const expected = emptyPreviewCounts();
       const n = 2_000;
       for (let i = 0; i < n; i++) {
@@ -31,7 +31,7 @@ describe('policy preview by class', () => {
           version: pick(versions),
           deferredUntil: pick([null, '2026-11-20T00:00:00Z', '2026-11-26T00:00:00Z', '2026-12-01T09:30:00Z', 'not a date']),
         };
-        expected[decide(c, p, releases, now, noFacts).action]++;
+        expected[decide(c, p, releases, now, facts).action]++;
         tally.add(c);
       }
       assert.deepEqual(tally.counts, expected);

@@ -73,7 +73,7 @@ function stateIcon(s: ClientState): string {
   const icons: Record<ClientState, string> = {
     'up-to-date': 'pass', available: 'arrow-circle-up', downloading: 'cloud-download', staged: 'package',
     'installed-pending-restart': 'debug-restart', deferred: 'clock', declined: 'circle-slash', failed: 'error',
-    'manual-required': 'tools', unknown: 'question',
+    'manual-required': 'tools', waiting: 'watch', unknown: 'question',
   };
   return icons[s] ?? 'question';
 }

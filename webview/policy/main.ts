@@ -30,7 +30,6 @@ const FIELD_IDS: Record<PolicyFieldError['field'], string> = {
   allowDowngrade: 'policy-allow-downgrade',
   checkIntervalSeconds: 'policy-check-interval',
   startupDelaySeconds: 'policy-startup-delay',
-  minimumAutoUpgradeVersion: 'policy-min-version',
   rolloutPercent: 'policy-rollout',
   failureThresholdPercent: 'policy-failure-threshold',
   ring: 'policy-ring',
@@ -38,6 +37,8 @@ const FIELD_IDS: Record<PolicyFieldError['field'], string> = {
   'ring.minInstalledPercent': 'policy-ring-installed',
   'ring.maxFailedPercent': 'policy-ring-failed',
   'ring.afterHours': 'policy-ring-hours',
+  // Fleet-wide now: an error about it is a policy-level message.
+  minimumAutoUpgradeVersion: 'policy-errors',
   policy: 'policy-errors',
 };
 
@@ -73,7 +74,6 @@ function readForm(): Policy {
     allowDowngrade: checkedOf('policy-allow-downgrade'),
     checkIntervalSeconds: num('policy-check-interval'),
     startupDelaySeconds: num('policy-startup-delay'),
-    minimumAutoUpgradeVersion: valueOf('policy-min-version').trim() || null,
     rolloutPercent: num('policy-rollout'),
     failureThresholdPercent: num('policy-failure-threshold'),
     ring: checkedOf('policy-ring-enabled')
@@ -99,7 +99,6 @@ async function fillForm(p: Policy): Promise<void> {
     setChecked('policy-allow-downgrade', p.allowDowngrade);
     setValue('policy-check-interval', String(p.checkIntervalSeconds));
     setValue('policy-startup-delay', String(p.startupDelaySeconds));
-    setValue('policy-min-version', p.minimumAutoUpgradeVersion ?? '');
     setValue('policy-rollout', String(p.rolloutPercent));
     setValue('policy-failure-threshold', String(p.failureThresholdPercent));
     const ring = p.ring ?? null;

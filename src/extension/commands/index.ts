@@ -8,6 +8,7 @@ import { rollbackRelease } from './rollback';
 import { pauseRollout, resumeRollout } from './rolloutCommands';
 import { editRelease, publishRelease } from './publish';
 import { filterAudit } from './auditCommands';
+import { setMinimumVersion } from './minimumVersion';
 import { register } from './run';
 import { admitClient, decommissionClient, rotateEnrollmentToken } from './admissionCommands';
 
@@ -38,6 +39,7 @@ export const COMMANDS = {
   rejectClient: 'updateFleet.rejectClient',
   decommissionClient: 'updateFleet.decommissionClient',
   rotateEnrollmentToken: 'updateFleet.rotateEnrollmentToken',
+  setMinimumVersion: 'updateFleet.setMinimumVersion',
 } as const;
 
 export function registerCommands(svc: FleetServices): vscode.Disposable[] {
@@ -75,6 +77,7 @@ export function registerCommands(svc: FleetServices): vscode.Disposable[] {
     register(svc, COMMANDS.rejectClient, 'Reject Client', (arg?: unknown) => admitClient(svc, 'reject', arg)),
     register(svc, COMMANDS.decommissionClient, 'Decommission Client', (arg?: unknown) => decommissionClient(svc, arg)),
     register(svc, COMMANDS.rotateEnrollmentToken, 'Rotate Enrollment Token', () => rotateEnrollmentToken(svc)),
+    register(svc, COMMANDS.setMinimumVersion, 'Set Minimum Auto-Upgrade Version', (value?: string) => setMinimumVersion(svc, value)),
     register(svc, COMMANDS.clearAuditFilter, 'Clear Audit Filter', async () => {
       await svc.auditTree.setFilter({});
       return svc.auditTree.filter;

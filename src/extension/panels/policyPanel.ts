@@ -130,7 +130,7 @@ function policyBody(groupId: string): string {
       <vscode-option value="stable">Stable releases only</vscode-option>
       <vscode-option value="beta">Stable and beta releases</vscode-option>
     </vscode-single-select>`)}
-    ${field('policy-min-version', 'Minimum version that can auto-upgrade', `<vscode-textfield id="policy-min-version" placeholder="e.g. 1.2.3"></vscode-textfield>`, 'Older clients need a manual install.')}
+    <p class="hint" id="policy-min-version-note">The minimum version that can auto-upgrade is fleet-wide, not a group's: <b>Update Fleet: Set Minimum Auto-Upgrade Version…</b></p>
     <div class="field" id="field-policy-allow-downgrade">
       <vscode-checkbox id="policy-allow-downgrade" label="Allow client downgrade">Allow client downgrade</vscode-checkbox>
       <div class="error" id="error-policy-allow-downgrade" role="alert"></div>

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import type { Client, PolicyPreviewResponse } from '../../core';
+import type { Client, CountRow, PolicyPreviewResponse } from '../../core';
 import type { RollbackOrigin } from '../../core/rollback';
 import type { ClientFilter, ClientPageRequest } from '../store/store';
 import type { CsvArgs, HeavyReply, HeavyRequest, PreviewArgs, WorkerConfig } from './protocol';
@@ -102,6 +102,11 @@ export class HeavyReads {
   /** Matching clients, counted no further than cap. */
   count(filter: ClientFilter, cap: number): Promise<{ total: number; capped: boolean }> {
     return this.ask({ kind: 'count', args: { filter, cap } });
+  }
+
+  /** Clients not seen since the cut-off, per counts key (a scan of the clients table, so here). */
+  notSeen(cutoff: string): Promise<CountRow[]> {
+    return this.ask({ kind: 'notSeen', args: { cutoff } });
   }
 
   /** A page found by testing rows in order, however many it takes (short texts no index can answer). */

@@ -27,6 +27,8 @@ export type HeavyRequest =
   | { id: number; kind: 'count'; args: { filter: ClientFilter; cap: number } }
   /** Where clients on a version came from (a rollback's target): finding them scans when the version is rare. */
   | { id: number; kind: 'origins'; args: { version: string } }
+  /** Clients whose last check-in is before the cut-off, per counts key. */
+  | { id: number; kind: 'notSeen'; args: { cutoff: string } }
   | { id: number; kind: 'walk'; args: { req: ClientPageRequest; budget?: number } }
   | { id: number; kind: 'page'; args: { req: ClientPageRequest } }
   | { id: number; kind: 'csv'; args: CsvArgs }

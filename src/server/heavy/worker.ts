@@ -193,6 +193,8 @@ async function handle(m: HeavyRequest): Promise<void> {
       return send({ id: m.id, ok: true, result: await preview(m.args) });
     case 'count':
       return send({ id: m.id, ok: true, result: await store.countClientsCapped(m.args.filter, m.args.cap) });
+    case 'notSeen':
+      return send({ id: m.id, ok: true, result: await store.countNotSeen(m.args.cutoff) });
     case 'walk':
       return send({ id: m.id, ok: true, result: await store.walkClients(m.args.req, m.args.budget) });
     case 'page':

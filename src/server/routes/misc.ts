@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import { ApiError } from '../errors';
-import { AuditQuery, CreateTokenBody, RefParams } from '../schemas';
+import { AuditQuery, CreateTokenBody, FleetSettingsBody, RefParams } from '../schemas';
 import { actorOf, type RouteContext } from './context';
 
 export function miscRoutes(app: FastifyInstance, ctx: RouteContext): void {
@@ -10,6 +10,11 @@ export function miscRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.get('/api/v1/health', { schema: { tags: ['meta'] } }, async () => ({ status: 'ok', version: ctx.version, store: fleet.store.dialect }));
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/api/v1/summary', { preHandler: tokens.guard('viewer'), schema: { tags: ['meta'] } }, async () => fleet.summary());
+
+  // Fleet-wide settings: seed 000's minimum auto-upgrade version. Anyone may read it; only an admin changes it.
+  app.get('/api/v1/settings', { preHandler: tokens.guard('viewer'), schema: { tags: ['meta'] } }, async () => fleet.fleetSettings());
+  app.put<{ Body: Static<typeof FleetSettingsBody> }>('/api/v1/settings', { preHandler: tokens.guard('admin'), schema: { tags: ['meta'], body: FleetSettingsBody } }, async (req) =>
+    fleet.putFleetSettings(req.body, actorOf(req)));
 
   app.get('/api/v1/events', { preHandler: tokens.guard('viewer'), schema: { tags: ['meta'] } }, async (req, reply) => {
     // Over a cap: the 429 / 503 goes out as an ordinary error before the stream starts.

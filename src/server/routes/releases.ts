@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Static } from '@sinclair/typebox';
 import type { Readable } from 'node:stream';
 import { ApiError } from '../errors';
+import { startsDownload } from '../range';
 import { editPendingRelease, recordDownload } from '../releaseReview';
 import { EditReleaseBody, LifecycleBody, RefParams, RegisterReleaseBody, RollbackBody, RolloutBody } from '../schemas';
 import { actorOf, type RouteContext } from './context';
@@ -62,8 +63,10 @@ export function releaseRoutes(app: FastifyInstance, ctx: RouteContext): void {
       }
       throw new ApiError(404, 'no-artifact', `Release ${r.version} has no package stored on this server yet.`);
     }
-    // Who downloaded it for testing, and when: the approve dialog shows it (and the server may require it).
-    await recordDownload(fleet, r, actorOf(req));
+    // Who downloaded it for testing, and when: the approve dialog shows it (and the server may require it). Once
+    // per download: its later ranges (a resume) are not entries of their own.
+    const range = typeof req.headers.range === 'string' ? req.headers.range : undefined;
+    if (startsDownload(req.method, range, r.artifact.size ?? Number.MAX_SAFE_INTEGER)) await recordDownload(fleet, r, actorOf(req));
     return fleet.artifacts.send(r.artifact.sha256, req, reply, `update-fleet-${r.version}.tar.gz`);
   });
 }

@@ -1,6 +1,7 @@
 // Versioned migrations, in code so the bundled server carries them. Each runs once, in order, inside Kysely's
 // migration lock; the dialect-specific parts (SQLite's FTS5 trigram index) are marked.
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { compareVersions, isValidVersion } from '../../core/version';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -223,6 +224,32 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('client_credentials_status').on('client_credentials').columns(['status', 'enrolled_at']).execute();
         // Not a counted or searched column: the 0002 and 0003 triggers fire on named columns only.
         await db.schema.alterTable('clients').addColumn('address', 'text').execute();
+      },
+    },
+    '0005_fleet_settings_audit_indexes': {
+      // Seed 000's minimum auto-upgrade version is a property of the client's version, fleet-wide: it moves out of
+      // the group policies into fleet_settings (the highest any group had, so no client that needed a manual install
+      // is now forced), and leaves the policies. The audit log gets an index per filter (who, what, target, when),
+      // each ending in id, the log's order and paging key.
+      async up(db: Kysely<unknown>) {
+        await sql`CREATE TABLE fleet_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)`.execute(db);
+        const groups = await sql<{ id: string; policy: string }>`SELECT id, policy FROM groups`.execute(db);
+        let minimum: string | null = null;
+        for (const g of groups.rows) {
+          const policy = JSON.parse(g.policy) as Record<string, unknown>;
+          if (!('minimumAutoUpgradeVersion' in policy)) continue;
+          const v = policy.minimumAutoUpgradeVersion;
+          if (typeof v === 'string' && isValidVersion(v) && (minimum === null || compareVersions(v, minimum) > 0)) minimum = v;
+          delete policy.minimumAutoUpgradeVersion;
+          await sql`UPDATE groups SET policy = ${JSON.stringify(policy)} WHERE id = ${g.id}`.execute(db);
+        }
+        await sql`INSERT INTO fleet_settings (key, value) VALUES ('minimumAutoUpgradeVersion', ${JSON.stringify(minimum)})`.execute(db);
+        await db.schema.createIndex('audit_actor').on('audit').columns(['actor', 'id']).execute();
+        // An action prefix (release.) is searched as a byte range; PostgreSQL's default collation is not byte order.
+        if (dialect === 'postgres') await sql`CREATE INDEX audit_action ON audit (action COLLATE "C", id)`.execute(db);
+        else await db.schema.createIndex('audit_action').on('audit').columns(['action', 'id']).execute();
+        await db.schema.createIndex('audit_target').on('audit').columns(['target', 'id']).execute();
+        await db.schema.createIndex('audit_at').on('audit').columns(['at']).execute();
       },
     },
     '0006_rollouts': {

@@ -128,4 +128,11 @@ export interface Database {
   tokens: TokenTable;
   rollouts: RolloutTable;
   client_credentials: ClientCredentialTable;
+  fleet_settings: FleetSettingsTable;
+}
+
+/** Fleet-wide settings (migration 0005): one JSON value per key. */
+export interface FleetSettingsTable {
+  key: string;
+  value: string;
 }

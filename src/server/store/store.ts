@@ -1,6 +1,7 @@
 // The fleet's data behind one async interface, SQL through Kysely so the same code runs on SQLite (embedded
 // default) and PostgreSQL. Nothing here decides anything: that is src/core's job.
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Selectable, type Updateable } from 'kysely';
+import type { FleetSettings } from '../../core/wire';
 import type {
   AuditEntry, Client, ClientHistoryEntry, ClientState, Group, Policy, Release, ReleaseState, ReleaseTransition,
 } from '../../core/types';
@@ -371,6 +372,17 @@ export class FleetStore {
     return rows.rows.map((r) => ({ version: r.version, clients: Number(r.n) }));
   }
 
+  /**
+   * Clients whose last check-in is before `cutoff`, per counts key: a scan (last_seen changes on every check-in, so
+   * an index on it would be written by every check-in). Run by the heavy-read worker only.
+   */
+  async countNotSeen(cutoff: string): Promise<ClientCount[]> {
+    const r = await sql<{ group_id: string; version: string; state: string; target: string; n: number | string }>`
+      SELECT group_id, version, state, coalesce(target_version, '') AS target, count(*) AS n FROM clients
+      WHERE last_seen < ${cutoff} GROUP BY group_id, version, state, coalesce(target_version, '')`.execute(this.db);
+    return r.rows.map((x) => ({ groupId: x.group_id, version: x.version, state: x.state as ClientState, targetVersion: x.target === '' ? null : x.target, count: Number(x.n) }));
+  }
+
   // ---- groups ---------------------------------------------------------------------------------
 
   async listGroups(): Promise<Group[]> {
@@ -707,6 +719,21 @@ export class FleetStore {
     return Number(r?.n ?? 0);
   }
 
+  // ---- fleet settings -------------------------------------------------------------------------
+
+  async fleetSettings(): Promise<FleetSettings> {
+    const rows = await this.db.selectFrom('fleet_settings').select(['key', 'value']).execute();
+    const byKey = new Map(rows.map((r) => [r.key, JSON.parse(r.value) as unknown]));
+    const min = byKey.get('minimumAutoUpgradeVersion');
+    return { minimumAutoUpgradeVersion: typeof min === 'string' ? min : null };
+  }
+
+  async putFleetSettings(s: FleetSettings): Promise<void> {
+    const value = JSON.stringify(s.minimumAutoUpgradeVersion);
+    await this.db.insertInto('fleet_settings').values({ key: 'minimumAutoUpgradeVersion', value })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
+  }
+
   // ---- audit ----------------------------------------------------------------------------------
 
   async addAudit(e: Omit<AuditEntry, 'id'>): Promise<void> {
@@ -728,8 +755,11 @@ export class FleetStore {
     if (f.actor) q = q.where('actor', '=', f.actor);
     if (f.action) {
       if (f.action.endsWith('.')) {
-        const pattern = f.action.replace(/[\\%_]/g, (m) => '\\' + m) + '%';
-        q = q.where((eb) => eb(sql.ref('action'), 'like', sql`${pattern} ESCAPE '\\'`));
+        // A prefix as a range (release. ≤ action < release/), which the (action, id) index answers; LIKE would not.
+        // Byte order on both: PostgreSQL compares in "C" (its index is built so, migration 0005).
+        const upper = f.action.slice(0, -1) + '/';
+        const col = this.dialect === 'postgres' ? sql<string>`action COLLATE "C"` : sql<string>`action`;
+        q = q.where(col, '>=', f.action).where(col, '<', upper);
       } else q = q.where('action', '=', f.action);
     }
     if (f.target) q = q.where('target', '=', f.target);
