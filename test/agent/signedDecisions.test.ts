@@ -35,15 +35,17 @@ async function startRelay(upstream: string): Promise<{ url: string; rewrite?: Re
         const headers: Record<string, string> = {};
         for (const h of ['authorization', 'content-type']) if (req.headers[h]) headers[h] = String(req.headers[h]);
         const up = await fetch(upstream + req.url, { method: req.method, headers, body: body.length ? body : undefined });
-        let text = await up.text();
+        let out: Buffer | string = Buffer.from(await up.arrayBuffer());
         if (req.url === '/agent/v1/checkin' && up.status === 200) {
-          let answer = JSON.parse(text) as CheckinResponse;
+          let answer = JSON.parse(out.toString()) as CheckinResponse;
+          // The package is fetched through the relay too (the agent sends its credential to its own server only).
+          if (answer.url) answer.url = answer.url.replace(upstream, relay.url);
           relay.answers.push(structuredClone(answer));
           if (relay.rewrite) answer = relay.rewrite(JSON.parse(body.toString()) as CheckinRequest, answer);
-          text = JSON.stringify(answer);
+          out = JSON.stringify(answer);
         }
         res.writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'application/json' });
-        res.end(text);
+        res.end(out);
       })().catch((e: Error) => {
         res.writeHead(502);
         res.end(e.message);

@@ -109,7 +109,7 @@ describe('fleet counts kept by triggers', function () {
   it('health: not seen after the days given, back at its next check-in, still not seen in its new group after a move', async () => {
     const store = s.server.fleet.store;
     const admin = client(s.url, s.adminToken);
-    const agent = client(s.url, s.enrollToken);
+    const agent = enrolledAgent(s.url, s.enrollToken, { admitWith: s.adminToken });
     const long = new Date(Date.now() - 10 * 86_400_000).toISOString();
     const ids = (await store.db.selectFrom('clients').select('id').orderBy('id').limit(40).execute()).map((r) => r.id);
     // Another tool (or time) leaves 40 clients unseen for 10 days; the default is 7.

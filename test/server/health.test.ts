@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import type { CheckinResponse } from '../../src/core';
 import { startTestServer, type TestServer } from '../helpers/server';
-import { checkinBody, client } from '../helpers/http';
+import { checkinBody, client, enrolledAgent } from '../helpers/http';
 
 describe('fleet health: up to date only on the target version', function () {
   this.timeout(120_000);
@@ -15,7 +15,7 @@ describe('fleet health: up to date only on the target version', function () {
 
   it('counts exactly the clients on their target version; the rest as waiting (with why), behind, failed, manual', async () => {
     const admin = client(s.url, s.adminToken);
-    const agent = client(s.url, s.enrollToken);
+    const agent = enrolledAgent(s.url, s.enrollToken, { admitWith: s.adminToken });
     const publish = async (v: string, ...steps: string[]) => {
       assert.equal((await admin.post('/api/v1/releases', { version: v })).status, 201);
       await admin.raw('PUT', `/api/v1/releases/${v}/artifact`, { body: Buffer.from(`pkg ${v}`), headers: { 'content-type': 'application/octet-stream' } });

@@ -3,7 +3,7 @@
 // a release by itself once the clock has moved, and a rollback to the version the clients came from.
 import assert from 'node:assert/strict';
 import { POSTGRES_URL, startTestServer, type TestServer } from '../helpers/server';
-import { checkinBody, client } from '../helpers/http';
+import { checkinBody, client, enrolledAgent } from '../helpers/http';
 import { subscribe } from '../helpers/sse';
 import { until } from '../helpers/poll';
 
@@ -16,7 +16,7 @@ async function release(admin: ReturnType<typeof client>, version: string, approv
 
 /** A client seen on `version`, then moved to `group` (check-ins land in the default group first). */
 async function clientIn(s: TestServer, id: string, version: string, group: string): Promise<void> {
-  const agent = client(s.url, s.enrollToken);
+  const agent = enrolledAgent(s.url, s.enrollToken, { admitWith: s.adminToken });
   assert.equal((await agent.post('/agent/v1/checkin', checkinBody(id, version))).status, 200);
   assert.equal((await client(s.url, s.adminToken).patch(`/api/v1/clients/${id}`, { groupId: group })).status, 200);
 }
@@ -29,7 +29,7 @@ describe(`rollouts: halt, pause, resume, rings, rollback origin (real server, ${
     const sse = await subscribe(s.url, s.adminToken);
     try {
       const admin = client(s.url, s.adminToken);
-      const agent = client(s.url, s.enrollToken);
+      const agent = enrolledAgent(s.url, s.enrollToken, { admitWith: s.adminToken });
       await release(admin, '6.0.0');
       assert.equal((await admin.post('/api/v1/groups', { name: 'Pilot', policy: { mode: 'auto', delivery: 'forced', failureThresholdPercent: 20 } })).status, 201);
       for (let i = 0; i < 10; i++) await clientIn(s, `p${i}`, '5.0.0', 'pilot');
@@ -93,7 +93,7 @@ describe(`rollouts: halt, pause, resume, rings, rollback origin (real server, ${
     const s = await startTestServer();
     try {
       const admin = client(s.url, s.adminToken);
-      const agent = client(s.url, s.enrollToken);
+      const agent = enrolledAgent(s.url, s.enrollToken, { admitWith: s.adminToken });
       await release(admin, '6.0.0');
       await release(admin, '6.1.0', false);
       await admin.post('/api/v1/groups', { name: 'Pilot', policy: { mode: 'auto', delivery: 'forced' } });
@@ -126,7 +126,7 @@ describe(`rollouts: halt, pause, resume, rings, rollback origin (real server, ${
     const sse = await subscribe(s.url, s.adminToken);
     try {
       const admin = client(s.url, s.adminToken);
-      const agent = client(s.url, s.enrollToken);
+      const agent = enrolledAgent(s.url, s.enrollToken, { admitWith: s.adminToken });
       await release(admin, '5.0.0');
       await admin.post('/api/v1/groups', { name: 'Pilot', policy: { mode: 'auto', delivery: 'forced' } });
       const ring = { groupId: 'Pilot', minInstalledPercent: 80, maxFailedPercent: 10, afterHours: 24 };
@@ -173,7 +173,7 @@ describe(`rollouts: halt, pause, resume, rings, rollback origin (real server, ${
     const s = await startTestServer();
     try {
       const admin = client(s.url, s.adminToken);
-      const agent = client(s.url, s.enrollToken);
+      const agent = enrolledAgent(s.url, s.enrollToken, { admitWith: s.adminToken });
       for (const v of ['3.58.0.0', '3.59.0.0', '3.59.127.0', '3.59.228.0']) await release(admin, v);
       // Five clients came from 3.58.0.0, one from 3.59.0.0 (their history says so).
       for (let i = 0; i < 5; i++) await agent.post('/agent/v1/checkin', checkinBody(`a${i}`, '3.58.0.0'));

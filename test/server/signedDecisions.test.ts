@@ -10,7 +10,7 @@ import { parseServerKeys } from '../../src/agent/decisionKeys';
 import { decisionSigningBytes } from '../../src/core/signedDecision';
 import type { CheckinResponse } from '../../src/core/wire';
 import { keyIdOf } from '../../src/server/decisionSigner';
-import { call, checkinBody } from '../helpers/http';
+import { call, checkinBody, enrolledAgent } from '../helpers/http';
 import { startTestServer, type TestServer } from '../helpers/server';
 
 const MAIN = join(__dirname, '..', '..', 'src', 'server', 'main.ts');
@@ -22,7 +22,14 @@ describe('signed decisions: the server', function () {
   before(async () => { ts = await startTestServer({ demo: true }); });
   after(async () => ts?.close());
 
-  const checkin = (body: Record<string, unknown>) => call<CheckinResponse>(ts.url, 'POST', '/agent/v1/checkin', { token: ts.enrollToken, json: body });
+  // Check-ins are made as an enrolled client (its own credential), per server (a restart may move the port).
+  const agents = new Map<string, ReturnType<typeof enrolledAgent>>();
+  const asAgent = (t: TestServer) => {
+    let a = agents.get(t.url);
+    if (!a) agents.set(t.url, (a = enrolledAgent(t.url, t.enrollToken, { admitWith: t.adminToken })));
+    return a;
+  };
+  const checkin = (body: Record<string, unknown>) => asAgent(ts).post<CheckinResponse>('/agent/v1/checkin', body);
   // Office (demo): "only upgrade to 3.59.127.0", on demand — a client on 3.58.0.0 is offered 3.59.127.0.
   const officeClient = (nonce?: string) => checkinBody('demo-off-pc-0001', '3.58.0.0', nonce ? { nonce } : {});
 
@@ -79,7 +86,7 @@ describe('signed decisions: the server', function () {
   });
 
   it('the legacy check.ini carries no signature (its format has no room for one)', async () => {
-    const r = await call(ts.url, 'GET', '/agent/v1/check.ini?clientId=demo-off-pc-0001&version=3.58.0.0', { token: ts.enrollToken });
+    const r = await call(ts.url, 'GET', '/agent/v1/check.ini?clientId=demo-off-pc-0002&version=3.58.0.0', { token: ts.enrollToken }); // a legacy client: no credential of its own
     assert.equal(r.status, 200);
     assert.match(r.text, /^\[DATA\]\r\nSuccess=1\r\n/);
     assert.doesNotMatch(r.text, /ignature|xpires/);
@@ -88,7 +95,7 @@ describe('signed decisions: the server', function () {
   it('the expiry follows decisionTtlSeconds (--decision-ttl)', async () => {
     const short = await startTestServer({ demo: true, server: { decisionTtlSeconds: 600 } });
     try {
-      const r = await call<CheckinResponse>(short.url, 'POST', '/agent/v1/checkin', { token: short.enrollToken, json: officeClient() });
+      const r = await asAgent(short).post<CheckinResponse>('/agent/v1/checkin', officeClient());
       const ttl = Date.parse(r.body.expiresAt!) - Date.now();
       assert.ok(ttl > 590_000 && ttl <= 600_000, `600 s, got ${ttl} ms`);
     } finally {
