@@ -37,13 +37,14 @@ export function checkinBody(id: string, version: string, extra: Record<string, u
  * An agent side for tests: each client id enrolls once with the enrollment token (its own random secret), then
  * checks in and reports with its own credential, as a real agent does. `tokenFor` gives a client's bearer token.
  */
-/** Client credentials made by enrolledAgent, by server, enrollment token and client id. */
+/** Client credentials made by enrolledAgent, by enrollment token (one per fleet) and client id. */
 const tokens = new Map<string, Promise<string>>();
 
 export function enrolledAgent(base: string, enrollToken: string, opts: { /** An admin token that accepts a client held as pending (a known id, manual admission). */ admitWith?: string } = {}) {
   const tokenFor = (id: string): Promise<string> => {
-    // One credential per client of a server, whichever test asks: a second enrollment with another secret is refused.
-    const key = `${base} ${enrollToken} ${id}`;
+    // One credential per client of a fleet (its enrollment token), whichever test or server process asks: a second
+    // enrollment with another secret is refused.
+    const key = `${enrollToken} ${id}`;
     let t = tokens.get(key);
     if (!t) {
       t = (async () => {

@@ -48,8 +48,8 @@ describe('two server processes on one PostgreSQL database', function () {
   it('a halt is recorded once whichever processes evaluate it, and a pause through one holds check-ins through the other', async () => {
     const adminA = client(a.url, a.adminToken);
     const adminB = client(b.url, b.adminToken);
-    const agentA = client(a.url, a.enrollToken);
-    const agentB = client(b.url, b.enrollToken);
+    const agentA = enrolledAgent(a.url, a.enrollToken);
+    const agentB = enrolledAgent(b.url, b.enrollToken);
     assert.equal((await adminA.post('/api/v1/releases', { version: '7.0.0', url: 'https://packages.example/7.tar.gz', sha256: 'cd'.repeat(32) })).status, 201);
     assert.equal((await adminA.post('/api/v1/releases/7.0.0/approve', {})).status, 200);
     assert.equal((await adminA.post('/api/v1/groups', { name: 'Ring 0', policy: { mode: 'pinned', pinnedVersion: '7.0.0', delivery: 'forced', failureThresholdPercent: 20 } })).status, 201);
