@@ -3,7 +3,7 @@
 // Clients check in and report through the agent API, as update agents would; the server halts the rollout by itself.
 import assert from 'node:assert/strict';
 import type { CheckinResponse, ReleaseView } from '../../src/core/wire';
-import { api, stack } from './fixture';
+import { api, clientToken, stack } from './fixture';
 import type { Frame } from 'playwright-core';
 import type { Policy } from '../../src/core/types';
 import { answerInputBox, clickDialogButton, dialog, pane, pickQuickItem, runCommand, screenshot, setControl, showFleetViews, toasts, treeRows, until, waitForRow } from './workbench';
@@ -17,8 +17,9 @@ function machine(id: string, version: string): Record<string, string> {
 
 describe('a rollout halts and the admin resumes it (issue 11)', () => {
   it('failures halt the rollout: a notification, the halted icon in Releases and Approvals; Resume Rollout resets the failure count', async () => {
-    const { page, server } = stack();
-    const agent = (path: string, body: unknown) => api<CheckinResponse>(path, { body, token: server.enrollToken });
+    const { page } = stack();
+    // Each machine checks in and reports with its own credential, as a real agent does.
+    const agent = async (path: string, body: Record<string, string>) => api<CheckinResponse>(path, { body, token: await clientToken(body.clientId!) });
     const reg = await api('/releases', { body: { version: VERSION, notes: 'canary build', url: 'https://packages.example/canary.tar.gz', sha256: 'cd'.repeat(32), size: 2048 } });
     assert.equal(reg.status, 201, reg.text);
     assert.equal((await api(`/releases/${VERSION}/approve`, { body: {} })).status, 200);
