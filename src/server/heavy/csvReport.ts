@@ -58,36 +58,39 @@ function cellSql(col: string): string {
 
 /**
  * SQLite writes the report's lines itself: a JavaScript string per part of a row instead of one per cell (reading
- * the cells was most of an export's cost). `head` holds the cells before the group, `tail` those after it; both are
- * NULL for a row with a line break in a cell, and only such a row carries its cells (`raw`), for csv-stringify.
- * Each cell is encoded on its own, as csv-stringify does, so a line is the cells' encodings joined by commas.
+ * the cells was most of an export's cost). `head` holds the cells before the group, `tail` those after it. Each cell
+ * is encoded on its own, as csv-stringify does, so a line is the cells' encodings joined by commas — unless a cell
+ * holds a line break: the guard and the quoting add none, so a part with CR or LF tells that its row must go through
+ * csv-stringify with its cells as stored (read again by `seq`).
  */
-export function csvLineSql(): { head: string; tail: string; raw: string[] } {
-  const cols = CSV_SOURCE_COLUMNS.filter((c) => c !== 'group_id');
-  const plain = cols.map((c) => `instr(coalesce(${c}, ''), char(10)) = 0 AND instr(coalesce(${c}, ''), char(13)) = 0`).join(' AND ');
-  const join = (part: readonly string[]) => `CASE WHEN ${plain} THEN ${part.map(cellSql).join(` || ',' || `)} END`;
+export function csvLineSql(): { head: string; tail: string } {
   return {
-    head: join(CSV_SOURCE_COLUMNS.slice(0, GROUP_AT)),
-    tail: join(CSV_SOURCE_COLUMNS.slice(GROUP_AT + 1)),
-    raw: CSV_SOURCE_COLUMNS.map((c) => `CASE WHEN ${plain} THEN NULL ELSE ${c} END`),
+    head: CSV_SOURCE_COLUMNS.slice(0, GROUP_AT).map(cellSql).join(` || ',' || `),
+    tail: CSV_SOURCE_COLUMNS.slice(GROUP_AT + 1).map(cellSql).join(` || ',' || `),
   };
 }
 
-/** Lines from rows read with csvLineSql(): [head, group id, tail, ...raw cells]; `groupName` names a group id. */
-export function csvLinesFromSql(rows: ReadonlyArray<ReadonlyArray<unknown>>, groupName: (id: string) => string): string {
+/**
+ * Lines from rows read with csvLineSql(): [head, group id, tail, seq]; `groupName` names a group id, `cellsOf` reads
+ * a row's cells as stored (CSV_SOURCE_COLUMNS) for the rare row with a line break.
+ */
+export function csvLinesFromSql(rows: ReadonlyArray<ReadonlyArray<unknown>>, groupName: (id: string) => string, cellsOf: (seq: number) => unknown[] | undefined): string {
   let out = '';
   // A cell encoded alone is the cell as it is in any row (a name with a line break comes out quoted).
   const groupCells = new Map<string, string>();
   let special: unknown[][] | undefined;
   for (const r of rows) {
     const id = r[1] as string;
-    if (r[0] !== null) {
+    const head = r[0] as string;
+    const tail = r[2] as string;
+    if (!/[\r\n]/.test(head) && !/[\r\n]/.test(tail)) {
       let group = groupCells.get(id);
       if (group === undefined) groupCells.set(id, (group = csvRows([[groupName(id)]]).slice(0, -1)));
       if (special) { out += csvRows(special); special = undefined; }
-      out += `${r[0] as string},${group},${r[2] as string}\n`;
+      out += `${head},${group},${tail}\n`;
     } else {
-      (special ??= []).push(r.slice(3).map((v, i) => (i === GROUP_AT ? groupName(id) : v)));
+      const cells = cellsOf(r[3] as number);
+      if (cells) (special ??= []).push(cells.map((v, i) => (i === GROUP_AT ? groupName(id) : v)));
     }
   }
   if (special) out += csvRows(special);

@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { decide, PreviewTally, type PolicyPreviewResponse } from '../../core';
 import { defineSqliteFunctions, FleetStore } from '../store/store';
-import { csvHeader, csvLineSql, csvLinesFromSql, csvRows } from './csvReport';
+import { CSV_SOURCE_COLUMNS, csvHeader, csvLineSql, csvLinesFromSql, csvRows } from './csvReport';
 import type { CsvArgs, HeavyReply, HeavyRequest, PreviewArgs, WorkerConfig } from './protocol';
 
 /** A RESTART every this many checkpoints, or as soon as the log holds more than this many pages. */
@@ -161,10 +161,15 @@ async function csv(id: number, a: CsvArgs): Promise<void> {
 async function csvFromLines(id: number, a: CsvArgs, store: FleetStore): Promise<void> {
   const rows = tuples(store.exportLinesQuery(a.filter, csvLineSql()), async function* () { /* SQLite only */ }, CSV_BATCH);
   const groupName = (g: string) => a.groupNames[g] ?? g;
+  // A row with a line break in a cell is read again as stored, on a connection of its own (the export's is busy).
+  const { default: BetterSqlite3 } = await import('better-sqlite3');
+  const cellsDb = new BetterSqlite3(config.sqliteFile!, { readonly: true });
+  const cellsRead = cellsDb.prepare(`SELECT ${CSV_SOURCE_COLUMNS.join(', ')} FROM clients WHERE seq = ?`).raw();
+  const cellsOf = (seq: number) => cellsRead.get(seq) as unknown[] | undefined;
   let text = csvHeader();
   try {
     for await (const batch of rows) {
-      text += csvLinesFromSql(batch, groupName);
+      text += csvLinesFromSql(batch, groupName, cellsOf);
       send({ id, chunk: text });
       text = '';
       const go = await new Promise<boolean>((resolve) => waiting.set(id, resolve));
@@ -172,6 +177,7 @@ async function csvFromLines(id: number, a: CsvArgs, store: FleetStore): Promise<
     }
   } finally {
     await rows.return(undefined);
+    cellsDb.close();
   }
   if (text) send({ id, chunk: text });
   send({ id, end: true });

@@ -626,9 +626,9 @@ export class FleetStore {
    * SQLite: the report's rows as line parts the database writes (see csvLineSql in heavy/csvReport.ts): the given
    * expressions over the client's columns, in the report's order and with the same filters.
    */
-  exportLinesQuery(f: ClientFilter, lines: { head: string; tail: string; raw: readonly string[] }): { sql: string; parameters: readonly unknown[] } {
+  exportLinesQuery(f: ClientFilter, lines: { head: string; tail: string }): { sql: string; parameters: readonly unknown[] } {
     return this.filtered(f)
-      .select([sql.raw<string | null>(lines.head).as('head'), 'group_id', sql.raw<string | null>(lines.tail).as('tail'), ...lines.raw.map((e, i) => sql.raw<unknown>(e).as(`raw${i}`))])
+      .select([sql.raw<string>(lines.head).as('head'), 'group_id', sql.raw<string>(lines.tail).as('tail'), 'seq'])
       .orderBy('computer').orderBy('id').compile();
   }
 
