@@ -96,11 +96,6 @@ export class ClientWriter {
     return this.read('clients', id);
   }
 
-  /** A client's credential record as stored (the agent requests' one other read). */
-  readCredential(id: string): Promise<Record<string, unknown> | undefined> {
-    return this.read('client_credentials', id);
-  }
-
   private read<T>(table: ReadTable, id: string): Promise<T | undefined> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<T | undefined>((resolve, reject) => {

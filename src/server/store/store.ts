@@ -203,7 +203,10 @@ export class FleetStore {
   private readClientRow?: import('better-sqlite3').Statement;
   /** PostgreSQL: the same, in set-based statements. */
   private pgGroupCommit?: PgGroupCommit;
-  /** SQLite: the credential read every agent request makes, prepared once (no query building per request). */
+  /**
+   * SQLite: the credential read every agent request makes, prepared once (no query building per request). On this
+   * connection, not the writer's: a read there waits behind the writer's transaction, and credentials rarely change.
+   */
   private credentialRead?: import('better-sqlite3').Statement;
 
   private constructor(readonly db: Kysely<Database>, readonly dialect: Dialect) {}
@@ -684,11 +687,6 @@ export class FleetStore {
 
   /** Read on every agent request: one primary-key lookup. */
   async getCredential(clientId: string): Promise<CredentialRecord | undefined> {
-    if (this.clientWriter) {
-      // On the writer's connection, as the client's row (see ClientWriter: this one's cache is dropped at its commits).
-      const row = (await this.clientWriter.readCredential(clientId)) as Selectable<ClientCredentialTable> | undefined;
-      return row ? rowToCredential(row) : undefined;
-    }
     if (this.credentialRead) {
       const row = this.credentialRead.get(clientId) as Selectable<ClientCredentialTable> | undefined;
       return row ? rowToCredential(row) : undefined;
