@@ -139,22 +139,10 @@ async function csv(id: number, a: CsvArgs): Promise<void> {
       yield b.map((c) => [c.computer, c.name, c.ip, c.address ?? null, c.user, c.groupId, c.version, c.targetVersion, c.state, c.reason, c.lastSeen]);
     }
   }, CSV_BATCH);
-  let text = csvHeader();
-  try {
-    for await (const batch of rows) {
-      for (const r of batch) r[GROUP_CELL] = a.groupNames[r[GROUP_CELL] as string] ?? r[GROUP_CELL];
-      text += csvRows(batch);
-      send({ id, chunk: text });
-      text = '';
-      const go = await new Promise<boolean>((resolve) => waiting.set(id, resolve));
-      if (!go) return;
-    }
-  } finally {
-    // Stopping early closes the iterator and its connection.
-    await rows.return(undefined);
-  }
-  if (text) send({ id, chunk: text });
-  send({ id, end: true });
+  await sendCsv(id, rows, (batch) => {
+    for (const r of batch) r[GROUP_CELL] = a.groupNames[r[GROUP_CELL] as string] ?? r[GROUP_CELL];
+    return csvRows(batch);
+  });
 }
 
 /** SQLite: the database writes the lines (csvLineSql); this thread names the groups and sends them in chunks. */
@@ -165,11 +153,22 @@ async function csvFromLines(id: number, a: CsvArgs, store: FleetStore): Promise<
   const { default: BetterSqlite3 } = await import('better-sqlite3');
   const cellsDb = new BetterSqlite3(config.sqliteFile!, { readonly: true });
   const cellsRead = cellsDb.prepare(`SELECT ${CSV_SOURCE_COLUMNS.join(', ')} FROM clients WHERE seq = ?`).raw();
-  const cellsOf = (seq: number) => cellsRead.get(seq) as unknown[] | undefined;
+  try {
+    await sendCsv(id, rows, (batch) => csvLinesFromSql(batch, groupName, (seq) => cellsRead.get(seq) as unknown[] | undefined));
+  } finally {
+    cellsDb.close();
+  }
+}
+
+/**
+ * The header, then a chunk per batch of rows, each sent only when the server has taken the last one (flat memory);
+ * stopping early (the client went away) closes the rows' iterator and its connection.
+ */
+async function sendCsv(id: number, rows: AsyncGenerator<unknown[][]>, toText: (batch: unknown[][]) => string): Promise<void> {
   let text = csvHeader();
   try {
     for await (const batch of rows) {
-      text += csvLinesFromSql(batch, groupName, cellsOf);
+      text += toText(batch);
       send({ id, chunk: text });
       text = '';
       const go = await new Promise<boolean>((resolve) => waiting.set(id, resolve));
@@ -177,7 +176,6 @@ async function csvFromLines(id: number, a: CsvArgs, store: FleetStore): Promise<
     }
   } finally {
     await rows.return(undefined);
-    cellsDb.close();
   }
   if (text) send({ id, chunk: text });
   send({ id, end: true });

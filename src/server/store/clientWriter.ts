@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Client } from '../../core/types';
 import { clientWriteKind, toError, type ClientRow, type ClientWrite } from './clientWrites';
-import type { ReadTable, WriterConfig, WriterReply, WriterRequest } from './writerProtocol';
+import type { WriterConfig, WriterReply, WriterRequest } from './writerProtocol';
 
 /** Writes per transaction at most: a longer one would hold off the server's own (admin) writes for longer. */
 const MAX_BATCH = 128;
@@ -45,7 +45,7 @@ export class ClientWriter {
   private closing: Promise<void> | null = null;
   private exited = false;
   /** Reads asked in this turn of the event loop (one message), and those sent, by message id. */
-  private reads: Record<ReadTable, PendingRead[]> = { clients: [], client_credentials: [] };
+  private reads: PendingRead[] = [];
   private readsInFlight = new Map<number, PendingRead[]>();
 
   constructor(config: WriterConfig) {
@@ -93,25 +93,20 @@ export class ClientWriter {
 
   /** A client's row, read after every write already answered (the thread takes messages in order). */
   readClient(id: string): Promise<ClientRow | undefined> {
-    return this.read('clients', id);
-  }
-
-  private read<T>(table: ReadTable, id: string): Promise<T | undefined> {
     if (this.failure) return Promise.reject(this.failure);
-    return new Promise<T | undefined>((resolve, reject) => {
-      const list = this.reads[table];
-      list.push({ id, resolve: resolve as (row: never) => void, reject });
-      if (list.length === 1) setImmediate(() => this.sendReads(table));
+    return new Promise<ClientRow | undefined>((resolve, reject) => {
+      this.reads.push({ id, resolve: resolve as (row: never) => void, reject });
+      if (this.reads.length === 1) setImmediate(() => this.sendReads());
     });
   }
 
-  private sendReads(table: ReadTable): void {
-    const batch = this.reads[table];
-    this.reads[table] = [];
+  private sendReads(): void {
+    const batch = this.reads;
+    this.reads = [];
     if (batch.length === 0 || this.failure) return;
     const id = this.nextId++;
     this.readsInFlight.set(id, batch);
-    this.worker.postMessage({ id, table, reads: batch.map((r) => r.id) } satisfies WriterRequest);
+    this.worker.postMessage({ id, reads: batch.map((r) => r.id) } satisfies WriterRequest);
   }
 
   private send(): void {
@@ -149,17 +144,17 @@ export class ClientWriter {
   }
 
   private idle(): boolean {
-    return !this.inFlight && this.queue.length === 0 && this.readsInFlight.size === 0 && this.reads.clients.length === 0 && this.reads.client_credentials.length === 0;
+    return !this.inFlight && this.queue.length === 0 && this.readsInFlight.size === 0 && this.reads.length === 0;
   }
 
   private stop(err: Error): void {
     if (this.failure) return;
     this.failure = err;
     for (const p of [...(this.inFlight?.batch ?? []), ...this.queue]) p.reject(err);
-    for (const r of [...[...this.readsInFlight.values()].flat(), ...this.reads.clients, ...this.reads.client_credentials]) r.reject(err);
+    for (const r of [...[...this.readsInFlight.values()].flat(), ...this.reads]) r.reject(err);
     this.inFlight = null;
     this.queue = [];
-    this.reads = { clients: [], client_credentials: [] };
+    this.reads = [];
     this.readsInFlight.clear();
     this.drained?.();
   }

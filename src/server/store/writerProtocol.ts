@@ -8,13 +8,10 @@ export interface WriterConfig {
 }
 
 /** One group-commit transaction's writes, in the order they were made. */
-/** What an agent request reads before it decides: the client's row, and its credential (issue 9). */
-export type ReadTable = 'clients' | 'client_credentials';
-
 export type WriterRequest =
   | { id: number; writes: ClientWrite[] }
-  /** Rows by client id, read on this thread's connection (see ClientWriter.readClient): clients or credentials. */
-  | { id: number; reads: string[]; table: ReadTable }
+  /** Client rows by id, read on this thread's connection (see ClientWriter.readClient). */
+  | { id: number; reads: string[] }
   /** Close the connection (the last one to close checkpoints the log away) and end the thread. */
   | { close: true };
 
@@ -22,5 +19,5 @@ export type WriterRequest =
 export type WriterReply =
   | { id: number; results: Array<ClientWriteError | null> }
   | { id: number; failed: ClientWriteError }
-  | { id: number; rows: Array<ClientRow | Record<string, unknown> | undefined> }
+  | { id: number; rows: Array<ClientRow | undefined> }
   | { ready: true };

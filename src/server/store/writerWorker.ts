@@ -22,10 +22,7 @@ db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
 db.pragma('cache_size = -16384');
 db.pragma(`busy_timeout = ${config.busyTimeoutMs}`);
 const statements = new ClientWriteStatements(db, config.historyPerClient);
-const readRow = {
-  clients: db.prepare(READ_CLIENT_SQL),
-  client_credentials: db.prepare('SELECT * FROM client_credentials WHERE client_id = ?'),
-};
+const readClient = db.prepare(READ_CLIENT_SQL);
 
 function handle(m: Extract<WriterRequest, { writes: unknown }>): WriterReply {
   try {
@@ -41,8 +38,7 @@ function handle(m: Extract<WriterRequest, { writes: unknown }>): WriterReply {
 
 port.on('message', (m: WriterRequest) => {
   if ('reads' in m) {
-    const read = readRow[m.table];
-    port.postMessage({ id: m.id, rows: m.reads.map((id) => read.get(id) as ClientRow | undefined) } satisfies WriterReply);
+    port.postMessage({ id: m.id, rows: m.reads.map((id) => readClient.get(id) as ClientRow | undefined) } satisfies WriterReply);
     return;
   }
   if ('close' in m) {
