@@ -11,9 +11,11 @@ export type AgentAccess = 'client' | 'client-or-enrollment';
 export function agentGuard(tokens: TokenService, identities: ClientIdentities, access: AgentAccess) {
   return asGuard(async (req: FastifyRequest, _reply: FastifyReply): Promise<void> => {
     const token = bearerOf(req);
-    const clientId = await identities.authenticate(token);
-    if (clientId !== undefined) {
+    const client = await identities.authenticate(token);
+    if (client !== undefined) {
+      const { clientId } = client;
       req.clientId = clientId;
+      req.clientRow = { client: client.client };
       req.caller = { tokenId: `client:${clientId}`, name: `client ${clientId}`, role: 'agent' };
       return;
     }

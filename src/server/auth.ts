@@ -50,6 +50,8 @@ declare module 'fastify' {
     caller?: Caller;
     /** The client an agent request is authenticated as (its own credential). */
     clientId?: string;
+    /** That client's row as read with its credential (undefined inside: not in the fleet yet). */
+    clientRow?: { client: import('../core/types').Client | undefined };
   }
 }
 

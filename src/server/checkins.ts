@@ -20,10 +20,13 @@ export class Checkins {
     private readonly now: () => Date,
   ) {}
 
-  /** `address`: the connection's, recorded beside the IP the agent reports. */
-  async checkin(req: CheckinRequest, address?: string): Promise<{ response: CheckinResponse; client: Client; release?: Release }> {
+  /**
+   * `address`: the connection's, recorded beside the IP the agent reports. `known`: the client's row when the
+   * caller has read it already (with the credential).
+   */
+  async checkin(req: CheckinRequest, address?: string, known?: { client: Client | undefined }): Promise<{ response: CheckinResponse; client: Client; release?: Release }> {
     const now = this.now();
-    const previous = await this.store.getClient(req.clientId);
+    const previous = known ? known.client : await this.store.getClient(req.clientId);
     const groupId = previous?.groupId ?? DEFAULT_GROUP_ID;
     const groups = await this.catalog.allGroups();
     const group = groups.find((g) => g.id === groupId) ?? groups.find((g) => g.id === DEFAULT_GROUP_ID);
@@ -42,8 +45,8 @@ export class Checkins {
     return { response: toCheckinResponse(decision, group.policy, now), client: after, release: decision.release };
   }
 
-  async report(req: ReportRequest): Promise<void> {
-    const c = await this.store.getClient(req.clientId);
+  async report(req: ReportRequest, known?: { client: Client | undefined }): Promise<void> {
+    const c = known ? known.client : await this.store.getClient(req.clientId);
     if (!c) throw new ApiError(404, 'unknown-client', `Client "${req.clientId}" has not checked in yet; check in first.`);
     if (req.version !== undefined && !isValidVersion(req.version)) throw new ApiError(422, 'invalid-version', `"${req.version}" is not a version.`);
     // A report without a reason keeps the old one only while the state stays (download progress); a new state

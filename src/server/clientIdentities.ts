@@ -7,6 +7,7 @@ import {
   type AdmissionMode, type CredentialStatus,
 } from '../core/admission';
 import type { EnrollmentView, EnrollRequest, EnrollResponse } from '../core/wire';
+import type { Client } from '../core/types';
 import { hashToken } from './auth';
 import { ApiError } from './errors';
 import type { Fleet } from './fleet';
@@ -52,20 +53,21 @@ export class ClientIdentities {
   }
 
   /**
-   * The client a bearer token proves, or an ApiError a person can read. Undefined when the token is not a client
-   * token at all (then it may be the enrollment token, for the legacy path).
+   * The client a bearer token proves, with its row as stored (read together with the credential, so a check-in
+   * reads nothing more), or an ApiError a person can read. Undefined when the token is not a client token at all
+   * (then it may be the enrollment token, for the legacy path).
    */
-  async authenticate(token: string): Promise<string | undefined> {
+  async authenticate(token: string): Promise<{ clientId: string; client: Client | undefined } | undefined> {
     const t = decodeClientToken(token);
     if (!t) return undefined;
-    const rec = await this.store.getCredential(t.clientId);
+    const { credential: rec, client } = await this.store.getAgent(t.clientId);
     if (!rec || rec.secretHash === null) {
       throw new ApiError(401, 'not-enrolled', `Client "${t.clientId}" is not enrolled on this server; enroll it with the enrollment token first (POST /agent/v1/enroll).`);
     }
     if (!sameHash(rec.secretHash, hashToken(t.secret))) throw new ApiError(401, 'unauthorized', `The credential of client "${t.clientId}" is not valid.`);
     const refusal = refusalFor(t.clientId, rec.status);
     if (refusal) throw new ApiError(403, refusal.code, refusal.message);
-    return t.clientId;
+    return { clientId: t.clientId, client };
   }
 
   /**

@@ -74,11 +74,13 @@ export class DecisionSigner {
   }
 
   /**
-   * Adds expiresAt, decisionSignature and signingKeyId to an answer that names a version to install. Answers
-   * without one (most check-ins) cost nothing; one ed25519 signature is some tens of microseconds.
+   * Adds expiresAt, decisionSignature and signingKeyId to an answer that names a version to install, for an agent
+   * that asks for proof: one that verifies sends a nonce (with --server-key), and a signature without one would
+   * prove nothing to anyone. Other answers cost nothing; one ed25519 signature is 50–70 µs here, a third of a
+   * check-in's time on the event loop.
    */
   sign(res: CheckinResponse, facts: CheckinFacts): CheckinResponse {
-    if (!answerIsSigned(res)) return res;
+    if (!answerIsSigned(res) || facts.nonce === undefined) return res;
     const expiresAt = new Date(this.now().getTime() + this.ttlSeconds * 1000).toISOString();
     const bytes = decisionSigningBytes({
       clientId: facts.clientId, nonce: facts.nonce ?? '', installed: facts.installed,

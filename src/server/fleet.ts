@@ -70,8 +70,8 @@ export class Fleet {
     this.catalog.invalidate();
     this.counts.invalidateRollouts();
   }
-  checkin(req: CheckinRequest, address?: string): ReturnType<Checkins['checkin']> { return this.checkins.checkin(req, address); }
-  report(req: ReportRequest): Promise<void> { return this.checkins.report(req); }
+  checkin(req: CheckinRequest, address?: string, known?: { client: Client | undefined }): ReturnType<Checkins['checkin']> { return this.checkins.checkin(req, address, known); }
+  report(req: ReportRequest, known?: { client: Client | undefined }): Promise<void> { return this.checkins.report(req, known); }
   summary(): Promise<SummaryResponse> { return this.counts.summary(); }
   summaryHealth(): Promise<HealthSummary> { return this.counts.health(); }
 

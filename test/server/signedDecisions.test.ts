@@ -74,12 +74,17 @@ describe('signed decisions: the server', function () {
     assert.ok(!verify(null, Buffer.from(decisionSigningBytes({ ...fields, installed: '3.59.228.0' })), key, sig), 'bound to the installed version');
   });
 
-  it('leaves answers that name nothing to install unsigned; refuses a malformed nonce in the error shape', async () => {
+  it('leaves answers that name nothing to install, or that no nonce asked to prove, unsigned; refuses a malformed nonce in the error shape', async () => {
     const none = await checkin(checkinBody('new-client-unsigned', '1.0.0', { nonce: 'AAAAAAAAAAAAAAAAAAAAAA' }));
     assert.equal(none.status, 200, none.text);
     assert.equal(none.body.action, 'none');
     assert.equal(none.body.decisionSignature, undefined);
     assert.equal(none.body.expiresAt, undefined);
+    // An agent that sent no nonce verifies nothing (it has no --server-key): its answer is not signed.
+    const unasked = await checkin(officeClient());
+    assert.equal(unasked.status, 200, unasked.text);
+    assert.ok(unasked.body.version, 'the answer names a version');
+    assert.equal(unasked.body.decisionSignature, undefined);
     const bad = await checkin(officeClient('short'));
     assert.equal(bad.status, 400);
     assert.match((bad.body as unknown as { error: { message: string } }).error.message, /nonce/);
@@ -95,7 +100,7 @@ describe('signed decisions: the server', function () {
   it('the expiry follows decisionTtlSeconds (--decision-ttl)', async () => {
     const short = await startTestServer({ demo: true, server: { decisionTtlSeconds: 600 } });
     try {
-      const r = await asAgent(short).post<CheckinResponse>('/agent/v1/checkin', officeClient());
+      const r = await asAgent(short).post<CheckinResponse>('/agent/v1/checkin', officeClient('nonce-of-the-ttl-check'));
       const ttl = Date.parse(r.body.expiresAt!) - Date.now();
       assert.ok(ttl > 590_000 && ttl <= 600_000, `600 s, got ${ttl} ms`);
     } finally {

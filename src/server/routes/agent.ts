@@ -26,13 +26,13 @@ export function agentRoutes(app: FastifyInstance, ctx: RouteContext): void {
   app.post<{ Body: Static<typeof CheckinBody> }>('/agent/v1/checkin', { preHandler: asClient, schema: { tags: ['agent'], body: CheckinBody } }, async (req) => {
     assertSameClient(req, req.body.clientId);
     const { nonce, ...checkin } = req.body;
-    const { response } = await fleet.checkin(checkin, req.ip);
+    const { response } = await fleet.checkin(checkin, req.ip, req.clientRow);
     if (response.url) response.url = absolute(response.url, req, ctx.publicUrl);
     return ctx.signer.sign(response, { clientId: checkin.clientId, nonce, installed: checkin.version });
   });
   app.post<{ Body: Static<typeof ReportBody> }>('/agent/v1/report', { preHandler: asClient, schema: { tags: ['agent'], body: ReportBody } }, async (req) => {
     assertSameClient(req, req.body.clientId);
-    await fleet.report(req.body);
+    await fleet.report(req.body, req.clientRow);
     return { ok: true };
   });
   // Seed 003: [DATA] Success, Mandatory, version, url; CRLF line ends; never a [SETTINGS] section. A legacy client

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Client } from '../../core/types';
-import { clientWriteKind, toError, type ClientRow, type ClientWrite } from './clientWrites';
+import { clientWriteKind, toError, type ClientRow, type ClientWrite, type CredentialRow } from './clientWrites';
 import type { WriterConfig, WriterReply, WriterRequest } from './writerProtocol';
 
 /** Writes per transaction at most: a longer one would hold off the server's own (admin) writes for longer. */
@@ -44,8 +44,9 @@ export class ClientWriter {
   private drained: (() => void) | null = null;
   private closing: Promise<void> | null = null;
   private exited = false;
-  /** Reads asked in this turn of the event loop (one message), and those sent, by message id. */
+  /** Reads asked in this turn of the event loop (one message per kind), and those sent, by message id. */
   private reads: PendingRead[] = [];
+  private agentReads: PendingRead[] = [];
   private readsInFlight = new Map<number, PendingRead[]>();
 
   constructor(config: WriterConfig) {
@@ -79,8 +80,8 @@ export class ClientWriter {
     // The steady state of a fleet: a check-in that changed nothing but the time it was seen. Its answer does not
     // depend on that time being on disk, so it does not wait for the commit (a crash loses at most the last
     // transaction's "last seen" times, never a change).
-    if (kind === 'touch' && before?.deferredUntil === after.deferredUntil) {
-      this.enqueue({ write: { kind: 'seen', changed: false, after }, resolve: () => {}, reject: () => {} });
+    if (kind === 'seen') {
+      this.enqueue({ write: { kind, changed: false, after }, resolve: () => {}, reject: () => {} });
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => this.enqueue({ write: { kind, changed, after }, resolve, reject }));
@@ -100,13 +101,27 @@ export class ClientWriter {
     });
   }
 
+  /** An agent request's credential and client row, in one message (see FleetStore.getAgent). */
+  readAgent(id: string): Promise<{ credential?: CredentialRow; client?: ClientRow }> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.agentReads.push({ id, resolve: resolve as (row: never) => void, reject });
+      if (this.agentReads.length === 1) setImmediate(() => this.sendReads());
+    });
+  }
+
   private sendReads(): void {
-    const batch = this.reads;
-    this.reads = [];
-    if (batch.length === 0 || this.failure) return;
-    const id = this.nextId++;
-    this.readsInFlight.set(id, batch);
-    this.worker.postMessage({ id, reads: batch.map((r) => r.id) } satisfies WriterRequest);
+    if (this.failure) return;
+    for (const kind of ['reads', 'agents'] as const) {
+      const batch = kind === 'reads' ? this.reads : this.agentReads;
+      if (batch.length === 0) continue;
+      if (kind === 'reads') this.reads = [];
+      else this.agentReads = [];
+      const id = this.nextId++;
+      this.readsInFlight.set(id, batch);
+      const ids = batch.map((r) => r.id);
+      this.worker.postMessage((kind === 'reads' ? { id, reads: ids } : { id, agents: ids }) satisfies WriterRequest);
+    }
   }
 
   private send(): void {
@@ -119,10 +134,11 @@ export class ClientWriter {
   }
 
   private receive(m: Exclude<WriterReply, { ready: true }>): void {
-    if ('rows' in m) {
+    if ('rows' in m || 'agents' in m) {
       const reads = this.readsInFlight.get(m.id);
       this.readsInFlight.delete(m.id);
-      reads?.forEach((r, i) => r.resolve(m.rows[i] as never));
+      const rows: unknown[] = 'rows' in m ? m.rows : m.agents;
+      reads?.forEach((r, i) => r.resolve(rows[i] as never));
       if (this.idle()) this.drained?.();
       return;
     }
@@ -144,17 +160,18 @@ export class ClientWriter {
   }
 
   private idle(): boolean {
-    return !this.inFlight && this.queue.length === 0 && this.readsInFlight.size === 0 && this.reads.length === 0;
+    return !this.inFlight && this.queue.length === 0 && this.readsInFlight.size === 0 && this.reads.length === 0 && this.agentReads.length === 0;
   }
 
   private stop(err: Error): void {
     if (this.failure) return;
     this.failure = err;
     for (const p of [...(this.inFlight?.batch ?? []), ...this.queue]) p.reject(err);
-    for (const r of [...[...this.readsInFlight.values()].flat(), ...this.reads]) r.reject(err);
+    for (const r of [...[...this.readsInFlight.values()].flat(), ...this.reads, ...this.agentReads]) r.reject(err);
     this.inFlight = null;
     this.queue = [];
     this.reads = [];
+    this.agentReads = [];
     this.readsInFlight.clear();
     this.drained?.();
   }

@@ -5,14 +5,18 @@ import type { Client } from '../../core/types';
 export type BetterSqlite3Database = import('better-sqlite3').Database;
 /** A client's row as stored (the check-in's one read). */
 export type ClientRow = Omit<import('kysely').Selectable<import('./schema').ClientTable>, 'seq'>;
+/** A client's credential record as stored. */
+export type CredentialRow = import('kysely').Selectable<import('./schema').ClientCredentialTable>;
+export const READ_CREDENTIAL_SQL = 'SELECT * FROM client_credentials WHERE client_id = ?';
 export const READ_CLIENT_SQL = 'SELECT id, name, computer, ip, user_name, group_id, version, state, target_version, reason, deferred_until, last_seen, address FROM clients WHERE id = ?';
 type Statement = import('better-sqlite3').Statement;
 
 /**
  * Which statement a write needs, decided where the row as it was is known: a new client is inserted; the searched
- * columns (and the connection address) are written only when one of them changed (the trigram index is rewritten on those); a check-in that
- * changed nothing touches only when the client was seen and until when it defers. `seen` is a touch that need not
- * be waited for (see ClientWriter): it never moves the time back past a later write.
+ * columns are written only when one of them changed (the trigram index is rewritten on those, so the connection
+ * address, which is not searched, goes with the cheaper statements); a check-in that changed nothing touches only
+ * when the client was seen, until when it defers and from where. `seen` is a touch that need not be waited for
+ * (see ClientWriter): it never moves the time back past a later write.
  */
 export type ClientWriteKind = 'insert' | 'update-searched' | 'update' | 'touch' | 'seen';
 
@@ -25,8 +29,9 @@ export interface ClientWrite {
 
 export function clientWriteKind(before: Client | undefined, after: Client, changed: boolean): ClientWriteKind {
   if (!before) return 'insert';
-  if (before.name !== after.name || before.computer !== after.computer || before.ip !== after.ip || before.user !== after.user || (before.address ?? null) !== (after.address ?? null)) return 'update-searched';
-  return changed ? 'update' : 'touch';
+  if (before.name !== after.name || before.computer !== after.computer || before.ip !== after.ip || before.user !== after.user) return 'update-searched';
+  if (changed) return 'update';
+  return (before.address ?? null) === (after.address ?? null) && before.deferredUntil === after.deferredUntil ? 'seen' : 'touch';
 }
 
 /** What a failed write tells its caller across a thread: the message and SQLite's code. */
@@ -42,9 +47,9 @@ export class ClientWriteStatements {
     this.s = {
       insert: native.prepare('INSERT INTO clients (id, name, computer, ip, user_name, group_id, version, state, target_version, reason, deferred_until, last_seen, address) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       'update-searched': native.prepare('UPDATE clients SET version = ?, state = ?, target_version = ?, reason = ?, deferred_until = ?, last_seen = ?, name = ?, computer = ?, ip = ?, user_name = ?, address = ? WHERE id = ?'),
-      update: native.prepare('UPDATE clients SET version = ?, state = ?, target_version = ?, reason = ?, deferred_until = ?, last_seen = ? WHERE id = ?'),
+      update: native.prepare('UPDATE clients SET version = ?, state = ?, target_version = ?, reason = ?, deferred_until = ?, last_seen = ?, address = ? WHERE id = ?'),
+      touch: native.prepare('UPDATE clients SET last_seen = ?, deferred_until = ?, address = ? WHERE id = ?'),
       // The steady state of a fleet: nothing changed but when it was seen.
-      touch: native.prepare('UPDATE clients SET last_seen = ?, deferred_until = ? WHERE id = ?'),
       seen: native.prepare('UPDATE clients SET last_seen = @at WHERE id = @id AND last_seen < @at'),
       // Entries are numbered per client (migration 0007): the next number is beside the client's newest entry.
       history: native.prepare(`INSERT INTO client_history (client_id, id, at, state, version, target_version, reason)
@@ -64,8 +69,8 @@ export class ClientWriteStatements {
     const a = w.after;
     if (w.kind === 'insert') s.insert.run(a.id, a.name, a.computer, a.ip, a.user, a.groupId, a.version, a.state, a.targetVersion, a.reason, a.deferredUntil, a.lastSeen, a.address ?? null);
     else if (w.kind === 'update-searched') s['update-searched'].run(a.version, a.state, a.targetVersion, a.reason, a.deferredUntil, a.lastSeen, a.name, a.computer, a.ip, a.user, a.address ?? null, a.id);
-    else if (w.kind === 'update') s.update.run(a.version, a.state, a.targetVersion, a.reason, a.deferredUntil, a.lastSeen, a.id);
-    else if (w.kind === 'touch') s.touch.run(a.lastSeen, a.deferredUntil, a.id);
+    else if (w.kind === 'update') s.update.run(a.version, a.state, a.targetVersion, a.reason, a.deferredUntil, a.lastSeen, a.address ?? null, a.id);
+    else if (w.kind === 'touch') s.touch.run(a.lastSeen, a.deferredUntil, a.address ?? null, a.id);
     else s.seen.run({ at: a.lastSeen, id: a.id });
     if (w.changed) {
       const { id } = s.history.get({ client: a.id, at: a.lastSeen, state: a.state, version: a.version, target: a.targetVersion, reason: a.reason }) as { id: number };

@@ -686,6 +686,21 @@ export class FleetStore {
   // ---- client credentials (migration 0004) -------------------------------------------------------
 
   /** Read on every agent request: one primary-key lookup. */
+  /**
+   * An agent request's reads: its credential and, when it has one, its client row. With a writer thread both come
+   * back in one message and the event loop reads nothing (its connection's cache is dropped at every commit of the
+   * writer's, so a read there fetches its pages again).
+   */
+  async getAgent(clientId: string): Promise<{ credential?: CredentialRecord; client?: Client }> {
+    if (this.clientWriter) {
+      const { credential, client } = await this.clientWriter.readAgent(clientId);
+      return { ...(credential ? { credential: rowToCredential(credential) } : {}), ...(client ? { client: rowToClient(client) } : {}) };
+    }
+    const credential = await this.getCredential(clientId);
+    const client = credential ? await this.getClient(clientId) : undefined;
+    return { ...(credential ? { credential } : {}), ...(client ? { client } : {}) };
+  }
+
   async getCredential(clientId: string): Promise<CredentialRecord | undefined> {
     if (this.credentialRead) {
       const row = this.credentialRead.get(clientId) as Selectable<ClientCredentialTable> | undefined;

@@ -1,5 +1,5 @@
 // Messages between the server and its client-writer thread.
-import type { ClientRow, ClientWrite, ClientWriteError } from './clientWrites';
+import type { ClientRow, ClientWrite, ClientWriteError, CredentialRow } from './clientWrites';
 
 export interface WriterConfig {
   sqliteFile: string;
@@ -12,6 +12,8 @@ export type WriterRequest =
   | { id: number; writes: ClientWrite[] }
   /** Client rows by id, read on this thread's connection (see ClientWriter.readClient). */
   | { id: number; reads: string[] }
+  /** An agent request's two reads in one message: its credential and its client row (see FleetStore.getAgent). */
+  | { id: number; agents: string[] }
   /** Close the connection (the last one to close checkpoints the log away) and end the thread. */
   | { close: true };
 
@@ -20,4 +22,5 @@ export type WriterReply =
   | { id: number; results: Array<ClientWriteError | null> }
   | { id: number; failed: ClientWriteError }
   | { id: number; rows: Array<ClientRow | undefined> }
+  | { id: number; agents: Array<{ credential?: CredentialRow; client?: ClientRow }> }
   | { ready: true };

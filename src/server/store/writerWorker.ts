@@ -5,7 +5,7 @@
 // The heavy-read worker checkpoints the WAL: a checkpoint's copy and fsync here would hold up every write.
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import { ClientWriteStatements, READ_CLIENT_SQL, type ClientRow, type ClientWriteError } from './clientWrites';
+import { ClientWriteStatements, READ_CLIENT_SQL, READ_CREDENTIAL_SQL, type ClientRow, type ClientWriteError, type CredentialRow } from './clientWrites';
 import { defineSqliteFunctions } from './sqliteFunctions';
 import type { WriterConfig, WriterReply, WriterRequest } from './writerProtocol';
 
@@ -23,6 +23,7 @@ db.pragma('cache_size = -16384');
 db.pragma(`busy_timeout = ${config.busyTimeoutMs}`);
 const statements = new ClientWriteStatements(db, config.historyPerClient);
 const readClient = db.prepare(READ_CLIENT_SQL);
+const readCredential = db.prepare(READ_CREDENTIAL_SQL);
 
 function handle(m: Extract<WriterRequest, { writes: unknown }>): WriterReply {
   try {
@@ -39,6 +40,18 @@ function handle(m: Extract<WriterRequest, { writes: unknown }>): WriterReply {
 port.on('message', (m: WriterRequest) => {
   if ('reads' in m) {
     port.postMessage({ id: m.id, rows: m.reads.map((id) => readClient.get(id) as ClientRow | undefined) } satisfies WriterReply);
+    return;
+  }
+  if ('agents' in m) {
+    port.postMessage({
+      id: m.id,
+      agents: m.agents.map((id) => {
+        const credential = readCredential.get(id) as CredentialRow | undefined;
+        // No credential, no check-in: the client row is read only for a request that may go on.
+        const client = credential ? readClient.get(id) as ClientRow | undefined : undefined;
+        return { ...(credential ? { credential } : {}), ...(client ? { client } : {}) };
+      }),
+    } satisfies WriterReply);
     return;
   }
   if ('close' in m) {
