@@ -22,11 +22,13 @@ export class PreviewTally {
   private readonly actionByClass = new Map<string, DecisionAction>();
   /** FNV-1a's state after each bucket release's `${release id}:` (inRollout hashes that, then the client id). */
   private readonly prefixStates: number[];
+  private readonly scratch: number[];
 
   constructor(private readonly policy: Policy, private readonly releases: readonly Release[], private readonly now: Date, private readonly facts: FleetFacts) {
     this.bucketReleases = policy.rolloutPercent < 100 ? releases.filter((r) => r.state === 'approved') : [];
     // FNV-1a's hash is its running state: stableHash(prefix + id) continues from stableHash(prefix) over id.
     this.prefixStates = this.bucketReleases.map((r) => stableHash(`${r.id}:`));
+    this.scratch = this.prefixStates.slice();
   }
 
   /** The class a client falls in: version, deferral running or not, and its rollout membership per release. */
@@ -59,6 +61,27 @@ export class PreviewTally {
       mask += h % 10_000 < threshold ? '1' : '0';
     }
     return mask;
+  }
+
+  /**
+   * rolloutMask() as a number, bit k for release k (a database groups by it without a string made per client),
+   * every release's hash continued in one pass over the id. Past 30 releases, the string itself.
+   */
+  rolloutBits(clientId: string): number | string {
+    const states = this.prefixStates;
+    const n = states.length;
+    if (n === 0 || this.policy.rolloutPercent <= 0) return 0;
+    if (n > 30) return this.rolloutMask(clientId);
+    const threshold = Math.round(this.policy.rolloutPercent * 100);
+    const h = this.scratch;
+    for (let k = 0; k < n; k++) h[k] = states[k];
+    for (let i = 0; i < clientId.length; i++) {
+      const c = clientId.charCodeAt(i);
+      for (let k = 0; k < n; k++) h[k] = Math.imul(h[k] ^ c, 0x01000193) >>> 0;
+    }
+    let bits = 0;
+    for (let k = 0; k < n; k++) if (h[k] % 10_000 < threshold) bits |= 1 << k;
+    return bits;
   }
 
   add(client: DecisionClient): DecisionAction {

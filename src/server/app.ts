@@ -76,6 +76,8 @@ export interface ServerOptions {
    * connection address recorded for a client is the one the proxy saw (X-Forwarded-For), not the proxy's.
    */
   trustProxy?: boolean | number | string | string[];
+  /** SQLite: a policy preview of a large group reads the table in two halves on two threads above this many rows. */
+  previewSplitAbove?: number;
   /** A client with no check-in for this many days counts as not seen in the fleet's health (default 7). */
   notSeenDays?: number;
   /** How often the not-seen clients are counted again, ms (default 5 minutes; tests make it short). */
@@ -175,7 +177,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     limits: opts.streams,
     onRemoteChange: (what) => (what === 'config' ? fleetRef.current?.invalidate() : fleetRef.current?.clientsChangedElsewhere()),
   });
-  const heavy = new HeavyReads(opts.postgresUrl ? { postgresUrl: opts.postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db'), checkpointEveryMs: 250 });
+  const heavy = new HeavyReads(opts.postgresUrl ? { postgresUrl: opts.postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db'), checkpointEveryMs: 250, previewSplitAbove: opts.previewSplitAbove });
   heavy.startNow();
   const fleet = new Fleet(store, events, artifacts, heavy, !!opts.requireDownloadBeforeApproval, opts.now, { notSeenDays: opts.notSeenDays, notSeenRefreshMs: opts.notSeenRefreshMs });
   fleetRef.current = fleet;

@@ -13,7 +13,8 @@ describe('policy preview of a group, against decide() per client', function () {
   const fleet: Client[] = [];
   const versions = ['1.2.2', '3.58.0.0', '3.59.127.0', '3.59.228.0', '4.0.0-beta.1', '2.0.0'];
   before(async () => {
-    s = await startTestServer();
+    // Split from 1,000 rows on: the group is also read in two halves on two threads, as a large fleet's is.
+    s = await startTestServer({ server: { previewSplitAbove: 1_000 } });
     const admin = client(s.url, s.adminToken);
     for (const [i, v] of versions.entries()) {
       const r = await admin.post('/api/v1/releases', { version: v, url: `https://packages.example/p-${i}.tar.gz`, sha256: String(i).repeat(64) });

@@ -47,7 +47,17 @@ describe('policy preview by class', () => {
       for (const id of ['a', 'client-1', 'ÉCOLE-Ω', '', 'x'.repeat(300), 'client-99999']) {
         const want = releases.filter((r) => r.state === 'approved').map((r) => (inRollout(id, r.id, percent) ? '1' : '0')).join('');
         assert.equal(tally.rolloutMask(id), want, `${id} at ${percent}%`);
+        // The number a database groups by: bit k is the mask's character k.
+        const bits = [...want].reduce((b, ch, k) => (ch === '1' ? b | (1 << k) : b), 0);
+        assert.equal(tally.rolloutBits(id), bits, `${id} at ${percent}% as bits`);
       }
     }
+  });
+
+  it('past 30 approved releases the rollout bits are the mask itself (a number has no room)', () => {
+    const many = Array.from({ length: 31 }, (_, i) => release(`1.0.${i}`, 'approved'));
+    const tally = new PreviewTally(policy({ rolloutPercent: 50 }), many, now, noFacts);
+    assert.equal(tally.rolloutBits('client-7'), tally.rolloutMask('client-7'));
+    assert.equal(String(tally.rolloutBits('client-7')).length, 31);
   });
 });

@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { decide, PreviewTally, type PolicyPreviewResponse } from '../../core';
 import { defineSqliteFunctions, FleetStore } from '../store/store';
 import { CSV_SOURCE_COLUMNS, csvHeader, csvLineSql, csvLinesFromSql, csvRows } from './csvReport';
+import { classRows, classRowsOnThread, seqBounds } from './previewClasses';
 import type { CsvArgs, HeavyReply, HeavyRequest, PreviewArgs, WorkerConfig } from './protocol';
 
 /** A RESTART every this many checkpoints, or as soon as the log holds more than this many pages. */
@@ -81,7 +82,7 @@ async function preview(a: PreviewArgs): Promise<PolicyPreviewResponse> {
   const store = await storeReady;
   const now = new Date(a.now);
   const tally = new PreviewTally(a.policy, a.releases, now, a.facts);
-  if (config.sqliteFile) await tallyInSqlite(tally, store, a);
+  if (config.sqliteFile) await tallyInSqlite(tally, a);
   else await tallyByRows(tally, store, a);
   // The first clients in the table's order, each decided in full (reason and message are per client).
   const clients: PolicyPreviewResponse['clients'] = [];
@@ -99,23 +100,26 @@ async function preview(a: PreviewArgs): Promise<PolicyPreviewResponse> {
  * SQLite groups the clients by the preview's classes itself, so a few hundred rows come back instead of every
  * client of the group: the rules that need JavaScript (a date, the rollout hash) run as functions of the query.
  */
-async function tallyInSqlite(tally: PreviewTally, store: FleetStore, a: PreviewArgs): Promise<void> {
-  const { default: BetterSqlite3 } = await import('better-sqlite3');
-  const db = new BetterSqlite3(config.sqliteFile!, { readonly: true });
+async function tallyInSqlite(tally: PreviewTally, a: PreviewArgs): Promise<void> {
+  const file = config.sqliteFile!;
+  longReads++;
   try {
-    db.function('uf_deferring', (until: unknown) => (tally.deferring(typeof until === 'string' ? until : null) ? 1 : 0));
-    db.function('uf_rollout', (id: unknown) => tally.rolloutMask(String(id)));
-    const q = store.previewClassesQuery(a.groupId, a.largeGroup, tally.usesRollout);
-    longReads++;
-    try {
-      for (const row of db.prepare(q.sql).all(...q.parameters) as Array<{ version: string; id: string; deferred_until: string | null; n: number }>) {
-        tally.addClass({ id: row.id, version: row.version, deferredUntil: row.deferred_until }, row.n);
-      }
-    } finally {
-      longReads--;
+    // A large group is read by scanning the table: this thread scans one half, a second thread the other at once.
+    const bounds = a.largeGroup ? seqBounds(file) : undefined;
+    let rows;
+    if (bounds && bounds.max - bounds.min > (config.previewSplitAbove ?? 50_000)) {
+      const mid = Math.floor((bounds.min + bounds.max) / 2);
+      const other = classRowsOnThread({ sqliteFile: file, args: a, from: mid, to: bounds.max + 1 });
+      // A failed start must not go unhandled while this half runs.
+      other.catch(() => {});
+      const mine = classRows(file, a, tally, { from: bounds.min, to: mid });
+      rows = [...mine, ...(await other)];
+    } else {
+      rows = classRows(file, a, tally);
     }
+    for (const row of rows) tally.addClass({ id: row.id, version: row.version, deferredUntil: row.deferred_until }, row.n);
   } finally {
-    db.close();
+    longReads--;
   }
 }
 

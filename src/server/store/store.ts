@@ -649,19 +649,6 @@ export class FleetStore {
     return { sql: `SELECT id, version, deferred_until FROM clients${largeGroup ? ' NOT INDEXED' : ''} WHERE group_id = ?`, parameters: [groupId] };
   }
 
-  /**
-   * SQLite: a group's clients grouped by what the preview's rules can tell apart (version, "remind me later" still
-   * running, rollout membership), with a member of each group and its size. The caller defines uf_deferring and
-   * uf_rollout on the connection (they are the preview's own rules); without rollout buckets the mask is ''.
-   */
-  previewClassesQuery(groupId: string, largeGroup: boolean, buckets: boolean): { sql: string; parameters: readonly unknown[] } {
-    return {
-      sql: `SELECT version, CASE WHEN deferred_until IS NULL THEN 0 ELSE uf_deferring(deferred_until) END AS deferring,
-          ${buckets ? 'uf_rollout(id)' : "''"} AS mask, count(*) AS n, min(id) AS id, min(deferred_until) AS deferred_until
-        FROM clients${largeGroup ? ' NOT INDEXED' : ''} WHERE group_id = ? GROUP BY 1, 2, 3`,
-      parameters: [groupId],
-    };
-  }
 
   /** What the policy preview needs of a group's clients, in keyset batches along the group's index. */
   async *iterateDecisionInputs(groupId: string, batch = 20_000): AsyncGenerator<Array<{ id: string; version: string; deferredUntil: string | null }>> {
