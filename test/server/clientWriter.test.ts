@@ -58,9 +58,12 @@ describe('client writes on the writer thread (SQLite file)', function () {
     // A later change, then an unchanged check-in that carries an older time (it was made earlier, written later).
     const later = await store.writeClient(write('s', { state: 'failed', reason: 'disk full', at: '2026-01-03T00:00:00.000Z' }), first.after);
     await store.writeClient(write('s', { state: 'failed', reason: 'disk full', at: '2026-01-02T00:00:00.000Z' }), later.after);
-    // Reads go through the same thread, after every write asked before them.
+    // Reads run on the reader thread: an unchanged check-in's write shows once its transaction commits (the next
+    // one the writer makes), so wait for the writer to have taken a later write.
+    await store.writeClient(write('fence-1', { at: '2026-01-05T00:00:00.000Z' }));
     assert.equal((await store.getClient('s'))?.lastSeen, '2026-01-03T00:00:00.000Z');
     await store.writeClient(write('s', { state: 'failed', reason: 'disk full', at: '2026-01-04T00:00:00.000Z' }), later.after);
+    await store.writeClient(write('fence-2', { at: '2026-01-05T00:00:00.000Z' }));
     assert.equal((await store.getClient('s'))?.lastSeen, '2026-01-04T00:00:00.000Z');
   });
 

@@ -2,9 +2,10 @@
 // thread wait here and go together as the next one: the busier the fleet, the larger the transaction, and never
 // more than one in flight, so the thread is never handed more than it can commit.
 //
-// The check-in's read of the client's row goes to that thread too. A SQLite connection drops its whole page cache
-// whenever another connection has committed, so on the server's own connection every read would fetch its pages
-// again after each of the writer's commits; the writer's cache is never dropped by its own commits.
+// An agent request's reads (its credential and client row) go to a second thread, read-only: not the event loop
+// (a SQLite connection drops its whole page cache whenever another connection commits, so a read there fetches
+// its pages again, on the loop), and not the writer (a read there waits for the transaction in progress, and for
+// any checkpoint that holds writers off). A check-in that changes nothing then never waits for the writer.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -12,6 +13,8 @@ import type { Client } from '../../core/types';
 import { clientWriteKind, toError, type ClientRow, type ClientWrite, type CredentialRow } from './clientWrites';
 import type { WriterConfig, WriterReply, WriterRequest } from './writerProtocol';
 
+/** Reads per message at most: the reader answers each message as it is done, so the first reads come back sooner. */
+const READS_PER_MESSAGE = 8;
 /** Writes per transaction at most: a longer one would hold off the server's own (admin) writes for longer. */
 const MAX_BATCH = 128;
 
@@ -36,6 +39,10 @@ function workerSource(): { code: string; eval: boolean } {
 
 export class ClientWriter {
   private readonly worker: Worker;
+  /** The agent requests' reads, on a read-only connection of their own (see the constructor). */
+  private readonly reader: Worker;
+  /** The threads still running. */
+  private readonly alive = new Set<Worker>();
   private queue: Pending[] = [];
   private inFlight: { id: number; batch: Pending[] } | null = null;
   private nextId = 1;
@@ -43,7 +50,6 @@ export class ClientWriter {
   private readonly ready: Promise<void>;
   private drained: (() => void) | null = null;
   private closing: Promise<void> | null = null;
-  private exited = false;
   /** Reads asked in this turn of the event loop (one message per kind), and those sent, by message id. */
   private reads: PendingRead[] = [];
   private agentReads: PendingRead[] = [];
@@ -51,22 +57,34 @@ export class ClientWriter {
 
   constructor(config: WriterConfig) {
     const source = workerSource();
-    // A small heap: it holds one transaction's writes at a time.
-    this.worker = new Worker(source.code, { eval: source.eval, workerData: config, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 } });
-    this.ready = new Promise<void>((resolve, reject) => {
-      this.worker.once('error', reject);
-      this.worker.on('message', (m: WriterReply) => {
-        if ('ready' in m) {
-          this.worker.off('error', reject);
-          resolve();
-        } else this.receive(m);
+    const start = (data: WriterConfig, name: string): { worker: Worker; ready: Promise<void> } => {
+      // A small heap: it holds one transaction's writes (or one turn's reads) at a time.
+      const worker = new Worker(source.code, { eval: source.eval, workerData: data, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 } });
+      const ready = new Promise<void>((resolve, reject) => {
+        worker.once('error', reject);
+        worker.on('message', (m: WriterReply) => {
+          if ('ready' in m) {
+            worker.off('error', reject);
+            resolve();
+          } else this.receive(m);
+        });
       });
-    });
-    this.worker.on('error', (err) => this.stop(err));
-    this.worker.on('exit', (code) => {
-      this.exited = true;
-      this.stop(new Error(`The client-writer thread stopped (exit code ${code}).`));
-    });
+      worker.on('error', (err) => this.stop(err));
+      this.alive.add(worker);
+      worker.on('exit', (code) => {
+        this.alive.delete(worker);
+        this.stop(new Error(`The ${name} thread stopped (exit code ${code}).`));
+      });
+      return { worker, ready };
+    };
+    const writer = start(config, 'client-writer');
+    // Reads go to a thread of their own: on the writer's they waited for its transaction in progress (a few
+    // milliseconds at a million clients), and on the event loop they cost it the pages that every commit of the
+    // writer's drops from its connection's cache. Read-only there, they wait for nothing (WAL).
+    const reader = start({ ...config, reader: true }, 'client-reader');
+    this.worker = writer.worker;
+    this.reader = reader.worker;
+    this.ready = Promise.all([writer.ready, reader.ready]).then(() => {});
   }
 
   /** Resolves once the thread has opened the database (a bad file fails here, at start). */
@@ -104,7 +122,7 @@ export class ClientWriter {
   /** An agent request's credential and client row, in one message (see FleetStore.getAgent). */
   readAgent(id: string): Promise<{ credential?: CredentialRow; client?: ClientRow }> {
     if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
+    return new Promise<{ credential?: CredentialRow; client?: ClientRow }>((resolve, reject) => {
       this.agentReads.push({ id, resolve: resolve as (row: never) => void, reject });
       if (this.agentReads.length === 1) setImmediate(() => this.sendReads());
     });
@@ -113,14 +131,17 @@ export class ClientWriter {
   private sendReads(): void {
     if (this.failure) return;
     for (const kind of ['reads', 'agents'] as const) {
-      const batch = kind === 'reads' ? this.reads : this.agentReads;
-      if (batch.length === 0) continue;
+      const all = kind === 'reads' ? this.reads : this.agentReads;
+      if (all.length === 0) continue;
       if (kind === 'reads') this.reads = [];
       else this.agentReads = [];
-      const id = this.nextId++;
-      this.readsInFlight.set(id, batch);
-      const ids = batch.map((r) => r.id);
-      this.worker.postMessage((kind === 'reads' ? { id, reads: ids } : { id, agents: ids }) satisfies WriterRequest);
+      for (let i = 0; i < all.length; i += READS_PER_MESSAGE) {
+        const batch = all.slice(i, i + READS_PER_MESSAGE);
+        const id = this.nextId++;
+        this.readsInFlight.set(id, batch);
+        const ids = batch.map((r) => r.id);
+        this.reader.postMessage((kind === 'reads' ? { id, reads: ids } : { id, agents: ids }) satisfies WriterRequest);
+      }
     }
   }
 
@@ -190,10 +211,10 @@ export class ClientWriter {
       }
       this.drained = null;
       this.failure ??= new Error('The store is closed.');
-      if (this.exited) return;
-      const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
-      this.worker.postMessage({ close: true } satisfies WriterRequest);
-      await exited;
+      const running = [...this.alive];
+      const exited = running.map((w) => new Promise<void>((resolve) => w.once('exit', () => resolve())));
+      for (const w of running) w.postMessage({ close: true } satisfies WriterRequest);
+      await Promise.all(exited);
     })();
     return this.closing;
   }

@@ -5,6 +5,8 @@ export interface WriterConfig {
   sqliteFile: string;
   historyPerClient: number;
   busyTimeoutMs: number;
+  /** This thread only reads (agent requests' rows), beside the writer: a read never waits for a transaction. */
+  reader?: boolean;
 }
 
 /** One group-commit transaction's writes, in the order they were made. */

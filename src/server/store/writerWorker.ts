@@ -1,8 +1,9 @@
 // The client-writer thread: every check-in and report write of a server on a SQLite file runs here, on a connection
 // of its own. A write at a million clients changes pages all over the indexes (hundreds of microseconds of CPU);
-// here that runs beside the event loop instead of on it, which answers requests and reads the client rows (WAL
-// lets it read while this thread writes). Writes that arrive while a transaction commits go in the next one.
-// The heavy-read worker checkpoints the WAL: a checkpoint's copy and fsync here would hold up every write.
+// here that runs beside the event loop instead of on it. Writes that arrive while a transaction commits go in the
+// next one. The heavy-read worker checkpoints the WAL: a checkpoint's copy and fsync here would hold up every write.
+// The same script, started with `reader`, is the client-reader thread: agent requests' reads on a read-only
+// connection (WAL lets it read while the writer writes).
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { ClientWriteStatements, READ_CLIENT_SQL, READ_CREDENTIAL_SQL, type ClientRow, type ClientWriteError, type CredentialRow } from './clientWrites';
@@ -11,22 +12,26 @@ import type { WriterConfig, WriterReply, WriterRequest } from './writerProtocol'
 
 const config = workerData as WriterConfig;
 const port = parentPort!;
-const db = new BetterSqlite3(config.sqliteFile);
+const db = new BetterSqlite3(config.sqliteFile, { readonly: !!config.reader });
 defineSqliteFunctions(db);
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = NORMAL');
-db.pragma('foreign_keys = ON');
-db.pragma('wal_autocheckpoint = 0');
-db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
-// The writer walks every index of the clients table: their upper levels stay in this connection's cache.
-db.pragma('cache_size = -16384');
+if (!config.reader) {
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('wal_autocheckpoint = 0');
+  db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+}
+// The writer walks every index of the clients table: their upper levels stay in this connection's cache (the
+// reader's is dropped at each of the writer's commits: a smaller one will do).
+db.pragma(`cache_size = ${config.reader ? -8192 : -16384}`);
 db.pragma(`busy_timeout = ${config.busyTimeoutMs}`);
-const statements = new ClientWriteStatements(db, config.historyPerClient);
+const statements = config.reader ? undefined : new ClientWriteStatements(db, config.historyPerClient);
 const readClient = db.prepare(READ_CLIENT_SQL);
 const readCredential = db.prepare(READ_CREDENTIAL_SQL);
 
 function handle(m: Extract<WriterRequest, { writes: unknown }>): WriterReply {
   try {
+    if (!statements) throw new Error('The reader thread does not write.');
     statements.begin();
     const results = statements.applyAndCommit(m.writes);
     return { id: m.id, results };
