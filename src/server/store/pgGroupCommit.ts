@@ -1,7 +1,8 @@
 // PostgreSQL group commit for client writes. Each commit waits for its WAL to reach the disk, and each statement is
-// a round trip: so the check-ins and reports that arrive in one turn of the event loop are written together — a
-// handful of set-based statements in one transaction — and each is answered only after that commit. If the batch
-// fails as a whole, every write is tried again alone, so one bad write fails alone.
+// a round trip (a few hundred microseconds of the event loop's time here, waking the database's process): so the
+// check-ins and reports that arrive in one turn of the event loop are written together — one statement of
+// set-based parts — and each is answered only after that commit. If the batch fails as a whole, every write is
+// tried again alone, so one bad write fails alone.
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Client } from '../../core/types';
 import type { Database } from './schema';
@@ -50,21 +51,23 @@ export class PgGroupCommit {
 
   private async write(batch: Pending[]): Promise<void> {
     try {
-      await this.db.transaction().execute(async (tx) => {
-        // A client twice in one batch: its writes go in order, one per round (an UPDATE … FROM takes one row per id).
-        let rest = batch;
-        while (rest.length) {
-          const seen = new Set<string>();
-          const round: Pending[] = [];
-          const later: Pending[] = [];
-          for (const p of rest) {
-            (seen.has(p.after.id) ? later : round).push(p);
-            seen.add(p.after.id);
-          }
-          await this.writeRound(tx, round);
-          rest = later;
+      // A client twice in one batch: its writes go in order, one per round (an UPDATE … FROM takes one row per id).
+      const rounds: Pending[][] = [];
+      let rest = batch;
+      while (rest.length) {
+        const seen = new Set<string>();
+        const round: Pending[] = [];
+        const later: Pending[] = [];
+        for (const p of rest) {
+          (seen.has(p.after.id) ? later : round).push(p);
+          seen.add(p.after.id);
         }
-      });
+        rounds.push(round);
+        rest = later;
+      }
+      // The usual batch is one round: one statement, committed on its own (one round trip instead of five).
+      if (rounds.length === 1) await this.writeRound(this.db, rounds[0]);
+      else await this.db.transaction().execute(async (tx) => { for (const round of rounds) await this.writeRound(tx, round); });
     } catch {
       for (const p of batch) await this.writeAlone(p.before, p.after, p.changed).then(p.resolve, p.reject);
       return;
@@ -72,34 +75,41 @@ export class PgGroupCommit {
     for (const p of batch) p.resolve();
   }
 
-  private async writeRound(tx: Transaction<Database>, round: Pending[]): Promise<void> {
+  /**
+   * One round as one statement: new clients, updated clients, their history entries and the trim, as data-modifying
+   * CTEs. They all see the table as it was when the statement began, so the trim keeps one entry fewer than the
+   * bound of those already there (each client has one new entry here).
+   */
+  private async writeRound(db: Kysely<Database> | Transaction<Database>, round: Pending[]): Promise<void> {
     const inserts = round.filter((p) => !p.before).map((p) => p.after);
     const updates = round.filter((p) => p.before).map((p) => p.after);
+    const changed = round.filter((p) => p.changed).map((p) => p.after);
+    const parts = [];
     if (inserts.length) {
       // A new client checking in through two server processes at once: the second write updates.
-      await sql`INSERT INTO clients (id, name, computer, ip, user_name, group_id, version, state, target_version, reason, deferred_until, last_seen, address)
+      parts.push(sql`new_clients AS (INSERT INTO clients (id, name, computer, ip, user_name, group_id, version, state, target_version, reason, deferred_until, last_seen, address)
         VALUES ${sql.join(inserts.map((c) => sql`(${c.id}, ${c.name}, ${c.computer}, ${c.ip}, ${c.user}, ${c.groupId}, ${c.version}, ${c.state}, ${c.targetVersion}, ${c.reason}, ${c.deferredUntil}, ${c.lastSeen}, ${c.address ?? null})`))}
         ON CONFLICT (id) DO UPDATE SET name = excluded.name, computer = excluded.computer, ip = excluded.ip, user_name = excluded.user_name, address = excluded.address,
           version = excluded.version, state = excluded.state, target_version = excluded.target_version, reason = excluded.reason,
-          deferred_until = excluded.deferred_until, last_seen = excluded.last_seen`.execute(tx);
+          deferred_until = excluded.deferred_until, last_seen = excluded.last_seen RETURNING 1)`);
     }
     if (updates.length) {
       // Unchanged values are written back as they are: PostgreSQL keeps such an update off the indexes (HOT).
-      await sql`UPDATE clients AS c SET name = d.name, computer = d.computer, ip = d.ip, user_name = d.user_name, version = d.version,
+      parts.push(sql`updated_clients AS (UPDATE clients AS c SET name = d.name, computer = d.computer, ip = d.ip, user_name = d.user_name, version = d.version,
           state = d.state, target_version = d.target_version, reason = d.reason, deferred_until = d.deferred_until, last_seen = d.last_seen, address = d.address
         FROM (VALUES ${sql.join(updates.map((c) => sql`(${c.id}::text, ${c.name}::text, ${c.computer}::text, ${c.ip}::text, ${c.user}::text, ${c.version}::text, ${c.state}::text, ${c.targetVersion}::text, ${c.reason}::text, ${c.deferredUntil}::text, ${c.lastSeen}::text, ${c.address ?? null}::text)`))})
           AS d(id, name, computer, ip, user_name, version, state, target_version, reason, deferred_until, last_seen, address)
-        WHERE c.id = d.id`.execute(tx);
+        WHERE c.id = d.id RETURNING 1)`);
     }
-    const changed = round.filter((p) => p.changed).map((p) => p.after);
     if (changed.length) {
-      await sql`INSERT INTO client_history (client_id, at, state, version, target_version, reason)
-        VALUES ${sql.join(changed.map((c) => sql`(${c.id}, ${c.lastSeen}, ${c.state}, ${c.version}, ${c.targetVersion}, ${c.reason})`))}`.execute(tx);
-      const ids = changed.map((c) => c.id);
-      await sql`DELETE FROM client_history WHERE id IN (
+      parts.push(sql`new_history AS (INSERT INTO client_history (client_id, at, state, version, target_version, reason)
+        VALUES ${sql.join(changed.map((c) => sql`(${c.id}, ${c.lastSeen}, ${c.state}, ${c.version}, ${c.targetVersion}, ${c.reason})`))} RETURNING 1)`);
+      parts.push(sql`trimmed_history AS (DELETE FROM client_history WHERE id IN (
           SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY client_id ORDER BY id DESC) AS rn
-            FROM client_history WHERE client_id = ANY(${ids}::text[])) AS h
-          WHERE h.rn > ${this.historyPerClient})`.execute(tx);
+            FROM client_history WHERE client_id = ANY(${changed.map((c) => c.id)}::text[])) AS h
+          WHERE h.rn > ${this.historyPerClient - 1}) RETURNING 1)`);
     }
+    if (parts.length === 0) return;
+    await sql`WITH ${sql.join(parts)} SELECT 1`.execute(db);
   }
 }

@@ -683,9 +683,24 @@ export class FleetStore {
       const { credential, client } = await this.clientWriter.readAgent(clientId);
       return { ...(credential ? { credential: rowToCredential(credential) } : {}), ...(client ? { client: rowToClient(client) } : {}) };
     }
-    const credential = await this.getCredential(clientId);
-    const client = credential ? await this.getClient(clientId) : undefined;
-    return { ...(credential ? { credential } : {}), ...(client ? { client } : {}) };
+    // One round trip (PostgreSQL): the credential, and the client's row beside it when there is one.
+    const r = await sql<Selectable<ClientCredentialTable> & { [K in keyof ClientRow as `c_${K}`]: ClientRow[K] | null }>`
+      SELECT cc.*, c.id AS c_id, c.name AS c_name, c.computer AS c_computer, c.ip AS c_ip, c.user_name AS c_user_name,
+        c.group_id AS c_group_id, c.version AS c_version, c.state AS c_state, c.target_version AS c_target_version,
+        c.reason AS c_reason, c.deferred_until AS c_deferred_until, c.last_seen AS c_last_seen, c.address AS c_address
+      FROM client_credentials cc LEFT JOIN clients c ON c.id = cc.client_id WHERE cc.client_id = ${clientId}`.execute(this.db);
+    const row = r.rows[0];
+    if (!row) return {};
+    const credential = rowToCredential(row);
+    if (row.c_id === null) return { credential };
+    return {
+      credential,
+      client: rowToClient({
+        id: row.c_id, name: row.c_name!, computer: row.c_computer!, ip: row.c_ip!, user_name: row.c_user_name!, group_id: row.c_group_id!,
+        version: row.c_version!, state: row.c_state!, target_version: row.c_target_version, reason: row.c_reason,
+        deferred_until: row.c_deferred_until, last_seen: row.c_last_seen!, address: row.c_address,
+      }),
+    };
   }
 
   async getCredential(clientId: string): Promise<CredentialRecord | undefined> {
