@@ -52,17 +52,14 @@ export function classRows(sqliteFile: string, a: PreviewArgs, tally: PreviewTall
       start: 0,
       // (better-sqlite3's types know one argument; the function takes three.)
       step: ((total: number, version: unknown, until: unknown, id: unknown) => {
-        const v = String(version);
-        const deferredUntil = typeof until === 'string' ? until : null;
-        const key = tally.rolloutBits(String(id));
-        const deferring = deferredUntil !== null && tally.deferring(deferredUntil);
-        let forVersion = byVersion.get(v);
-        if (!forVersion) byVersion.set(v, (forVersion = new Map()));
-        // Two maps deep (version, then deferral and rollout bits): no key string is built per client.
-        const k = deferring ? (typeof key === 'number' ? -1 - key : `d${key}`) : key;
+        const member = { version: String(version), id: String(id), deferredUntil: typeof until === 'string' ? until : null };
+        let forVersion = byVersion.get(member.version);
+        if (!forVersion) byVersion.set(member.version, (forVersion = new Map()));
+        // Two maps deep, as the tally keeps them: no key string is made per client.
+        const k = tally.classKey(member);
         const c = forVersion.get(k);
         if (c) c.n++;
-        else forVersion.set(k, { version: v, id: String(id), deferred_until: deferredUntil, n: 1 });
+        else forVersion.set(k, { version: member.version, id: member.id, deferred_until: member.deferredUntil, n: 1 });
         return total + 1;
       }) as unknown as (total: number, next: unknown) => number,
     });

@@ -652,14 +652,20 @@ export class FleetStore {
 
   /** What the policy preview needs of a group's clients, in keyset batches along the group's index. */
   async *iterateDecisionInputs(groupId: string, batch = 20_000): AsyncGenerator<Array<{ id: string; version: string; deferredUntil: string | null }>> {
-    let after: { computer: string; id: string } | undefined;
-    for (;;) {
+    const fetch = (after?: { computer: string; id: string }) => {
       const q = this.db.selectFrom('clients').select(['id', 'computer', 'version', 'deferred_until']).where('group_id', '=', groupId);
-      const rows = await FleetStore.afterKey(q, after).orderBy('computer').orderBy('id').limit(batch).execute();
+      const p = FleetStore.afterKey(q, after).orderBy('computer').orderBy('id').limit(batch).execute();
+      p.catch(() => {}); // a caller that stops early leaves the next batch unread
+      return p;
+    };
+    let next = fetch();
+    for (;;) {
+      const rows = await next;
       if (rows.length === 0) return;
-      yield rows.map((r) => ({ id: r.id, version: r.version, deferredUntil: r.deferred_until }));
       const last = rows[rows.length - 1];
-      after = { computer: last.computer, id: last.id };
+      // The next batch is read while the caller works on this one.
+      if (rows.length === batch) next = fetch({ computer: last.computer, id: last.id });
+      yield rows.map((r) => ({ id: r.id, version: r.version, deferredUntil: r.deferred_until }));
       if (rows.length < batch) return;
     }
   }
