@@ -57,6 +57,12 @@ describe('keyword search over a large fleet', function () {
     ['a quote', 'o\'h', (c) => matches(c, 'o\'h')],
     ['term and state', 'beta&state=failed', (c) => matches(c, 'beta') && c.state === 'failed'],
     ['nothing', 'no-such-text', () => false],
+    // PostgreSQL stores punctuation spelled in letters for its trigram index ("." → "zqd"): dotted and dashed
+    // terms, and a spelling typed as text, still mean only what they say.
+    ['dots', '.1.', (c) => matches(c, '.1.')],
+    ['dash and digit', 'zeta-9', (c) => matches(c, 'zeta-9')],
+    ['a spelling typed as text', 'zqd', (c) => matches(c, 'zqd')],
+    ['a space inside', 'client beta 1', (c) => matches(c, 'client beta 1')],
   ];
   for (const [what, q, pred] of cases) {
     it(`${what}: the same clients as a literal substring test, in (computer, id) order`, async () => {

@@ -1,5 +1,6 @@
 // Versioned migrations, in code so the bundled server carries them. Each runs once, in order, inside Kysely's
 // migration lock; the dialect-specific parts (SQLite's FTS5 trigram index) are marked.
+import { trigramSpellingSql } from './trigramText';
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { compareVersions, isValidVersion } from '../../core/version';
 
@@ -294,6 +295,30 @@ function migrations(dialect: Dialect): Record<string, Migration> {
           FROM client_history`.execute(db);
         await sql`DROP TABLE client_history`.execute(db);
         await sql`ALTER TABLE client_history_by_client RENAME TO client_history`.execute(db);
+      },
+    },
+    '0008_pg_search_spelling': {
+      // PostgreSQL: the searched text with punctuation spelled in letters (trigramText.ts), so that the trigram
+      // index narrows a search such as "10.3." instead of handing every row to the per-column test.
+      async up(db: Kysely<unknown>) {
+        if (dialect !== 'postgres') return;
+        const text = (r: string) => trigramSpellingSql(`lower(${r}.name || E'\\x01' || ${r}.computer || E'\\x01' || ${r}.ip || E'\\x01' || ${r}.user_name)`);
+        await sql.raw(`CREATE OR REPLACE FUNCTION client_search_track() RETURNS trigger AS $$
+          BEGIN
+            IF TG_OP = 'DELETE' THEN
+              DELETE FROM client_search WHERE seq = OLD.seq;
+            ELSIF TG_OP = 'INSERT' THEN
+              INSERT INTO client_search (seq, text) VALUES (NEW.seq, ${text('NEW')});
+            ELSE
+              UPDATE client_search SET text = ${text('NEW')} WHERE seq = NEW.seq;
+            END IF;
+            RETURN NULL;
+          END $$ LANGUAGE plpgsql`).execute(db);
+        // Written again without the index, which is then built once.
+        await sql`DROP INDEX client_search_text`.execute(db);
+        await sql`TRUNCATE client_search`.execute(db);
+        await sql.raw(`INSERT INTO client_search (seq, text) SELECT seq, ${text('clients')} FROM clients`).execute(db);
+        await sql`CREATE INDEX client_search_text ON client_search USING gin (text gin_trgm_ops)`.execute(db);
       },
     },
   };

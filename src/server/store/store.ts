@@ -11,6 +11,7 @@ import type { RollbackOrigin } from '../../core/rollback';
 import type { CredentialStatus } from '../../core/admission';
 import { InCodeMigrations, type Dialect } from './migrations';
 import { ClientWriter } from './clientWriter';
+import { trigramSpelling } from './trigramText';
 import { READ_CLIENT_SQL, type ClientRow } from './clientWrites';
 import { GroupCommit, type BetterSqlite3Database } from './groupCommit';
 import { PgGroupCommit } from './pgGroupCommit';
@@ -538,7 +539,8 @@ export class FleetStore {
         q = q.where(sql<boolean>`seq IN (SELECT rowid FROM clients_fts WHERE clients_fts MATCH ${ftsPhrase(text)})`);
       } else if (this.dialect === 'postgres' && isIndexedText(text)) {
         // The trigram index over the searched text (migration 0003), each column then tested on its own.
-        q = q.where(sql<boolean>`seq IN (SELECT seq FROM client_search WHERE text LIKE ${likeLiteral(text.toLowerCase())} ESCAPE '\\')`).where(this.literalMatch(text));
+        // The text spelled as it is stored (trigramText.ts): punctuation in letters, so the index can narrow.
+        q = q.where(sql<boolean>`seq IN (SELECT seq FROM client_search WHERE text LIKE ${likeLiteral(trigramSpelling(text.toLowerCase()))} ESCAPE '\\')`).where(this.literalMatch(text));
       } else {
         q = q.where(this.literalMatch(text));
       }
