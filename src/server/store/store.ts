@@ -559,8 +559,34 @@ export class FleetStore {
 
   /** One page in (computer, id) order: the column filters walk their index; a search text uses the trigram index. */
   async pageClients(req: ClientPageRequest): Promise<Client[]> {
+    const text = req.q?.trim();
+    if (this.dialect === 'postgres' && text && isIndexedText(text) && !req.groupId && !req.state && !req.version) return this.pageByText(text, req);
     const q = FleetStore.afterKey(this.filtered(req).selectAll(), req.after);
     const rows = await q.orderBy('computer').orderBy('id').limit(req.limit).execute();
+    return rows.map(rowToClient);
+  }
+
+  /**
+   * PostgreSQL, a text alone: the page's candidates sorted in the search table itself (it holds the order's columns),
+   * then only those clients read and tested column by column. A term with 65,000 matches read every match's client
+   * row to sort them (a third of a second); now the sort reads the index's matches only. Candidates the spelling let
+   * through that are not matches are rare: when they leave the page short, more candidates are taken.
+   */
+  private async pageByText(text: string, req: ClientPageRequest): Promise<Client[]> {
+    const pattern = likeLiteral(trigramSpelling(text.toLowerCase()));
+    for (let take = req.limit * 2; take <= 20_000; take *= 4) {
+      const after = req.after ? sql`AND (computer, id) > (${req.after.computer}, ${req.after.id})` : sql``;
+      const candidates = await sql<{ seq: string }>`SELECT seq FROM client_search WHERE text LIKE ${pattern} ESCAPE '\\' ${after}
+        ORDER BY computer, id LIMIT ${take}`.execute(this.db);
+      const seqs = candidates.rows.map((r) => r.seq);
+      if (seqs.length === 0) return [];
+      const rows = await this.db.selectFrom('clients').selectAll().where(sql<boolean>`seq = ANY(${seqs}::bigint[])`).where(this.literalMatch(text))
+        .orderBy('computer').orderBy('id').limit(req.limit).execute();
+      // Short only because the candidates ran out: the page is complete.
+      if (rows.length >= req.limit || seqs.length < take) return rows.map(rowToClient);
+    }
+    // Mostly candidates that are not matches (a spelling typed as text): one pass over them all instead.
+    const rows = await FleetStore.afterKey(this.filtered(req).selectAll(), req.after).orderBy('computer').orderBy('id').limit(req.limit).execute();
     return rows.map(rowToClient);
   }
 
