@@ -110,7 +110,10 @@ export class ClientWriter {
     if (!this.inFlight && this.queue.length === 1) setImmediate(() => this.send());
   }
 
-  /** A client's row, read after every write already answered (the thread takes messages in order). */
+  /**
+   * A client's row as committed, on the reader thread: every write already answered is in it, but for an unchanged
+   * check-in's "seen" (answered before its commit), which shows once the writer's next transaction commits.
+   */
   readClient(id: string): Promise<ClientRow | undefined> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise<ClientRow | undefined>((resolve, reject) => {
