@@ -21,6 +21,8 @@ while [ ! -e "$2/quit" ]; do sleep 0.1; done
 rm -f "$2/quit"
 `;
 
+const NOBODY = { uid: 65534, gid: 65534 };
+
 function background(args: string[], as: { uid?: number; gid?: number } = {}, env: Record<string, string> = {}) {
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN_TS, ...args], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...as });
   let stderr = '';
@@ -43,17 +45,30 @@ describe('agent: the privileged service and the user\'s side (seed 002)', functi
     await cleanupTempDirs();
   });
 
+  /** A client machine whose install stays root's (nobody may read it, not write it), and nobody's home with the program. */
+  async function nobodysMachine() {
+    const m = await machine('1.0.0', fleet.ts.enrollToken);
+    await fsp.chmod(m.root, 0o755);
+    const home = join(m.root, 'nobody');
+    await fsp.mkdir(home);
+    await fsp.chown(home, NOBODY.uid, NOBODY.gid);
+    const prog = join(home, 'program.sh');
+    await fsp.writeFile(prog, PROGRAM, { mode: 0o755 });
+    return { m, socket: join(m.root, 'run', 'agent.sock'), home, prog };
+  }
+
+  /** nobody's side: the program launched through the service, answering "now". */
+  const launchAsNobody = (socket: string, prog: string, install: string, home: string) =>
+    background(['launch', '--via-service', '--service-socket', socket, '--answer', 'now', '--interval-scale', '0.01', '--stop-grace', '2',
+      '--', '/bin/sh', prog, install, home], NOBODY, { HOME: home });
+
+  /** The versions the program started as, in order (it appends its VERSION to started.log). */
+  const startedVersions = async (home: string) => (await fsp.readFile(join(home, 'started.log'), 'utf8').catch(() => '')).trim().split('\n');
+
   it('the service stages and swaps; nobody\'s launcher only asks, answers and reports the exit', async () => {
     await fleet.setPolicy({ mode: 'auto', delivery: 'on-demand', remindOptionsDays: [1, 3, 7] });
     await fleet.publish('2.0.0', await makePackage('2.0.0'));
-    const m = await machine('1.0.0', fleet.ts.enrollToken);
-    await fsp.chmod(m.root, 0o755); // the install stays root's: nobody may read it, not write it
-    const socket = join(m.root, 'run', 'agent.sock');
-    const home = join(m.root, 'nobody');
-    await fsp.mkdir(home);
-    await fsp.chown(home, 65534, 65534);
-    const prog = join(home, 'program.sh');
-    await fsp.writeFile(prog, PROGRAM, { mode: 0o755 });
+    const { m, socket, home, prog } = await nobodysMachine();
 
     const service = background(['service', '--server', fleet.ts.url, '--token-file', m.tokenFile, '--install', m.install, '--state', m.state,
       '--service-socket', socket, '--socket-group', '65534', '--interval-scale', '0.01', '--startup-delay', '1']);
@@ -62,21 +77,19 @@ describe('agent: the privileged service and the user\'s side (seed 002)', functi
       // Anyone may connect; the peer check on each connection decides who may speak.
       assert.equal((await fsp.stat(socket)).mode & 0o777, 0o666);
 
-      const nobody = { uid: 65534, gid: 65534 };
-      const user = background(['launch', '--via-service', '--service-socket', socket, '--answer', 'now', '--interval-scale', '0.01', '--stop-grace', '2',
-        '--', '/bin/sh', prog, m.install, home], nobody, { HOME: home });
-      const started = async () => (await fsp.readFile(join(home, 'started.log'), 'utf8').catch(() => '')).trim().split('\n');
+      const user = launchAsNobody(socket, prog, m.install, home);
+      const started = () => startedVersions(home);
       // "now": the service stages 2.0.0, nobody's launcher ends the program, the service swaps, the program restarts.
       await until(async () => (await started()).join(',') === '1.0.0,2.0.0', 'the program to restart with 2.0.0', 40_000);
       await assertCompleteVersion(m.install, ['2.0.0']);
       await assertCompleteVersion(`${m.install}_old`, ['1.0.0']);
       assert.equal((await fsp.stat(m.install)).uid, 0, 'the install belongs to root, not to the user\'s side');
       // The user can neither change the install nor rename it, and its own agent commands cannot swap it.
-      const sh = (script: string) => new Promise<number | null>((resolve) => spawn('/bin/sh', ['-c', script], { ...nobody, stdio: 'ignore' }).on('close', resolve));
+      const sh = (script: string) => new Promise<number | null>((resolve) => spawn('/bin/sh', ['-c', script], { ...NOBODY, stdio: 'ignore' }).on('close', resolve));
       assert.notEqual(await sh(`echo x >> "${m.install}/bin/app.sh"`), 0, 'nobody cannot write an installed file');
       assert.notEqual(await sh(`mv "${m.install}" "${m.install}_x"`), 0, 'nobody cannot rename the install');
       assert.notEqual(await sh(`mv "${m.install}_old" "${m.install}_y"`), 0, 'nobody cannot rename _old');
-      const rollback = await runCli(['rollback', '--install', m.install, '--state', m.state], { HOME: home }, nobody);
+      const rollback = await runCli(['rollback', '--install', m.install, '--state', m.state], { HOME: home }, NOBODY);
       assert.notEqual(rollback.code, 0, 'nobody\'s rollback fails');
       await assertCompleteVersion(m.install, ['2.0.0']);
       await assertCompleteVersion(`${m.install}_old`, ['1.0.0']);
@@ -108,23 +121,15 @@ describe('agent: the privileged service and the user\'s side (seed 002)', functi
 
   it('the service rolls back a new version that exits 1 right after the user\'s side started it', async () => {
     await fleet.setPolicy({ mode: 'auto', delivery: 'on-demand', remindOptionsDays: [1, 3, 7] });
-    const m = await machine('1.0.0', fleet.ts.enrollToken);
-    await fsp.chmod(m.root, 0o755);
-    const socket = join(m.root, 'run', 'agent.sock');
-    const home = join(m.root, 'nobody');
-    await fsp.mkdir(home);
-    await fsp.chown(home, 65534, 65534);
-    const prog = join(home, 'program.sh');
-    await fsp.writeFile(prog, PROGRAM, { mode: 0o755 });
+    const { m, socket, home, prog } = await nobodysMachine();
     await fsp.writeFile(join(home, 'fail-3.0.0'), '');
     await fleet.publish('3.0.0', await makePackage('3.0.0'));
     const service = background(['service', '--server', fleet.ts.url, '--token-file', m.tokenFile, '--install', m.install, '--state', m.state,
       '--service-socket', socket, '--socket-group', '65534', '--interval-scale', '0.01', '--startup-delay', '1', '--start-grace', '5']);
     try {
       await until(() => existsSync(socket), 'the service to listen');
-      const user = background(['launch', '--via-service', '--service-socket', socket, '--answer', 'now', '--interval-scale', '0.01', '--stop-grace', '2',
-        '--', '/bin/sh', prog, m.install, home], { uid: 65534, gid: 65534 }, { HOME: home });
-      const started = async () => (await fsp.readFile(join(home, 'started.log'), 'utf8').catch(() => '')).trim().split('\n');
+      const user = launchAsNobody(socket, prog, m.install, home);
+      const started = () => startedVersions(home);
       await until(async () => (await started()).join(',') === '1.0.0,3.0.0,1.0.0', 'the previous version to start again', 40_000);
       await assertCompleteVersion(m.install, ['1.0.0']);
       const id = JSON.parse(await fsp.readFile(join(m.state, 'identity.json'), 'utf8')).clientId as string;
@@ -141,14 +146,7 @@ describe('agent: the privileged service and the user\'s side (seed 002)', functi
 
   it('the service rolls back a new version whose --health-command fails, and the console shows why', async () => {
     await fleet.setPolicy({ mode: 'auto', delivery: 'on-demand', remindOptionsDays: [1, 3, 7] });
-    const m = await machine('1.0.0', fleet.ts.enrollToken);
-    await fsp.chmod(m.root, 0o755);
-    const socket = join(m.root, 'run', 'agent.sock');
-    const home = join(m.root, 'nobody');
-    await fsp.mkdir(home);
-    await fsp.chown(home, 65534, 65534);
-    const prog = join(home, 'program.sh');
-    await fsp.writeFile(prog, PROGRAM, { mode: 0o755 });
+    const { m, socket, home, prog } = await nobodysMachine();
     await fleet.publish('4.0.0', await makePackage('4.0.0'));
     // 4.0.0 starts and keeps running, but its health check fails (the service runs it, as root).
     const health = `test "$(head -n 1 ${m.install}/VERSION)" != 4.0.0`;
@@ -156,9 +154,8 @@ describe('agent: the privileged service and the user\'s side (seed 002)', functi
       '--service-socket', socket, '--socket-group', '65534', '--interval-scale', '0.01', '--startup-delay', '1', '--start-grace', '1', '--health-command', health]);
     try {
       await until(() => existsSync(socket), 'the service to listen');
-      const user = background(['launch', '--via-service', '--service-socket', socket, '--answer', 'now', '--interval-scale', '0.01', '--stop-grace', '2',
-        '--', '/bin/sh', prog, m.install, home], { uid: 65534, gid: 65534 }, { HOME: home });
-      const started = async () => (await fsp.readFile(join(home, 'started.log'), 'utf8').catch(() => '')).trim().split('\n');
+      const user = launchAsNobody(socket, prog, m.install, home);
+      const started = () => startedVersions(home);
       await until(async () => (await started()).join(',') === '1.0.0,4.0.0,1.0.0', 'the previous version to start again', 40_000);
       await assertCompleteVersion(m.install, ['1.0.0']);
       await assertCompleteVersion(`${m.install}_old`, ['4.0.0']);
