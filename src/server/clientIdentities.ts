@@ -135,9 +135,8 @@ export class ClientIdentities {
   }
 }
 
+/** The record without its secret's hash. */
 function view(r: CredentialRecord): EnrollmentView {
-  return {
-    clientId: r.clientId, status: r.status, name: r.name, computer: r.computer, ip: r.ip, user: r.user, address: r.address,
-    enrolledAt: r.enrolledAt, decidedAt: r.decidedAt, decidedBy: r.decidedBy,
-  };
+  const { secretHash: _secret, ...rest } = r;
+  return rest;
 }

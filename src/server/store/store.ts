@@ -1,7 +1,7 @@
 // The fleet's data behind one async interface, SQL through Kysely so the same code runs on SQLite (embedded
 // default) and PostgreSQL. Nothing here decides anything: that is src/core's job.
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Selectable, type Updateable } from 'kysely';
-import type { FleetSettings } from '../../core/wire';
+import type { EnrollmentView, FleetSettings } from '../../core/wire';
 import type {
   AuditEntry, Client, ClientHistoryEntry, ClientState, Group, Policy, Release, ReleaseState, ReleaseTransition,
 } from '../../core/types';
@@ -55,19 +55,9 @@ export interface TokenRecord {
   createdAt: string;
 }
 
-/** A client id's credential and admission status (the secret only as its sha256). */
-export interface CredentialRecord {
-  clientId: string;
+/** A client id's credential and admission status: what the console sees, and the secret only as its sha256. */
+export interface CredentialRecord extends EnrollmentView {
   secretHash: string | null;
-  status: CredentialStatus;
-  name: string;
-  computer: string;
-  ip: string;
-  user: string;
-  address: string;
-  enrolledAt: string;
-  decidedAt: string | null;
-  decidedBy: string | null;
 }
 
 export interface CheckinWrite {
