@@ -10,25 +10,18 @@ import { withPolicyDefaults } from '../../src/core/policy';
 import type { Policy } from '../../src/core/types';
 import type { ReleaseView } from '../../src/core/wire';
 import type { AuditItem } from '../../src/extension/auditTree';
-import type { FleetExtensionApi } from '../../src/extension/extension';
-import { getRelease, http, registerRelease, ScriptedUi, serverEnv, tempDir, uniqueVersion, useScriptedUi } from './helpers';
+import { getRelease, http, registerRelease, serverEnv, tempDir, uniqueVersion, useScriptedUi } from './helpers';
 
 describe('issue 11: the console tells the truth and controls rollouts', function () {
-  const scripted = useScriptedUi();
-  let api: FleetExtensionApi;
-  let ui: ScriptedUi;
-  beforeEach(() => {
-    api = scripted.api();
-    ui = scripted.ui();
-  });
+  const host = useScriptedUi();
 
   it('approving a release without a package is refused with the server\'s sentence', async () => {
     const r = await registerRelease({ version: uniqueVersion() }, false);
-    ui.confirmWith((_m, detail, actions) => (/No package has been uploaded/.test(detail) ? actions[0] : undefined)).answerInput('');
+    host.ui.confirmWith((_m, detail, actions) => (/No package has been uploaded/.test(detail) ? actions[0] : undefined)).answerInput('');
     const done = await vscode.commands.executeCommand('updateFleet.approveRelease', r.id);
     assert.equal(done, undefined);
-    assert.equal(ui.errors.length, 1);
-    assert.match(ui.errors[0], new RegExp(`^Approve Release: Release ${r.version.replace(/\./g, '\\.')} has no package yet: upload the package first\\b.*\\.$`));
+    assert.equal(host.ui.errors.length, 1);
+    assert.match(host.ui.errors[0], new RegExp(`^Approve Release: Release ${r.version.replace(/\./g, '\\.')} has no package yet: upload the package first\\b.*\\.$`));
     assert.equal((await getRelease(r.id)).state, 'pending');
   });
 
@@ -39,29 +32,29 @@ describe('issue 11: the console tells the truth and controls rollouts', function
     const version = `${uniqueVersion()}-beta.1`;
     const file = join(tempDir(), 'app.tar.gz');
     writeFileSync(file, packageBytes);
-    ui.answerInput(version)
+    host.ui.answerInput(version)
       .pickWhere((items) => items[0]) // the first channel offered
       .answerInput('New sign-in screen.')
       .pickLabel('Optional')
       .openFile(vscode.Uri.file(file))
       .pickLabel('No signature');
     published = await vscode.commands.executeCommand<ReleaseView>('updateFleet.publishRelease');
-    assert.deepEqual(ui.errors, []);
+    assert.deepEqual(host.ui.errors, []);
     assert.ok(published, 'the command returns the release');
-    assert.equal(ui.asked.find((a) => a.title.includes('channel'))?.items?.[0], 'Beta', 'a pre-release suggests the beta channel first');
+    assert.equal(host.ui.asked.find((a) => a.title.includes('channel'))?.items?.[0], 'Beta', 'a pre-release suggests the beta channel first');
     assert.equal(published.channel, 'beta');
     assert.equal(published.state, 'pending');
     assert.equal(published.notes, 'New sign-in screen.');
     assert.equal(published.artifact.sha256, createHash('sha256').update(packageBytes).digest('hex'), 'the server has the very bytes');
-    assert.ok(ui.progressTitles.some((t) => t.startsWith(`Uploading the package of ${version}`)));
-    assert.ok(ui.done);
+    assert.ok(host.ui.progressTitles.some((t) => t.startsWith(`Uploading the package of ${version}`)));
+    assert.ok(host.ui.done);
   });
 
   it('Edit Release Notes… changes notes and mandatory while pending', async () => {
     assert.ok(published);
-    ui.answerInput('New sign-in screen; fixes the proxy setting.').pickLabel('Mandatory');
+    host.ui.answerInput('New sign-in screen; fixes the proxy setting.').pickLabel('Mandatory');
     const edited = await vscode.commands.executeCommand<ReleaseView>('updateFleet.editRelease', { release: published });
-    assert.deepEqual(ui.errors, []);
+    assert.deepEqual(host.ui.errors, []);
     assert.equal(edited?.mandatory, true);
     assert.equal((await getRelease(published!.id)).notes, 'New sign-in screen; fixes the proxy setting.');
   });
@@ -69,19 +62,19 @@ describe('issue 11: the console tells the truth and controls rollouts', function
   it('Download Package for Testing… saves a .tar.gz; the approve dialog then names who downloaded it; the note is recorded', async () => {
     assert.ok(published);
     const target = vscode.Uri.file(join(tempDir(), 'downloaded.tar.gz'));
-    ui.saveTo(target);
+    host.ui.saveTo(target);
     await vscode.commands.executeCommand('updateFleet.downloadRelease', { release: published });
-    assert.deepEqual(ui.errors, []);
-    assert.match(ui.asked.find((a) => a.kind === 'save')?.detail ?? '', /\.tar\.gz$/, 'offered as .tar.gz');
+    assert.deepEqual(host.ui.errors, []);
+    assert.match(host.ui.asked.find((a) => a.kind === 'save')?.detail ?? '', /\.tar\.gz$/, 'offered as .tar.gz');
     assert.deepEqual(readFileSync(target.fsPath), packageBytes);
 
     let detail = '';
-    ui.confirmWith((_m, d, actions) => {
+    host.ui.confirmWith((_m, d, actions) => {
       detail = d;
       return actions[0];
     }).answerInput('installed and started on two bench machines');
     const approved = await vscode.commands.executeCommand<ReleaseView>('updateFleet.approveRelease', published!.id);
-    assert.deepEqual(ui.errors, []);
+    assert.deepEqual(host.ui.errors, []);
     assert.match(detail, /Downloaded for testing by admin, just now/);
     assert.equal(approved?.state, 'approved');
     assert.equal((await getRelease(published!.id)).transitions.at(-1)?.note, 'installed and started on two bench machines');
@@ -93,41 +86,41 @@ describe('issue 11: the console tells the truth and controls rollouts', function
     await http().put('/groups/default/policy', after);
 
     await vscode.commands.executeCommand('updateFleet.filterAudit', { action: 'policy.update' });
-    const policyItems = (await api.auditTree.getChildren()) as AuditItem[];
+    const policyItems = (await host.api.auditTree.getChildren()) as AuditItem[];
     const edit = policyItems.find((i) => i.label === 'admin changed the policy of Default');
     assert.ok(edit, `a policy entry (${policyItems.map((i) => i.label).join(' | ')})`);
-    const diff = (await api.auditTree.getChildren(edit)).map((i) => i.label);
+    const diff = (await host.api.auditTree.getChildren(edit)).map((i) => i.label);
     assert.ok(diff.includes(`checkIntervalSeconds: ${before.checkIntervalSeconds} → ${after.checkIntervalSeconds}`), `the diff (${diff.join(' | ')})`);
 
     await vscode.commands.executeCommand('updateFleet.filterAudit', { actor: 'admin', action: 'release.approve' });
-    const approvals = (await api.auditTree.getChildren()) as AuditItem[];
+    const approvals = (await host.api.auditTree.getChildren()) as AuditItem[];
     assert.ok(approvals.every((i) => i.entry.action === 'release.approve' && i.entry.actor === 'admin'));
     const mine = approvals.find((i) => i.entry.target === published!.version);
     assert.ok(mine, 'the approval is listed');
-    assert.ok((await api.auditTree.getChildren(mine)).some((i) => i.label === 'note: installed and started on two bench machines'));
+    assert.ok((await host.api.auditTree.getChildren(mine)).some((i) => i.label === 'note: installed and started on two bench machines'));
 
     await vscode.commands.executeCommand('updateFleet.filterAudit', { action: 'release.download' });
-    assert.ok(((await api.auditTree.getChildren()) as AuditItem[]).some((i) => i.entry.target === published!.version && i.entry.actor === 'admin'));
+    assert.ok(((await host.api.auditTree.getChildren()) as AuditItem[]).some((i) => i.entry.target === published!.version && i.entry.actor === 'admin'));
     await vscode.commands.executeCommand('updateFleet.clearAuditFilter');
-    assert.deepEqual(api.auditTree.filter, {});
+    assert.deepEqual(host.api.auditTree.filter, {});
   });
 
   it('signed in as a viewer: the role is named, and an action is refused BEFORE any dialog', async () => {
     const viewer = (await http().post<{ token: string }>('/tokens', { name: 'auditor', role: 'viewer' })).data.token;
     try {
-      await api.services.connection.signIn(viewer);
-      const s = api.services.connection.state;
+      await host.api.services.connection.signIn(viewer);
+      const s = host.api.services.connection.state;
       assert.equal(s.kind, 'signed-in');
       assert.deepEqual(s.kind === 'signed-in' ? s.who : undefined, { name: 'auditor', role: 'viewer' });
       await vscode.commands.executeCommand('updateFleet.approveRelease');
-      assert.deepEqual(ui.asked, [], 'no pick, no confirmation');
-      assert.equal(ui.errors.length, 1);
-      assert.match(ui.errors[0], /needs the operator role; you are signed in as auditor with the viewer role/);
+      assert.deepEqual(host.ui.asked, [], 'no pick, no confirmation');
+      assert.equal(host.ui.errors.length, 1);
+      assert.match(host.ui.errors[0], /needs the operator role; you are signed in as auditor with the viewer role/);
     } finally {
-      await api.services.connection.signIn(serverEnv()!.token);
-      await api.services.model.reload();
+      await host.api.services.connection.signIn(serverEnv()!.token);
+      await host.api.services.model.reload();
     }
-    const s = api.services.connection.state;
+    const s = host.api.services.connection.state;
     assert.equal(s.kind === 'signed-in' ? s.who?.role : undefined, 'admin');
   });
 
@@ -135,10 +128,10 @@ describe('issue 11: the console tells the truth and controls rollouts', function
     const before = vscode.workspace.getConfiguration('updateFleet').get<string>('serverUrl');
     const ok = await vscode.commands.executeCommand('updateFleet.connect', 'http://127.0.0.1:9');
     assert.equal(ok, undefined);
-    assert.equal(ui.errors.length, 1);
-    assert.match(ui.errors[0], /Cannot reach the fleet server at http:\/\/127\.0\.0\.1:9 .*is kept\./);
+    assert.equal(host.ui.errors.length, 1);
+    assert.match(host.ui.errors[0], /Cannot reach the fleet server at http:\/\/127\.0\.0\.1:9 .*is kept\./);
     assert.equal(vscode.workspace.getConfiguration('updateFleet').get<string>('serverUrl'), before, 'the setting is unchanged');
-    assert.equal(api.services.connection.state.kind, 'signed-in');
-    assert.equal(api.services.connection.serverUrl(), serverEnv()!.url);
+    assert.equal(host.api.services.connection.state.kind, 'signed-in');
+    assert.equal(host.api.services.connection.serverUrl(), serverEnv()!.url);
   });
 });

@@ -159,9 +159,10 @@ export const eventually = <T>(f: () => T | Promise<T>, what: string, timeoutMs =
 
 /**
  * Swap the extension's UI layer for a ScriptedUi around each test (modal dialogs are refused in the test host),
- * after signing in; skips the suite when no server is configured. Returns accessors for the current test.
+ * after signing in; skips the suite when no server is configured. Returns the signed-in extension and the current
+ * test's ScriptedUi.
  */
-export function useScriptedUi(): { api: () => FleetExtensionApi; ui: () => ScriptedUi } {
+export function useScriptedUi(): { readonly api: FleetExtensionApi; readonly ui: ScriptedUi } {
   let api: FleetExtensionApi | undefined;
   let ui: ScriptedUi | undefined;
   let previousUi: FleetUi | undefined;
@@ -176,5 +177,8 @@ export function useScriptedUi(): { api: () => FleetExtensionApi; ui: () => Scrip
   afterEach(() => {
     if (previousUi && api) api.setUi(previousUi);
   });
-  return { api: () => api!, ui: () => ui! };
+  return {
+    get api() { return api!; },
+    get ui() { return ui!; },
+  };
 }

@@ -6,10 +6,9 @@ import { randomBytes } from 'node:crypto';
 import axios from 'axios';
 import * as vscode from 'vscode';
 import { encodeClientToken } from '../../src/core/admission';
-import type { FleetExtensionApi } from '../../src/extension/extension';
 // Types only: the suite is bundled apart from the extension, so its classes are not the extension's (no instanceof).
 import type { ClientItem, GroupItem, PendingClientItem, PendingItem } from '../../src/extension/treeItems';
-import { eventually, serverEnv, ScriptedUi, useScriptedUi } from './helpers';
+import { eventually, serverEnv, useScriptedUi } from './helpers';
 
 /** A machine's agent: its own secret, enrolled with the enrollment token the e2e harness hands to this host. */
 function agentFor(clientId: string) {
@@ -26,13 +25,7 @@ function agentFor(clientId: string) {
 }
 
 describe('client identity: admission and decommission from the Client Groups tree', function () {
-  const scripted = useScriptedUi();
-  let api: FleetExtensionApi;
-  let ui: ScriptedUi;
-  beforeEach(() => {
-    api = scripted.api();
-    ui = scripted.ui();
-  });
+  const host = useScriptedUi();
 
   it('a pending client is listed under Pending and accepted from its tree item; then it checks in', async () => {
     // A demo client's id enrolled with a new secret: the server holds it for an administrator (it could be an impostor).
@@ -45,25 +38,25 @@ describe('client identity: admission and decommission from the Client Groups tre
     assert.match(refused.data.error.message, /waiting for an administrator to admit this client/);
 
     const pendingItem = await eventually(async () => {
-      api.services.groupsTree.reset();
-      const roots = await api.services.groupsTree.getChildren();
+      host.api.services.groupsTree.reset();
+      const roots = await host.api.services.groupsTree.getChildren();
       return roots.find((r): r is PendingItem => r.kind === 'pending');
     }, 'the Pending node in Client Groups');
     assert.equal(pendingItem.contextValue, 'pending');
-    const children = await api.services.groupsTree.getChildren(pendingItem);
+    const children = await host.api.services.groupsTree.getChildren(pendingItem);
     const item = children.find((c): c is PendingClientItem => c.kind === 'pendingClient' && c.enrollment.clientId === 'demo-wh-pc-0003');
     assert.ok(item, 'the pending client is listed');
     assert.equal(item.contextValue, 'pendingClient', 'the Accept / Reject menus key on it');
     assert.match(String(item.description), /127\.0\.0\.1/, 'with the address it connected from');
 
     const accepted = await vscode.commands.executeCommand<{ status: string }>('updateFleet.acceptClient', item);
-    assert.deepEqual(ui.errors, []);
+    assert.deepEqual(host.ui.errors, []);
     assert.equal(accepted?.status, 'active');
     const inside = await agent.checkin();
     assert.equal(inside.status, 200, JSON.stringify(inside.data));
     await eventually(async () => {
-      api.services.groupsTree.reset();
-      const roots = await api.services.groupsTree.getChildren();
+      host.api.services.groupsTree.reset();
+      const roots = await host.api.services.groupsTree.getChildren();
       const p = roots.find((r): r is PendingItem => r.kind === 'pending');
       return !p || !p.clients.some((c) => c.clientId === 'demo-wh-pc-0003');
     }, 'the client left the Pending list');
@@ -73,18 +66,18 @@ describe('client identity: admission and decommission from the Client Groups tre
     const agent = agentFor(`a-e2e-retired-${Date.now()}`); // sorts first in Default's first page
     assert.equal((await agent.enroll()).status, 201);
     assert.equal((await agent.checkin()).status, 200);
-    await api.services.model.reload();
+    await host.api.services.model.reload();
     const item = await eventually(async () => {
-      api.services.groupsTree.reset();
-      const roots = await api.services.groupsTree.getChildren();
+      host.api.services.groupsTree.reset();
+      const roots = await host.api.services.groupsTree.getChildren();
       const group = roots.find((r): r is GroupItem => r.kind === 'group' && r.group.id === 'default');
       if (!group) return undefined;
-      const clients = await api.services.groupsTree.getChildren(group);
+      const clients = await host.api.services.groupsTree.getChildren(group);
       return clients.find((c): c is ClientItem => c.kind === 'client' && c.client.computer.startsWith('A-E2E-RETIRED-'));
     }, 'the new client in the Default group');
-    ui.confirmWith((m, _d, actions) => (m.startsWith('Decommission') ? actions[0] : undefined));
+    host.ui.confirmWith((m, _d, actions) => (m.startsWith('Decommission') ? actions[0] : undefined));
     const done = await vscode.commands.executeCommand<{ status: string }>('updateFleet.decommissionClient', item);
-    assert.deepEqual(ui.errors, []);
+    assert.deepEqual(host.ui.errors, []);
     assert.equal(done?.status, 'decommissioned');
     const next = await agent.checkin();
     assert.equal(next.status, 403);

@@ -1,27 +1,20 @@
 import assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { FleetExtensionApi } from '../../src/extension/extension';
-import { eventually, ScriptedUi, useScriptedUi } from './helpers';
+import { eventually, useScriptedUi } from './helpers';
 
 describe('panels (hosts; the webview side is driven by the e2e suite)', function () {
-  const scripted = useScriptedUi();
-  let api: FleetExtensionApi;
-  let ui: ScriptedUi;
-  beforeEach(() => {
-    api = scripted.api();
-    ui = scripted.ui();
-  });
+  const host = useScriptedUi();
   after(async () => {
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
   });
 
   it('Edit Policy… from the palette opens "Policy — <group>"', async () => {
-    const group = api.services.model.groups[0];
+    const group = host.api.services.model.groups[0];
     assert.ok(group, 'the fleet has a group');
-    ui.pickLabel(group.name);
+    host.ui.pickLabel(group.name);
     await vscode.commands.executeCommand('updateFleet.editPolicy');
-    assert.deepEqual(ui.errors, []);
-    const panel = await eventually(() => api.panels().policy.find((p) => p.groupId === group.id), 'the policy panel');
+    assert.deepEqual(host.ui.errors, []);
+    const panel = await eventually(() => host.api.panels().policy.find((p) => p.groupId === group.id), 'the policy panel');
     assert.equal(panel.panel.title, `Policy — ${group.name}`);
     assert.equal(panel.panel.viewType, 'updateFleet.policy');
     assert.match(panel.panel.webview.html, /Content-Security-Policy/);
@@ -31,17 +24,17 @@ describe('panels (hosts; the webview side is driven by the e2e suite)', function
     for (const id of ['policy-mode', 'preview-button', 'save-button']) assert.match(panel.panel.webview.html, new RegExp(`id="${id}"`));
     // the same group again focuses the same panel
     await vscode.commands.executeCommand('updateFleet.editPolicy', { group });
-    assert.equal(api.panels().policy.filter((p) => p.groupId === group.id).length, 1);
+    assert.equal(host.api.panels().policy.filter((p) => p.groupId === group.id).length, 1);
   });
 
   it('Show Client Status (from the status bar: failures) opens one Client Status panel', async () => {
     await vscode.commands.executeCommand('updateFleet.showClientStatus', { state: 'failed' });
-    const p = await eventually(() => api.panels().clientStatus, 'the client status panel');
+    const p = await eventually(() => host.api.panels().clientStatus, 'the client status panel');
     assert.equal(p.panel.title, 'Client Status');
     for (const id of ['search-input', 'clients-table', 'version-chart', 'export-button', 'client-history']) {
       assert.match(p.panel.webview.html, new RegExp(`id="${id}"`));
     }
     await vscode.commands.executeCommand('updateFleet.showClientStatus');
-    assert.equal(api.panels().clientStatus, p, 'reused, not duplicated');
+    assert.equal(host.api.panels().clientStatus, p, 'reused, not duplicated');
   });
 });
