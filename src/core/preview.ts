@@ -112,11 +112,6 @@ export class PreviewTally {
     return action;
   }
 
-  /** Whether rollout membership can tell clients apart (a percentage below 100 and an approved release). */
-  get usesRollout(): boolean {
-    return this.bucketReleases.length > 0;
-  }
-
   /** How many times decide() ran: the number of classes seen. */
   get decisions(): number {
     return this.classes;

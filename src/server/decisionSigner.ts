@@ -83,7 +83,7 @@ export class DecisionSigner {
     if (!answerIsSigned(res) || facts.nonce === undefined) return res;
     const expiresAt = new Date(this.now().getTime() + this.ttlSeconds * 1000).toISOString();
     const bytes = decisionSigningBytes({
-      clientId: facts.clientId, nonce: facts.nonce ?? '', installed: facts.installed,
+      clientId: facts.clientId, nonce: facts.nonce, installed: facts.installed,
       action: res.action, reason: res.reason, version: res.version!, sha256: res.sha256 ?? null, size: res.size ?? null,
       mandatory: res.mandatory === true, expiresAt,
     });

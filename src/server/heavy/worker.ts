@@ -97,8 +97,8 @@ async function preview(a: PreviewArgs): Promise<PolicyPreviewResponse> {
 }
 
 /**
- * SQLite groups the clients by the preview's classes itself, so a few hundred rows come back instead of every
- * client of the group: the rules that need JavaScript (a date, the rollout hash) run as functions of the query.
+ * SQLite: an aggregate function classes the group's clients as the database reads them (previewClasses.ts), so a
+ * few hundred classes come back instead of every client of the group.
  */
 async function tallyInSqlite(tally: PreviewTally, a: PreviewArgs): Promise<void> {
   const file = config.sqliteFile!;
@@ -123,13 +123,9 @@ async function tallyInSqlite(tally: PreviewTally, a: PreviewArgs): Promise<void>
   }
 }
 
+/** PostgreSQL: the group's clients in keyset batches, each tallied while the next is read. */
 async function tallyByRows(tally: PreviewTally, store: FleetStore, a: PreviewArgs): Promise<void> {
-  const inputs = tuples(store.decisionInputsQuery(a.groupId, a.largeGroup), async function* () {
-    for await (const b of store.iterateDecisionInputs(a.groupId)) yield b.map((c) => [c.id, c.version, c.deferredUntil]);
-  }, 20_000);
-  for await (const batch of inputs) {
-    for (const [id, version, deferredUntil] of batch as Array<[string, string, string | null]>) tally.add({ id, version, deferredUntil });
-  }
+  for await (const batch of store.iterateDecisionInputs(a.groupId)) for (const c of batch) tally.add(c);
 }
 
 /** Where the group id sits in a report row (CSV_COLUMNS), to be replaced by the group's name. */

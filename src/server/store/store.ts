@@ -12,7 +12,7 @@ import type { CredentialStatus } from '../../core/admission';
 import { InCodeMigrations, type Dialect } from './migrations';
 import { ClientWriter } from './clientWriter';
 import { trigramSpelling } from './trigramText';
-import { READ_CLIENT_SQL, type ClientRow } from './clientWrites';
+import { READ_CLIENT_SQL, READ_CREDENTIAL_SQL, type ClientRow } from './clientWrites';
 import { GroupCommit, type BetterSqlite3Database } from './groupCommit';
 import { PgGroupCommit } from './pgGroupCommit';
 import type { ClientCredentialTable, ClientTable, Database, GroupTable, ReleaseTable } from './schema';
@@ -254,7 +254,7 @@ export class FleetStore {
     }
     if (native) {
       store.readClientRow = native.prepare(READ_CLIENT_SQL);
-      store.credentialRead = native.prepare('SELECT * FROM client_credentials WHERE client_id = ?');
+      store.credentialRead = native.prepare(READ_CREDENTIAL_SQL);
       if (opts.writerThread && opts.sqliteFile && opts.sqliteFile !== ':memory:') {
         store.clientWriter = new ClientWriter({
           sqliteFile: opts.sqliteFile, historyPerClient: HISTORY_PER_CLIENT, busyTimeoutMs: BUSY_TIMEOUT_MS,
@@ -551,8 +551,11 @@ export class FleetStore {
   async pageClients(req: ClientPageRequest): Promise<Client[]> {
     const text = req.q?.trim();
     if (this.dialect === 'postgres' && text && isIndexedText(text) && !req.groupId && !req.state && !req.version) return this.pageByText(text, req);
-    const q = FleetStore.afterKey(this.filtered(req).selectAll(), req.after);
-    const rows = await q.orderBy('computer').orderBy('id').limit(req.limit).execute();
+    return this.pageFiltered(req);
+  }
+
+  private async pageFiltered(req: ClientPageRequest): Promise<Client[]> {
+    const rows = await FleetStore.afterKey(this.filtered(req).selectAll(), req.after).orderBy('computer').orderBy('id').limit(req.limit).execute();
     return rows.map(rowToClient);
   }
 
@@ -576,8 +579,7 @@ export class FleetStore {
       if (rows.length >= req.limit || seqs.length < take) return rows.map(rowToClient);
     }
     // Mostly candidates that are not matches (a spelling typed as text): one pass over them all instead.
-    const rows = await FleetStore.afterKey(this.filtered(req).selectAll(), req.after).orderBy('computer').orderBy('id').limit(req.limit).execute();
-    return rows.map(rowToClient);
+    return this.pageFiltered(req);
   }
 
   /**
@@ -658,15 +660,6 @@ export class FleetStore {
       .select(['computer', 'name', 'ip', 'address', 'user_name', 'group_id', 'version', 'target_version', 'state', 'reason', 'last_seen'])
       .orderBy('computer').orderBy('id').compile();
   }
-
-  /**
-   * The policy preview's query over a group (SQLite), compiled likewise: what decide() sees of each client. A large
-   * group is read by one pass over the table, faster than a lookup per row through the group's index.
-   */
-  decisionInputsQuery(groupId: string, largeGroup: boolean): { sql: string; parameters: readonly unknown[] } {
-    return { sql: `SELECT id, version, deferred_until FROM clients${largeGroup ? ' NOT INDEXED' : ''} WHERE group_id = ?`, parameters: [groupId] };
-  }
-
 
   /** What the policy preview needs of a group's clients, in keyset batches along the group's index. */
   async *iterateDecisionInputs(groupId: string, batch = 20_000): AsyncGenerator<Array<{ id: string; version: string; deferredUntil: string | null }>> {
