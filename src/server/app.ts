@@ -177,7 +177,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     limits: opts.streams,
     onRemoteChange: (what) => (what === 'config' ? fleetRef.current?.invalidate() : fleetRef.current?.clientsChangedElsewhere()),
   });
-  const heavy = new HeavyReads(opts.postgresUrl ? { postgresUrl: opts.postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db'), checkpointEveryMs: 250, previewSplitAbove: opts.previewSplitAbove });
+  const heavy = new HeavyReads(opts.postgresUrl ? { postgresUrl: opts.postgresUrl } : { sqliteFile: join(dataDir, 'fleet.db'), checkpointEveryMs: 250, restartGate: store.restartGate, previewSplitAbove: opts.previewSplitAbove });
   heavy.startNow();
   const fleet = new Fleet(store, events, artifacts, heavy, !!opts.requireDownloadBeforeApproval, opts.now, { notSeenDays: opts.notSeenDays, notSeenRefreshMs: opts.notSeenRefreshMs });
   fleetRef.current = fleet;

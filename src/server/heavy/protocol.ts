@@ -54,6 +54,8 @@ export interface WorkerConfig {
   postgresUrl?: string;
   /** SQLite: checkpoint the WAL this often (ms), in place of the server's connection. */
   checkpointEveryMs?: number;
+  /** The writer thread's restart gate (see checkpointer.ts). */
+  restartGate?: SharedArrayBuffer;
   /** A large group's preview is read in two halves, on two threads, above this many rows of the table (50,000). */
   previewSplitAbove?: number;
 }

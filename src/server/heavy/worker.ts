@@ -4,12 +4,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { decide, PreviewTally, type PolicyPreviewResponse } from '../../core';
 import { defineSqliteFunctions, FleetStore } from '../store/store';
 import { CSV_SOURCE_COLUMNS, csvHeader, csvLineSql, csvLinesFromSql, csvRows } from './csvReport';
+import { Checkpointer } from './checkpointer';
 import { classRows, classRowsOnThread, seqBounds } from './previewClasses';
 import type { CsvArgs, HeavyReply, HeavyRequest, PreviewArgs, WorkerConfig } from './protocol';
-
-/** A RESTART every this many checkpoints, or as soon as the log holds more than this many pages. */
-const RESTART_EVERY = 10;
-const RESTART_ABOVE_FRAMES = 8_192;
 
 const config = workerData as WorkerConfig;
 /** Rows per CSV chunk handed to the server: large enough to amortise a message, small enough for flat memory. */
@@ -19,24 +16,9 @@ let longReads = 0;
 const port = parentPort!;
 const storeReady = FleetStore.open({ sqliteFile: config.sqliteFile, postgresUrl: config.postgresUrl, readonly: true });
 
-// Neither the server's connection nor its writer thread checkpoints (a checkpoint copies pages and fsyncs the file:
-// milliseconds that would stop every request, or every write); this thread does. PASSIVE copies what it can
-// without blocking anyone; now and then a RESTART lets the writer start the log again from its beginning (a writer
-// can only do that after a checkpoint that nobody wrote past). A RESTART holds writers off while it waits for
-// readers, so it waits briefly and tries again later.
 if (config.sqliteFile && config.checkpointEveryMs) {
   void import('better-sqlite3').then(({ default: BetterSqlite3 }) => {
-    const db = new BetterSqlite3(config.sqliteFile!);
-    db.pragma('busy_timeout = 20');
-    let passives = 0;
-    setInterval(() => {
-      try {
-        // A RESTART waits for readers, and holds writers off while it waits: not while an export reads.
-        const mode = ++passives % RESTART_EVERY === 0 && longReads === 0 ? 'RESTART' : 'PASSIVE';
-        const r = db.pragma(`wal_checkpoint(${mode})`) as Array<{ busy: number; log: number; checkpointed: number }>;
-        if (mode === 'PASSIVE' && longReads === 0 && r[0] && r[0].log > RESTART_ABOVE_FRAMES) db.pragma('wal_checkpoint(RESTART)');
-      } catch { /* busy: the next tick */ }
-    }, config.checkpointEveryMs);
+    new Checkpointer(BetterSqlite3, config.sqliteFile!, config.checkpointEveryMs!, () => longReads > 0, { gate: config.restartGate }).start();
   });
 }
 

@@ -54,6 +54,8 @@ export class ClientWriter {
   private reads: PendingRead[] = [];
   private agentReads: PendingRead[] = [];
   private readsInFlight = new Map<number, PendingRead[]>();
+  /** Shared with the heavy-read worker's checkpointer: it holds the writer off while it starts the log again. */
+  readonly restartGate = new SharedArrayBuffer(4);
 
   constructor(config: WriterConfig) {
     const source = workerSource();
@@ -77,7 +79,7 @@ export class ClientWriter {
       });
       return { worker, ready };
     };
-    const writer = start(config, 'client-writer');
+    const writer = start({ ...config, restartGate: this.restartGate }, 'client-writer');
     // Reads go to a thread of their own: on the writer's they waited for its transaction in progress (a few
     // milliseconds at a million clients), and on the event loop they cost it the pages that every commit of the
     // writer's drops from its connection's cache. Read-only there, they wait for nothing (WAL).

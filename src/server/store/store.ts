@@ -271,6 +271,11 @@ export class FleetStore {
     return store;
   }
 
+  /** SQLite with a writer thread: the gate its checkpointer holds it at (see heavy/checkpointer.ts). */
+  get restartGate(): SharedArrayBuffer | undefined {
+    return this.clientWriter?.restartGate;
+  }
+
   async close(): Promise<void> {
     await this.clientWriter?.close();
     await this.db.destroy();

@@ -7,6 +7,8 @@ export interface WriterConfig {
   busyTimeoutMs: number;
   /** This thread only reads (agent requests' rows), beside the writer: a read never waits for a transaction. */
   reader?: boolean;
+  /** The restart gate shared with the checkpointer (see heavy/checkpointer.ts): one Int32, 1 while it restarts. */
+  restartGate?: SharedArrayBuffer;
 }
 
 /** One group-commit transaction's writes, in the order they were made. */

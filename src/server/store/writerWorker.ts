@@ -7,6 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { ClientWriteStatements, READ_CLIENT_SQL, READ_CREDENTIAL_SQL, type ClientRow, type ClientWriteError, type CredentialRow } from './clientWrites';
+import { waitAtGate } from './restartGate';
 import { defineSqliteFunctions } from './sqliteFunctions';
 import type { WriterConfig, WriterReply, WriterRequest } from './writerProtocol';
 
@@ -29,9 +30,13 @@ const statements = config.reader ? undefined : new ClientWriteStatements(db, con
 const readClient = db.prepare(READ_CLIENT_SQL);
 const readCredential = db.prepare(READ_CREDENTIAL_SQL);
 
+const gate = config.restartGate ? new Int32Array(config.restartGate) : undefined;
+
 function handle(m: Extract<WriterRequest, { writes: unknown }>): WriterReply {
   try {
     if (!statements) throw new Error('The reader thread does not write.');
+    // The checkpointer is starting the log again: it needs a moment with no transaction (see checkpointer.ts).
+    if (gate) waitAtGate(gate);
     statements.begin();
     const results = statements.applyAndCommit(m.writes);
     return { id: m.id, results };
