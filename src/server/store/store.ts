@@ -555,8 +555,23 @@ export class FleetStore {
   /** One page in (computer, id) order: the column filters walk their index; a search text uses the trigram index. */
   async pageClients(req: ClientPageRequest): Promise<Client[]> {
     const text = req.q?.trim();
-    if (this.dialect === 'postgres' && text && isIndexedText(text) && !req.groupId && !req.state && !req.version) return this.pageByText(text, req);
+    const textOnly = !!text && isIndexedText(text) && !req.groupId && !req.state && !req.version;
+    if (textOnly && this.dialect === 'postgres') return this.pageByText(text, req);
+    if (textOnly) return this.pageByFts(text, req);
     return this.pageFiltered(req);
+  }
+
+  /**
+   * SQLite, a text alone: the trigram index's matches drive a join to their rows, sorted for the page. `seq IN
+   * (matches)` first built a temporary index of every match (65,000 for an address prefix) and then looked each up:
+   * a third slower.
+   */
+  private async pageByFts(text: string, req: ClientPageRequest): Promise<Client[]> {
+    let q = this.db.selectFrom(sql<{ rowid: number }>`clients_fts`.as('f')).innerJoin('clients', (j) => j.on(sql`clients.seq`, '=', sql`f.rowid`))
+      .selectAll('clients').where(sql<boolean>`clients_fts MATCH ${ftsPhrase(text)}`);
+    if (req.after) q = q.where(sql<boolean>`(clients.computer, clients.id) > (${req.after.computer}, ${req.after.id})`);
+    const rows = await q.orderBy('clients.computer').orderBy('clients.id').limit(req.limit).execute();
+    return rows.map(rowToClient);
   }
 
   private async pageFiltered(req: ClientPageRequest): Promise<Client[]> {
