@@ -51,7 +51,7 @@ describe('client report rows', () => {
     const insert = db.prepare(`INSERT INTO clients VALUES (${CSV_SOURCE_COLUMNS.map(() => '?').join(', ')})`);
     const GROUP_AT = CSV_SOURCE_COLUMNS.indexOf('group_id');
     const line = csvLineSql();
-    const select = db.prepare(`SELECT ${line.head}, group_id, ${line.tail}, rowid FROM clients ORDER BY rowid`).raw();
+    const select = db.prepare(`SELECT ${line.join(', ')}, rowid FROM clients ORDER BY rowid`).raw();
     const cells = db.prepare(`SELECT ${CSV_SOURCE_COLUMNS.join(', ')} FROM clients WHERE rowid = ?`).raw();
     for (let seed = 1; seed <= 20; seed++) {
       db.exec('DELETE FROM clients');

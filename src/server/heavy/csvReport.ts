@@ -50,46 +50,80 @@ export function csvRows(rows: ReadonlyArray<ReadonlyArray<unknown>>): string {
 export const CSV_SOURCE_COLUMNS = ['computer', 'name', 'ip', 'address', 'user_name', 'group_id', 'version', 'target_version', 'state', 'reason', 'last_seen'] as const;
 const GROUP_AT = CSV_SOURCE_COLUMNS.indexOf('group_id');
 
-/** SQLite: a cell as csvRows writes it when its row has no line break (formula guard at the start, then quoting). */
-function cellSql(col: string): string {
-  const guarded = `(CASE WHEN substr(${col}, 1, 1) IN ('=', '+', '-', '@', char(9), char(13)) THEN '''' || ${col} ELSE ${col} END)`;
-  return `(CASE WHEN ${col} IS NULL THEN '' WHEN instr(${col}, ',') > 0 OR instr(${col}, '"') > 0 THEN '"' || replace(${guarded}, '"', '""') || '"' ELSE ${guarded} END)`;
-}
-
 /**
- * SQLite writes the report's lines itself: a JavaScript string per part of a row instead of one per cell (reading
- * the cells was most of an export's cost). `head` holds the cells before the group, `tail` those after it. Each cell
- * is encoded on its own, as csv-stringify does, so a line is the cells' encodings joined by commas — unless a cell
- * holds a line break: the guard and the quoting add none, so a part with CR or LF tells that its row must go through
- * csv-stringify with its cells as stored (read again by `seq`).
+ * SQLite writes the report's lines in parts (one C call, printf, per part): the cells before the group, then those
+ * between the group and the reason; the group (which this thread names), the reason (the server's own sentences,
+ * which often hold commas and quotes) and the last-seen time come as they are. A part is used as it is when every
+ * cell in it needs nothing (see plainPart), the group and the reason are encoded alone and remembered: that is
+ * nearly every row, so the per-cell work of an export runs at C speed. Any other row is read again as stored (by
+ * `seq`) and encoded by csvRows. Returns the select list, in this order.
  */
-export function csvLineSql(): { head: string; tail: string } {
-  return {
-    head: CSV_SOURCE_COLUMNS.slice(0, GROUP_AT).map(cellSql).join(` || ',' || `),
-    tail: CSV_SOURCE_COLUMNS.slice(GROUP_AT + 1).map(cellSql).join(` || ',' || `),
-  };
+export function csvLineSql(): string[] {
+  const part = (cols: readonly string[]) => `printf('${cols.map(() => '%s').join(',')}', ${cols.join(', ')})`;
+  return [part(CSV_SOURCE_COLUMNS.slice(0, GROUP_AT)), 'group_id', part(CSV_SOURCE_COLUMNS.slice(GROUP_AT + 1, REASON_AT)), 'reason', 'last_seen'];
+}
+
+const REASON_AT = CSV_SOURCE_COLUMNS.indexOf('reason');
+const HEAD_COMMAS = GROUP_AT - 1;
+const MID_COMMAS = REASON_AT - GROUP_AT - 2;
+
+/**
+ * Whether a printf-joined part is what csvRows writes for its cells: exactly `commas` commas (no cell holds one),
+ * no quote, CR or LF, and no cell starting with a formula character (= + - @ tab). NULL cells print as nothing,
+ * as csvRows writes them.
+ */
+function plainPart(part: string, commas: number): boolean {
+  let seen = 0;
+  let cellStart = true;
+  for (let i = 0; i < part.length; i++) {
+    const c = part.charCodeAt(i);
+    if (c === 44) {
+      seen++;
+      cellStart = true;
+      continue;
+    }
+    // " CR LF anywhere; = + - @ TAB at a cell's start.
+    if (c === 34 || c === 13 || c === 10) return false;
+    if (cellStart && (c === 61 || c === 43 || c === 45 || c === 64 || c === 9)) return false;
+    cellStart = false;
+  }
+  return seen === commas;
+}
+
+/** Cells encoded alone, remembered while few: the same group names and reasons repeat through a fleet. */
+class CellCache {
+  private readonly cells = new Map<string, string>();
+  encode(value: string | null): string {
+    if (value === null) return '';
+    let cell = this.cells.get(value);
+    if (cell === undefined) {
+      // A cell encoded alone is the cell as it is in any row (csv-stringify quotes and guards cell by cell).
+      cell = csvRows([[value]]).slice(0, -1);
+      if (this.cells.size < 10_000) this.cells.set(value, cell);
+    }
+    return cell;
+  }
 }
 
 /**
- * Lines from rows read with csvLineSql(): [head, group id, tail, seq]; `groupName` names a group id, `cellsOf` reads
- * a row's cells as stored (CSV_SOURCE_COLUMNS) for the rare row with a line break.
+ * Lines from rows read with csvLineSql() and `seq` after them; `groupName` names a group id, `cellsOf` reads a row's
+ * cells as stored (CSV_SOURCE_COLUMNS) for the rare row that is not plain.
  */
 export function csvLinesFromSql(rows: ReadonlyArray<ReadonlyArray<unknown>>, groupName: (id: string) => string, cellsOf: (seq: number) => unknown[] | undefined): string {
   let out = '';
-  // A cell encoded alone is the cell as it is in any row (a name with a line break comes out quoted).
-  const groupCells = new Map<string, string>();
+  const groups = new CellCache();
+  const reasons = new CellCache();
   let special: unknown[][] | undefined;
   for (const r of rows) {
-    const id = r[1] as string;
     const head = r[0] as string;
-    const tail = r[2] as string;
-    if (!/[\r\n]/.test(head) && !/[\r\n]/.test(tail)) {
-      let group = groupCells.get(id);
-      if (group === undefined) groupCells.set(id, (group = csvRows([[groupName(id)]]).slice(0, -1)));
+    const id = r[1] as string;
+    const mid = r[2] as string;
+    const last = r[4] as string | null;
+    if (plainPart(head, HEAD_COMMAS) && plainPart(mid, MID_COMMAS) && (last === null || plainPart(last, 0))) {
       if (special) { out += csvRows(special); special = undefined; }
-      out += `${head},${group},${tail}\n`;
+      out += `${head},${groups.encode(groupName(id))},${mid},${reasons.encode(r[3] as string | null)},${last ?? ''}\n`;
     } else {
-      const cells = cellsOf(r[3] as number);
+      const cells = cellsOf(r[5] as number);
       if (cells) (special ??= []).push(cells.map((v, i) => (i === GROUP_AT ? groupName(id) : v)));
     }
   }

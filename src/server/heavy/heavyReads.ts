@@ -30,7 +30,7 @@ export class HeavyReads {
     if (this.worker) return this.worker;
     const source = workerSource();
     // A small heap: the worker holds one batch at a time.
-    const w = new Worker(source.code, { eval: source.eval, workerData: this.config, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 32 } });
+    const w = new Worker(source.code, { eval: source.eval, workerData: this.config, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 } });
     w.on('message', (m: HeavyReply) => this.receive(m));
     w.on('error', (err) => this.failAll(err));
     w.on('exit', () => {

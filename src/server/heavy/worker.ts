@@ -143,22 +143,28 @@ async function csvFromLines(id: number, a: CsvArgs, store: FleetStore): Promise<
 }
 
 /**
- * The header, then a chunk per batch of rows, each sent only when the server has taken the last one (flat memory);
- * stopping early (the client went away) closes the rows' iterator and its connection.
+ * The header, then a chunk per batch of rows. The next chunk is written while the server sends the last one, and
+ * sent only when the server has taken that one: two chunks at most exist at a time (flat memory) and neither thread
+ * waits for the other. Stopping early (the client went away) closes the rows' iterator and its connection.
  */
 async function sendCsv(id: number, rows: AsyncGenerator<unknown[][]>, toText: (batch: unknown[][]) => string): Promise<void> {
   let text = csvHeader();
+  let taken: Promise<boolean> = Promise.resolve(true);
+  const sendChunk = (chunk: string) => {
+    send({ id, chunk });
+    taken = new Promise<boolean>((resolve) => waiting.set(id, resolve));
+  };
   try {
     for await (const batch of rows) {
       text += toText(batch);
-      send({ id, chunk: text });
+      if (!(await taken)) return;
+      sendChunk(text);
       text = '';
-      const go = await new Promise<boolean>((resolve) => waiting.set(id, resolve));
-      if (!go) return;
     }
   } finally {
     await rows.return(undefined);
   }
+  if (!(await taken)) return;
   if (text) send({ id, chunk: text });
   send({ id, end: true });
 }

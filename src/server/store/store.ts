@@ -662,19 +662,17 @@ export class FleetStore {
   }
 
   /**
+   * SQLite: the report's rows as line parts the database writes (see csvLineSql in heavy/csvReport.ts): the given
+   * expressions over the client's columns and then `seq`, in the report's order and with the same filters.
+   */
+  exportLinesQuery(f: ClientFilter, columns: readonly string[]): { sql: string; parameters: readonly unknown[] } {
+    return this.filtered(f).select([...columns.map((c, i) => sql.raw<string>(c).as(`c${i}`)), 'seq']).orderBy('computer').orderBy('id').compile();
+  }
+
+  /**
    * The client report's query, compiled (columns in CSV_COLUMNS order, group as its id), for a reader that runs it
    * on a connection of its own and streams the rows.
    */
-  /**
-   * SQLite: the report's rows as line parts the database writes (see csvLineSql in heavy/csvReport.ts): the given
-   * expressions over the client's columns, in the report's order and with the same filters.
-   */
-  exportLinesQuery(f: ClientFilter, lines: { head: string; tail: string }): { sql: string; parameters: readonly unknown[] } {
-    return this.filtered(f)
-      .select([sql.raw<string>(lines.head).as('head'), 'group_id', sql.raw<string>(lines.tail).as('tail'), 'seq'])
-      .orderBy('computer').orderBy('id').compile();
-  }
-
   exportQuery(f: ClientFilter): { sql: string; parameters: readonly unknown[] } {
     return this.filtered(f)
       .select(['computer', 'name', 'ip', 'address', 'user_name', 'group_id', 'version', 'target_version', 'state', 'reason', 'last_seen'])
