@@ -145,4 +145,15 @@ describe('WAL checkpointer', function () {
       checkpointer.stop();
     }
   });
+
+  it('opens a gate left held by a checkpointer that stopped during a RESTART', () => {
+    const gate = new SharedArrayBuffer(4);
+    Atomics.store(new Int32Array(gate), 0, 1);
+    const checkpointer = new Checkpointer(BetterSqlite3, file, 1_000, () => false, { gate });
+    try {
+      assert.equal(Atomics.load(new Int32Array(gate), 0), 0);
+    } finally {
+      checkpointer.stop();
+    }
+  });
 });

@@ -61,6 +61,16 @@ describe('client report rows', () => {
       const got = csvLinesFromSql(select.all() as unknown[][], (id) => groups[id] ?? id, (seq) => cells.get(seq) as unknown[] | undefined);
       assert.equal(got, csvRows(rows.map((r) => r.map((v, i) => (i === GROUP_AT ? groups[v as string] : v)))), `seed ${seed}`);
     }
+    // A NUL character in any cell (printf would cut the cell there): the row comes out whole.
+    for (let col = 0; col < CSV_SOURCE_COLUMNS.length; col++) {
+      if (col === GROUP_AT) continue;
+      db.exec('DELETE FROM clients');
+      const row = CSV_SOURCE_COLUMNS.map((c, i) => (i === GROUP_AT ? 'g1' : i === col ? `a\u0000b ${c}` : `plain ${c}`));
+      insert.run(...row);
+      const got = csvLinesFromSql(select.all() as unknown[][], (id) => groups[id] ?? id, (seq) => cells.get(seq) as unknown[] | undefined);
+      assert.equal(got, csvRows([row.map((v, i) => (i === GROUP_AT ? groups[v] : v))]), CSV_SOURCE_COLUMNS[col]);
+      assert.ok(got.includes(`a\u0000b ${CSV_SOURCE_COLUMNS[col]}`), JSON.stringify(got));
+    }
     db.close();
   });
 });

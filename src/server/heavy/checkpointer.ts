@@ -11,7 +11,7 @@
 // waits at a gate meanwhile (store/restartGate.ts), so a RESTART finds its moment even when writes never pause.
 import { closeSync, fdatasyncSync, openSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
-import { holdingGate } from '../store/restartGate';
+import { holdingGate, openGate } from '../store/restartGate';
 
 /** By default the log is started again once it holds more than this many pages (4 KiB each). */
 const RESTART_ABOVE_FRAMES = 8_192;
@@ -49,6 +49,8 @@ export class Checkpointer {
     opts: { gate?: SharedArrayBuffer; restartAboveFrames?: number } = {},
   ) {
     this.gate = opts.gate ? new Int32Array(opts.gate) : undefined;
+    // A worker that stopped during a RESTART left the gate held: the writer would wait at it before every write.
+    if (this.gate) openGate(this.gate);
     this.restartAboveFrames = opts.restartAboveFrames ?? RESTART_ABOVE_FRAMES;
     this.db = new Database(sqliteFile);
     // A RESTART waits this long at most for the writer's transaction and for readers; else the next round.

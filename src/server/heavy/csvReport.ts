@@ -49,6 +49,9 @@ export function csvRows(rows: ReadonlyArray<ReadonlyArray<unknown>>): string {
 /** The report's columns as stored, in CSV_COLUMNS order; the group's column holds its id (the worker names it). */
 export const CSV_SOURCE_COLUMNS = ['computer', 'name', 'ip', 'address', 'user_name', 'group_id', 'version', 'target_version', 'state', 'reason', 'last_seen'] as const;
 const GROUP_AT = CSV_SOURCE_COLUMNS.indexOf('group_id');
+const REASON_AT = CSV_SOURCE_COLUMNS.indexOf('reason');
+const HEAD_COMMAS = GROUP_AT - 1;
+const MID_COMMAS = REASON_AT - GROUP_AT - 2;
 
 /**
  * SQLite writes the report's lines in parts (one C call, printf, per part): the cells before the group, then those
@@ -59,20 +62,23 @@ const GROUP_AT = CSV_SOURCE_COLUMNS.indexOf('group_id');
  * `seq`) and encoded by csvRows. Returns the select list, in this order.
  */
 export function csvLineSql(): string[] {
-  const part = (cols: readonly string[]) => `printf('${cols.map(() => '%s').join(',')}', ${cols.join(', ')})`;
-  return [part(CSV_SOURCE_COLUMNS.slice(0, GROUP_AT)), 'group_id', part(CSV_SOURCE_COLUMNS.slice(GROUP_AT + 1, REASON_AT)), 'reason', 'last_seen'];
+  const head = CSV_SOURCE_COLUMNS.slice(0, GROUP_AT);
+  const mid = CSV_SOURCE_COLUMNS.slice(GROUP_AT + 1, REASON_AT);
+  const printf = (cols: readonly string[]) => `printf('${cols.map(() => '%s').join(',')}', ${cols.join(', ')})`;
+  // printf's %s ends a text at a NUL character (a cell holding one would be cut short without a trace): a row with
+  // one in any printed cell has a NULL head and is read again. One test over the cells joined costs less than one
+  // per cell.
+  const nul = `instr(${[...head, ...mid].map((c) => `ifnull(${c}, '')`).join(' || ')}, char(0))`;
+  return [`CASE WHEN ${nul} THEN NULL ELSE ${printf(head)} END`, 'group_id', printf(mid), 'reason', 'last_seen'];
 }
-
-const REASON_AT = CSV_SOURCE_COLUMNS.indexOf('reason');
-const HEAD_COMMAS = GROUP_AT - 1;
-const MID_COMMAS = REASON_AT - GROUP_AT - 2;
 
 /**
  * Whether a printf-joined part is what csvRows writes for its cells: exactly `commas` commas (no cell holds one),
  * no quote, CR or LF, and no cell starting with a formula character (= + - @ tab). NULL cells print as nothing,
- * as csvRows writes them.
+ * as csvRows writes them; a NULL part is one that printf could not write (a NUL character).
  */
-function plainPart(part: string, commas: number): boolean {
+function plainPart(part: string | null, commas: number): boolean {
+  if (part === null) return false;
   let seen = 0;
   let cellStart = true;
   for (let i = 0; i < part.length; i++) {
@@ -115,9 +121,9 @@ export function csvLinesFromSql(rows: ReadonlyArray<ReadonlyArray<unknown>>, gro
   const reasons = new CellCache();
   let special: unknown[][] | undefined;
   for (const r of rows) {
-    const head = r[0] as string;
+    const head = r[0] as string | null;
     const id = r[1] as string;
-    const mid = r[2] as string;
+    const mid = r[2] as string | null;
     const last = r[4] as string | null;
     if (plainPart(head, HEAD_COMMAS) && plainPart(mid, MID_COMMAS) && (last === null || plainPart(last, 0))) {
       if (special) { out += csvRows(special); special = undefined; }

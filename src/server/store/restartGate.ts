@@ -12,6 +12,12 @@ export function waitAtGate(gate: Int32Array): void {
   Atomics.wait(gate, 0, HELD, MAX_WAIT_MS);
 }
 
+/** Opens the gate: a new checkpointer after one that stopped while holding it (a crashed worker). */
+export function openGate(gate: Int32Array): void {
+  Atomics.store(gate, 0, OPEN);
+  Atomics.notify(gate, 0);
+}
+
 /** Runs `f` with the writer held at the gate (once its transaction in progress has committed). */
 export function holdingGate<T>(gate: Int32Array | undefined, f: () => T): T {
   if (!gate) return f();
@@ -19,7 +25,6 @@ export function holdingGate<T>(gate: Int32Array | undefined, f: () => T): T {
   try {
     return f();
   } finally {
-    Atomics.store(gate, 0, OPEN);
-    Atomics.notify(gate, 0);
+    openGate(gate);
   }
 }
