@@ -217,4 +217,38 @@ describe('--trust-proxy', function () {
     await call(s.url, 'POST', '/agent/v1/checkin', { token: await agent.tokenFor('behind-1'), json: checkinBody('behind-1', '1.0.0'), headers: { 'x-forwarded-for': '203.0.113.9' } });
     assert.equal((await client(s.url, s.adminToken).get('/api/v1/clients/behind-1')).body.address, '203.0.113.9');
   });
+
+});
+
+describe('agent reads that arrive together', function () {
+  this.timeout(60_000);
+  let s: TestServer;
+  before(async () => { s = await startTestServer({ demo: true }); });
+  after(async () => s.close());
+
+  it('each gets its own credential and client row, in one batch (PostgreSQL: one query; SQLite: the reader thread\'s messages)', async () => {
+    const agent = enrolledAgent(s.url, s.enrollToken);
+    const ids = Array.from({ length: 40 }, (_, i) => `together-${i}`);
+    for (const [i, id] of ids.entries()) await agent.post('/agent/v1/checkin', checkinBody(id, i % 2 ? '3.58.0.0' : '2.0.0'));
+    // Enrolled, never checked in: a credential without a client row.
+    await agent.tokenFor('together-enrolled-only');
+    const asked = [...ids, ids[3], 'together-enrolled-only', 'together-nobody', ids[0]];
+    // Asked in the same tick: they go to the database together.
+    const got = await Promise.all(asked.map((id) => s.server.fleet.store.getAgent(id)));
+    for (const [k, id] of asked.entries()) {
+      const r = got[k];
+      if (id === 'together-nobody') {
+        assert.deepEqual(r, {}, id);
+        continue;
+      }
+      assert.equal(r.credential?.clientId, id, id);
+      assert.equal(r.credential?.status, 'active', id);
+      if (id === 'together-enrolled-only') {
+        assert.equal(r.client, undefined, id);
+        continue;
+      }
+      const i = ids.indexOf(id);
+      assert.deepEqual([r.client?.id, r.client?.version, r.client?.computer], [id, i % 2 ? '3.58.0.0' : '2.0.0', id.toUpperCase()], id);
+    }
+  });
 });

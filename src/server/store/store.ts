@@ -14,6 +14,7 @@ import { ClientWriter } from './clientWriter';
 import { trigramSpelling } from './trigramText';
 import { READ_CLIENT_SQL, READ_CREDENTIAL_SQL, type ClientRow } from './clientWrites';
 import { GroupCommit, type BetterSqlite3Database } from './groupCommit';
+import { AGENT_CLIENT_COLUMNS, PgAgentReads } from './pgAgentReads';
 import { PgGroupCommit } from './pgGroupCommit';
 import type { ClientCredentialTable, ClientTable, Database, GroupTable, ReleaseTable } from './schema';
 
@@ -194,6 +195,7 @@ export class FleetStore {
   private readClientRow?: import('better-sqlite3').Statement;
   /** PostgreSQL: the same, in set-based statements. */
   private pgGroupCommit?: PgGroupCommit;
+  private pgAgentReads?: PgAgentReads;
   /**
    * SQLite: the credential read every agent request makes, prepared once (no query building per request). On this
    * connection, not the writer's: a read there waits behind the writer's transaction, and credentials rarely change.
@@ -267,7 +269,10 @@ export class FleetStore {
         }
       } else store.groupCommit = new GroupCommit(db, native, { historyPerClient: HISTORY_PER_CLIENT, busyTimeoutMs: BUSY_TIMEOUT_MS });
     }
-    else store.pgGroupCommit = new PgGroupCommit(db, HISTORY_PER_CLIENT, (before, after, changed) => store.writeClientAlone(before, after, changed));
+    else {
+      store.pgAgentReads = new PgAgentReads(db);
+      store.pgGroupCommit = new PgGroupCommit(db, HISTORY_PER_CLIENT, (before, after, changed) => store.writeClientAlone(before, after, changed));
+    }
     return store;
   }
 
@@ -718,13 +723,12 @@ export class FleetStore {
       const { credential, client } = await this.clientWriter.readAgent(clientId);
       return { ...(credential ? { credential: rowToCredential(credential) } : {}), ...(client ? { client: rowToClient(client) } : {}) };
     }
-    // One round trip (PostgreSQL): the credential, and the client's row beside it when there is one.
-    const r = await sql<Selectable<ClientCredentialTable> & { [K in keyof ClientRow as `c_${K}`]: ClientRow[K] | null }>`
-      SELECT cc.*, c.id AS c_id, c.name AS c_name, c.computer AS c_computer, c.ip AS c_ip, c.user_name AS c_user_name,
-        c.group_id AS c_group_id, c.version AS c_version, c.state AS c_state, c.target_version AS c_target_version,
-        c.reason AS c_reason, c.deferred_until AS c_deferred_until, c.last_seen AS c_last_seen, c.address AS c_address
-      FROM client_credentials cc LEFT JOIN clients c ON c.id = cc.client_id WHERE cc.client_id = ${clientId}`.execute(this.db);
-    const row = r.rows[0];
+    // The credential, and the client's row beside it when there is one: on PostgreSQL one query for the turn's reads.
+    type Row = Selectable<ClientCredentialTable> & { [K in keyof ClientRow as `c_${K}`]: ClientRow[K] | null };
+    const row = this.pgAgentReads
+      ? await this.pgAgentReads.read(clientId) as Row | undefined
+      : (await sql<Row>`SELECT cc.*, ${sql.raw(AGENT_CLIENT_COLUMNS)} FROM client_credentials cc LEFT JOIN clients c ON c.id = cc.client_id
+          WHERE cc.client_id = ${clientId}`.execute(this.db)).rows[0];
     if (!row) return {};
     const credential = rowToCredential(row);
     if (row.c_id === null) return { credential };
