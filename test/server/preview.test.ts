@@ -22,12 +22,14 @@ describe('policy preview of a group, against decide() per client', function () {
     }
     for (const v of ['3.58.0.0', '3.59.127.0', '3.59.228.0']) assert.equal((await admin.post(`/api/v1/releases/${v}/approve`)).status, 200);
     assert.equal((await admin.post('/api/v1/groups', { name: 'Big' })).status, 201);
+    // Under a tenth of the fleet: read along the group's index, not by a scan of the table.
+    assert.equal((await admin.post('/api/v1/groups', { name: 'Small' })).status, 201);
     const rnd = seededRandom(99);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
     const soon = new Date(Date.now() + 86_400_000).toISOString();
     for (let i = 0; i < 3_000; i++) {
       fleet.push({
-        id: `pv-${i}`, name: `n${i}`, computer: `PV-${i}`, ip: '10.0.0.1', user: 'u', groupId: i % 5 === 0 ? 'default' : 'big',
+        id: `pv-${i}`, name: `n${i}`, computer: `PV-${i}`, ip: '10.0.0.1', user: 'u', groupId: i % 25 === 1 ? 'small' : i % 5 === 0 ? 'default' : 'big',
         version: pick([...versions, '0.9.0']), state: 'up-to-date', targetVersion: null, reason: null,
         deferredUntil: pick([null, null, null, '2020-01-01T00:00:00.000Z', soon, 'not a date']), lastSeen: new Date().toISOString(),
       });
@@ -42,18 +44,21 @@ describe('policy preview of a group, against decide() per client', function () {
     ['pinned with downgrade, 10% rollout', { mode: 'pinned', pinnedVersion: '3.58.0.0', allowDowngrade: true, delivery: 'forced', rolloutPercent: 10 }],
     ['auto, everyone', { mode: 'auto', delivery: 'forced', rolloutPercent: 100 }],
   ] as const) {
-    it(`${what}: the counts decide() gives client by client`, async () => {
+    it(`${what}: the counts decide() gives client by client, in a large group and a small one`, async () => {
       const admin = client(s.url, s.adminToken);
       const policy = withPolicyDefaults(partial);
-      const r = await admin.post('/api/v1/groups/big/policy/preview', policy);
-      assert.equal(r.status, 200, r.text);
-      const releases = (await admin.get('/api/v1/releases')).body.items as Release[];
-      const now = new Date();
-      const want = emptyPreviewCounts();
-      const members = fleet.filter((c) => c.groupId === 'big');
-      for (const c of members) want[decide(c, policy, releases, now, { outcomesByRelease: {} }).action]++;
-      assert.equal(r.body.total, members.length);
-      assert.deepEqual(r.body.counts, want);
+      for (const group of ['big', 'small']) {
+        const r = await admin.post(`/api/v1/groups/${group}/policy/preview`, policy);
+        assert.equal(r.status, 200, r.text);
+        const releases = (await admin.get('/api/v1/releases')).body.items as Release[];
+        const now = new Date();
+        const want = emptyPreviewCounts();
+        const members = fleet.filter((c) => c.groupId === group);
+        for (const c of members) want[decide(c, policy, releases, now, { outcomesByRelease: {} }).action]++;
+        assert.ok(group === 'big' ? members.length > 1_000 : members.length * 10 < fleet.length, group);
+        assert.equal(r.body.total, members.length, group);
+        assert.deepEqual(r.body.counts, want, group);
+      }
     });
   }
 });

@@ -105,9 +105,9 @@ async function tallyInSqlite(tally: PreviewTally, a: PreviewArgs): Promise<void>
   }
 }
 
-/** PostgreSQL: the group's clients in keyset batches, each tallied while the next is read. */
+/** PostgreSQL: the group's clients in batches, each tallied while the next is read. */
 async function tallyByRows(tally: PreviewTally, store: FleetStore, a: PreviewArgs): Promise<void> {
-  for await (const batch of store.iterateDecisionInputs(a.groupId)) for (const c of batch) tally.add(c);
+  await store.forEachDecisionInputBatch(a.groupId, a.largeGroup, (batch) => { for (const c of batch) tally.add(c); });
 }
 
 /** Where the group id sits in a report row (CSV_COLUMNS), to be replaced by the group's name. */
