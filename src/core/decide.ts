@@ -14,21 +14,39 @@ export interface DecisionClient {
   deferredUntil?: string | null;
 }
 
+/** One step of 32-bit FNV-1a: the hash's state after one more character code. */
+export function fnvStep(state: number, charCode: number): number {
+  return Math.imul(state ^ charCode, 0x01000193) >>> 0;
+}
+
+/** FNV-1a continued from `state` over `text`: stableHash(a + b) is continueHash(stableHash(a), b). */
+export function continueHash(state: number, text: string): number {
+  let h = state;
+  for (let i = 0; i < text.length; i++) h = fnvStep(h, text.charCodeAt(i));
+  return h;
+}
+
 /** 32-bit FNV-1a: a stable hash, so the same client gets the same rollout answer every time and on every server. */
 export function stableHash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
+  return continueHash(0x811c9dc5, text);
+}
+
+/** Rollout buckets: a client is in the first `percent` when its hash modulo this is below rolloutThreshold(). */
+export const ROLLOUT_BUCKETS = 10_000;
+export function rolloutThreshold(percent: number): number {
+  return Math.round(percent * 100);
+}
+
+/** The rollout rule over a hash: in the first `percent` of the buckets (0 < percent < 100). */
+export function inRolloutBucket(hash: number, percent: number): boolean {
+  return hash % ROLLOUT_BUCKETS < rolloutThreshold(percent);
 }
 
 /** Whether a client is in the first `percent` of a release's rollout. */
 export function inRollout(clientId: string, releaseId: string, percent: number): boolean {
   if (percent >= 100) return true;
   if (percent <= 0) return false;
-  return stableHash(`${releaseId}:${clientId}`) % 10_000 < Math.round(percent * 100);
+  return inRolloutBucket(stableHash(`${releaseId}:${clientId}`), percent);
 }
 
 export function takesChannel(policy: Policy, release: Release): boolean {

@@ -5,7 +5,7 @@ import { decide, PreviewTally, type PolicyPreviewResponse } from '../../core';
 import { defineSqliteFunctions, FleetStore } from '../store/store';
 import { CSV_SOURCE_COLUMNS, csvHeader, csvLineSql, csvLinesFromSql, csvRows } from './csvReport';
 import { Checkpointer } from './checkpointer';
-import { classRows, classRowsOnThread, seqBounds } from './previewClasses';
+import { classRows, classRowsOnThread, seqBounds, tallyFor } from './previewClasses';
 import type { CsvArgs, HeavyReply, HeavyRequest, PreviewArgs, WorkerConfig } from './protocol';
 
 const config = workerData as WorkerConfig;
@@ -63,7 +63,7 @@ async function* tuples(query: { sql: string; parameters: readonly unknown[] }, f
 async function preview(a: PreviewArgs): Promise<PolicyPreviewResponse> {
   const store = await storeReady;
   const now = new Date(a.now);
-  const tally = new PreviewTally(a.policy, a.releases, now, a.facts);
+  const tally = tallyFor(a);
   if (config.sqliteFile) await tallyInSqlite(tally, a);
   else await tallyByRows(tally, store, a);
   // The first clients in the table's order, each decided in full (reason and message are per client).

@@ -706,7 +706,7 @@ export class FleetStore {
         await sql`DECLARE uf_decision_inputs NO SCROLL CURSOR FOR SELECT id, version, deferred_until FROM clients WHERE group_id = ${groupId}`.execute(tx);
         const fetch = () => {
           const p = sql<{ id: string; version: string; deferred_until: string | null }>`FETCH ${sql.raw(String(batch))} FROM uf_decision_inputs`.execute(tx);
-          p.catch(() => {}); // a failed batch before it leaves the next unread
+          p.catch(() => {}); // a batch that failed (or onBatch throwing) leaves the next one unread
           return p;
         };
         let next = fetch();
@@ -722,7 +722,7 @@ export class FleetStore {
     const fetch = (after?: { computer: string; id: string }) => {
       const q = this.db.selectFrom('clients').select(['id', 'computer', 'version', 'deferred_until']).where('group_id', '=', groupId);
       const p = FleetStore.afterKey(q, after).orderBy('computer').orderBy('id').limit(batch).execute();
-      p.catch(() => {}); // a caller that stops early leaves the next batch unread
+      p.catch(() => {}); // a batch that failed (or onBatch throwing) leaves the next one unread
       return p;
     };
     let next = fetch();
@@ -744,7 +744,6 @@ export class FleetStore {
 
   // ---- client credentials (migration 0004) -------------------------------------------------------
 
-  /** Read on every agent request: one primary-key lookup. */
   /**
    * An agent request's reads: its credential and, when it has one, its client row. With a writer thread both come
    * back in one message and the event loop reads nothing (its connection's cache is dropped at every commit of the
@@ -774,6 +773,7 @@ export class FleetStore {
     };
   }
 
+  /** One client's credential (enrollment and the console's decisions; agent requests read it with getAgent). */
   async getCredential(clientId: string): Promise<CredentialRecord | undefined> {
     if (this.credentialRead) {
       const row = this.credentialRead.get(clientId) as Selectable<ClientCredentialTable> | undefined;
