@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { Checkpointer } from '../../src/server/heavy/checkpointer';
+import { compileOnOwnThread } from '../../src/server/threads';
 
 const PAGE = 4096;
 /** A row of this many characters fills a page of its own. */
@@ -91,6 +92,7 @@ describe('WAL checkpointer', function () {
     const gate = new SharedArrayBuffer(4);
     const checkpointer = new Checkpointer(BetterSqlite3, file, 1_000, () => false, { gate, restartAboveFrames: 400 });
     checkpointer.round();
+    compileOnOwnThread(); // as the server's threads (threads.ts)
     const thread = new Worker(code, { eval: true, workerData: { file, gate, ms: 2_000 } });
     const written = new Promise<number>((resolve, reject) => { thread.once('message', resolve); thread.once('error', reject); });
     let done = false;

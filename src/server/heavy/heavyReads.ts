@@ -1,22 +1,14 @@
 // The server's side of the heavy-read worker: requests with promised replies, and the CSV export as a readable
 // stream that asks for the next chunk only when the response has drained (flat memory at a million rows).
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Client, CountRow, PolicyPreviewResponse } from '../../core';
 import type { RollbackOrigin } from '../../core/rollback';
+import { startThread } from '../threads';
 import type { ClientFilter, ClientPageRequest } from '../store/store';
 import type { CsvArgs, HeavyReply, HeavyRequest, PreviewArgs, WorkerConfig } from './protocol';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void } | { stream: Readable; chunk: (text: string) => void };
-
-/** The bundle ships dist/heavyWorker.js beside dist/server.js; from source (tests) the .ts runs through tsx. */
-function workerSource(): { code: string; eval: boolean } {
-  const built = join(__dirname, 'heavyWorker.js');
-  if (existsSync(built)) return { code: built, eval: false };
-  return { code: `require('tsx/cjs'); require(${JSON.stringify(join(__dirname, 'worker.ts'))});`, eval: true };
-}
 
 export class HeavyReads {
   private worker: Worker | null = null;
@@ -28,9 +20,7 @@ export class HeavyReads {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const source = workerSource();
-    // A small heap: the worker holds one batch at a time.
-    const w = new Worker(source.code, { eval: source.eval, workerData: this.config, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 } });
+    const w = startThread({ built: 'heavyWorker', module: 'heavy/worker' }, this.config);
     w.on('message', (m: HeavyReply) => this.receive(m));
     w.on('error', (err) => this.failAll(err));
     w.on('exit', () => {

@@ -1,11 +1,9 @@
 // The policy preview's classes of clients, grouped by SQLite (see tallyInSqlite in worker.ts): the query over one
 // range of the clients table, run by the heavy-read worker and, for a large group, the other half at once by a
 // thread of its own (previewPart.ts) (a quarter of a million rows take one core about a second; two halves take half of that).
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
 import { PreviewTally } from '../../core';
+import { startThread } from '../threads';
 import type { PreviewArgs } from './protocol';
 
 /** A class: its size and one member (any member stands for all: they differ in nothing decide() looks at). */
@@ -83,18 +81,11 @@ export function seqBounds(sqliteFile: string): { min: number; max: number } | un
   }
 }
 
-/** The bundle ships dist/previewPart.js (small: it starts in a few milliseconds); from source it runs through tsx. */
-function partScript(): { code: string; eval: boolean } {
-  const built = join(__dirname, 'previewPart.js');
-  if (existsSync(built)) return { code: built, eval: false };
-  return { code: `require('tsx/cjs'); require(${JSON.stringify(join(__dirname, 'previewPart.ts'))});`, eval: true };
-}
-
 /** Runs one part on a thread of its own (previewPart.ts); resolves with its rows. */
 export function classRowsOnThread(part: PreviewPart): Promise<PreviewClassRow[]> {
   return new Promise((resolve, reject) => {
-    const script = partScript();
-    const w = new Worker(script.code, { eval: script.eval, workerData: part, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 } });
+    // dist/previewPart.js is small: it starts in a few milliseconds.
+    const w = startThread({ built: 'previewPart', module: 'heavy/previewPart' }, part);
     let done = false;
     w.once('message', (m: { rows?: PreviewClassRow[]; error?: string }) => {
       done = true;

@@ -6,9 +6,8 @@
 // (a SQLite connection drops its whole page cache whenever another connection commits, so a read there fetches
 // its pages again, on the loop), and not the writer (a read there waits for the transaction in progress, and for
 // any checkpoint that holds writers off). A check-in that changes nothing then never waits for the writer.
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startThread } from '../threads';
 import type { Client } from '../../core/types';
 import { clientWriteKind, toError, type ClientRow, type ClientWrite, type CredentialRow } from './clientWrites';
 import type { WriterConfig, WriterReply, WriterRequest } from './writerProtocol';
@@ -28,13 +27,6 @@ interface Pending {
   write: ClientWrite;
   resolve: () => void;
   reject: (err: Error) => void;
-}
-
-/** The bundle ships dist/writerWorker.js beside dist/server.js; from source (tests) the .ts runs through tsx. */
-function workerSource(): { code: string; eval: boolean } {
-  const built = join(__dirname, 'writerWorker.js');
-  if (existsSync(built)) return { code: built, eval: false };
-  return { code: `require('tsx/cjs'); require(${JSON.stringify(join(__dirname, 'writerWorker.ts'))});`, eval: true };
 }
 
 export class ClientWriter {
@@ -58,10 +50,8 @@ export class ClientWriter {
   readonly restartGate = new SharedArrayBuffer(4);
 
   constructor(config: WriterConfig) {
-    const source = workerSource();
     const start = (data: WriterConfig, name: string): { worker: Worker; ready: Promise<void> } => {
-      // A small heap: it holds one transaction's writes (or one turn's reads) at a time.
-      const worker = new Worker(source.code, { eval: source.eval, workerData: data, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 } });
+      const worker = startThread({ built: 'writerWorker', module: 'store/writerWorker' }, data);
       const ready = new Promise<void>((resolve, reject) => {
         worker.once('error', reject);
         worker.on('message', (m: WriterReply) => {
