@@ -63,6 +63,8 @@ describe('keyword search over a large fleet', function () {
     ['dash and digit', 'zeta-9', (c) => matches(c, 'zeta-9')],
     ['a spelling typed as text', 'zqd', (c) => matches(c, 'zqd')],
     ['a space inside', 'client beta 1', (c) => matches(c, 'client beta 1')],
+    // The end of one field and the start of the next ("… Needle" then "WS-…") are no match: fields never join.
+    ['across two fields', 'needlews', () => false],
   ];
   for (const [what, q, pred] of cases) {
     it(`${what}: the same clients as a literal substring test, in (computer, id) order`, async () => {
@@ -102,6 +104,17 @@ describe('keyword search over a large fleet', function () {
     const computers = r.text.trim().split('\n').slice(1).map((line) => line.split(',')[0]).sort();
     assert.deepEqual(computers, fleet.filter((c) => matches(c, 'é')).map((c) => c.computer).sort());
     assert.ok(computers.length > 0);
+  });
+
+  it('a client renamed by any means (here a raw UPDATE) is found by its new name only', async () => {
+    const renamed = fleet.find((c) => c.id === 'c-000000')!;
+    assert.ok(matches(renamed, 'needle'));
+    await s.server.fleet.store.db.updateTable('clients').set({ name: 'Client Quokka-7.0' }).where('id', '=', renamed.id).execute();
+    renamed.name = 'Client Quokka-7.0';
+    assert.deepEqual((await all('q=quokka-7.')).ids, [renamed.id]);
+    const needles = await all('q=needle');
+    assert.ok(!needles.ids.includes(renamed.id));
+    assert.equal(needles.ids.length, fleet.filter((c) => matches(c, 'needle')).length);
   });
 
   it('totals without text come from the counts, exact at any size', async () => {

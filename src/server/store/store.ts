@@ -536,6 +536,17 @@ export class FleetStore {
     return sql<boolean>`(${sql.join((['name', 'computer', 'ip', 'user_name'] as const).map((col) => sql`${sql.raw(fold)}(${sql.ref(col)}) LIKE ${pattern} ESCAPE '\\'`), sql` OR `)})`;
   }
 
+  /**
+   * PostgreSQL: a search text's matches in client_search. The trigram index narrows by the text spelled as it is
+   * stored there (trigramText.ts: punctuation in letters, so "10.3." narrows too); the literal test then runs on the
+   * same row's fields as typed (migration 0009), joined by \x01 so that a text never spans two of them. A text with
+   * \x01 in it could, so the caller tests it column by column on the client row as well.
+   */
+  private static searchMatch(text: string) {
+    const lower = text.toLowerCase();
+    return sql<boolean>`text LIKE ${likeLiteral(trigramSpelling(lower))} ESCAPE '\\' AND literal LIKE ${likeLiteral(lower)} ESCAPE '\\'`;
+  }
+
   /** The filters plus the search text answered from the trigram index (SQLite FTS5 / PostgreSQL pg_trgm). */
   private filtered(f: ClientFilter) {
     let q = this.filteredByColumns(f);
@@ -545,9 +556,8 @@ export class FleetStore {
         // Substring match from the trigram index (case-insensitive), the text taken literally.
         q = q.where(sql<boolean>`seq IN (SELECT rowid FROM clients_fts WHERE clients_fts MATCH ${ftsPhrase(text)})`);
       } else if (this.dialect === 'postgres' && isIndexedText(text)) {
-        // The trigram index over the searched text (migration 0003), each column then tested on its own.
-        // The text spelled as it is stored (trigramText.ts): punctuation in letters, so the index can narrow.
-        q = q.where(sql<boolean>`seq IN (SELECT seq FROM client_search WHERE text LIKE ${likeLiteral(trigramSpelling(text.toLowerCase()))} ESCAPE '\\')`).where(this.literalMatch(text));
+        q = q.where(sql<boolean>`seq IN (SELECT seq FROM client_search WHERE ${FleetStore.searchMatch(text)})`);
+        if (text.includes('\x01')) q = q.where(this.literalMatch(text));
       } else {
         q = q.where(this.literalMatch(text));
       }
@@ -592,26 +602,19 @@ export class FleetStore {
   }
 
   /**
-   * PostgreSQL, a text alone: the page's candidates sorted in the search table itself (it holds the order's columns),
-   * then only those clients read and tested column by column. A term with 65,000 matches read every match's client
-   * row to sort them (a third of a second); now the sort reads the index's matches only. Candidates the spelling let
-   * through that are not matches are rare: when they leave the page short, more candidates are taken.
+   * PostgreSQL, a text alone: the page found and sorted in the search table itself (it holds the order's columns and
+   * the literal text), then only the page's client rows read. A term with 65,000 matches read every match's client
+   * row to sort them (a third of a second); now the sort reads the search table's matches only.
    */
   private async pageByText(text: string, req: ClientPageRequest): Promise<Client[]> {
-    const pattern = likeLiteral(trigramSpelling(text.toLowerCase()));
-    for (let take = req.limit * 2; take <= 20_000; take *= 4) {
-      const after = req.after ? sql`AND (computer, id) > (${req.after.computer}, ${req.after.id})` : sql``;
-      const candidates = await sql<{ seq: string }>`SELECT seq FROM client_search WHERE text LIKE ${pattern} ESCAPE '\\' ${after}
-        ORDER BY computer, id LIMIT ${take}`.execute(this.db);
-      const seqs = candidates.rows.map((r) => r.seq);
-      if (seqs.length === 0) return [];
-      const rows = await this.db.selectFrom('clients').selectAll().where(sql<boolean>`seq = ANY(${seqs}::bigint[])`).where(this.literalMatch(text))
-        .orderBy('computer').orderBy('id').limit(req.limit).execute();
-      // Short only because the candidates ran out: the page is complete.
-      if (rows.length >= req.limit || seqs.length < take) return rows.map(rowToClient);
-    }
-    // Mostly candidates that are not matches (a spelling typed as text): one pass over them all instead.
-    return this.pageFiltered(req);
+    if (text.includes('\x01')) return this.pageFiltered(req);
+    const after = req.after ? sql`AND (computer, id) > (${req.after.computer}, ${req.after.id})` : sql``;
+    const page = await sql<{ seq: string }>`SELECT seq FROM client_search WHERE ${FleetStore.searchMatch(text)} ${after}
+      ORDER BY computer, id LIMIT ${req.limit}`.execute(this.db);
+    if (page.rows.length === 0) return [];
+    const rows = await this.db.selectFrom('clients').selectAll().where(sql<boolean>`seq = ANY(${page.rows.map((r) => r.seq)}::bigint[])`)
+      .orderBy('computer').orderBy('id').execute();
+    return rows.map(rowToClient);
   }
 
   /**
@@ -653,6 +656,10 @@ export class FleetStore {
       if (f.version) q = q.where('clients.version', '=', f.version);
       const r = await this.db.selectFrom(q.limit(cap + 1).as('m')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
       n = Number(r?.n ?? 0);
+    } else if (this.dialect === 'postgres' && text && isIndexedText(text) && !text.includes('\x01') && !f.groupId && !f.state && !f.version) {
+      // Only the text: counted in the search table alone, up to cap + 1 matches.
+      const r = await sql<{ n: string }>`SELECT count(*) AS n FROM (SELECT 1 FROM client_search WHERE ${FleetStore.searchMatch(text)} LIMIT ${cap + 1}) m`.execute(this.db);
+      n = Number(r.rows[0]?.n ?? 0);
     } else {
       const r = await this.db.selectFrom(this.filtered(f).select('id').limit(cap + 1).as('m')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
       n = Number(r?.n ?? 0);
