@@ -11,7 +11,7 @@ import type { RollbackOrigin } from '../../core/rollback';
 import type { CredentialStatus } from '../../core/admission';
 import { InCodeMigrations, type Dialect } from './migrations';
 import { ClientWriter } from './clientWriter';
-import { trigramSpelling } from './trigramText';
+import { narrowingPart } from './trigramText';
 import { READ_CLIENT_SQL, READ_CREDENTIAL_SQL, type ClientRow } from './clientWrites';
 import { GroupCommit, type BetterSqlite3Database } from './groupCommit';
 import { AGENT_CLIENT_COLUMNS, PgAgentReads } from './pgAgentReads';
@@ -538,13 +538,38 @@ export class FleetStore {
 
   /**
    * PostgreSQL: a search text's matches in client_search. The trigram index narrows by the text spelled as it is
-   * stored there (trigramText.ts: punctuation in letters, so "10.3." narrows too); the literal test then runs on the
-   * same row's fields as typed (migration 0009), joined by \x01 so that a text never spans two of them. A text with
-   * \x01 in it could, so the caller tests it column by column on the client row as well.
+   * stored there (trigramText.ts: punctuation in letters, so "10.3." narrows too), or by the part of it that the
+   * fewest rows of a sample hold (narrowingPart); the literal test then runs on the same row's fields as typed
+   * (migration 0009), joined by \x01 so that a text never spans two of them. A text with \x01 in it could, so the
+   * caller tests it column by column on the client row as well.
    */
-  private static searchMatch(text: string) {
+  private searchMatch(text: string) {
     const lower = text.toLowerCase();
-    return sql<boolean>`text LIKE ${likeLiteral(trigramSpelling(lower))} ESCAPE '\\' AND literal LIKE ${likeLiteral(lower)} ESCAPE '\\'`;
+    const narrowing = narrowingPart(lower, this.searchSample());
+    return sql<boolean>`text LIKE ${likeLiteral(narrowing)} ESCAPE '\\' AND literal LIKE ${likeLiteral(lower)} ESCAPE '\\'`;
+  }
+
+  /** PostgreSQL: about 2,000 of the search table's texts at random, taken again in the background every 10 minutes. */
+  private sample: { texts: string[]; at: number; loading: boolean } = { texts: [], at: 0, loading: false };
+  private searchSample(): readonly string[] {
+    const s = this.sample;
+    if (!s.loading && Date.now() - s.at > 10 * 60_000) {
+      s.loading = true;
+      void (async () => {
+        try {
+          const est = await sql<{ n: number }>`SELECT reltuples::float8 AS n FROM pg_class WHERE oid = 'client_search'::regclass`.execute(this.db);
+          const percent = Math.min(100, (2_000 * 100) / Math.max(1, Number(est.rows[0]?.n ?? 0)));
+          const rows = await sql<{ text: string }>`SELECT text FROM client_search TABLESAMPLE BERNOULLI (${percent}) LIMIT 4000`.execute(this.db);
+          s.texts = rows.rows.map((r) => r.text);
+        } catch {
+          // Without a sample the whole spelled text narrows: slower for some texts, never wrong.
+        } finally {
+          s.at = Date.now();
+          s.loading = false;
+        }
+      })();
+    }
+    return s.texts;
   }
 
   /** The filters plus the search text answered from the trigram index (SQLite FTS5 / PostgreSQL pg_trgm). */
@@ -556,7 +581,7 @@ export class FleetStore {
         // Substring match from the trigram index (case-insensitive), the text taken literally.
         q = q.where(sql<boolean>`seq IN (SELECT rowid FROM clients_fts WHERE clients_fts MATCH ${ftsPhrase(text)})`);
       } else if (this.dialect === 'postgres' && isIndexedText(text)) {
-        q = q.where(sql<boolean>`seq IN (SELECT seq FROM client_search WHERE ${FleetStore.searchMatch(text)})`);
+        q = q.where(sql<boolean>`seq IN (SELECT seq FROM client_search WHERE ${this.searchMatch(text)})`);
         if (text.includes('\x01')) q = q.where(this.literalMatch(text));
       } else {
         q = q.where(this.literalMatch(text));
@@ -609,7 +634,7 @@ export class FleetStore {
   private async pageByText(text: string, req: ClientPageRequest): Promise<Client[]> {
     if (text.includes('\x01')) return this.pageFiltered(req);
     const after = req.after ? sql`AND (computer, id) > (${req.after.computer}, ${req.after.id})` : sql``;
-    const page = await sql<{ seq: string }>`SELECT seq FROM client_search WHERE ${FleetStore.searchMatch(text)} ${after}
+    const page = await sql<{ seq: string }>`SELECT seq FROM client_search WHERE ${this.searchMatch(text)} ${after}
       ORDER BY computer, id LIMIT ${req.limit}`.execute(this.db);
     if (page.rows.length === 0) return [];
     const rows = await this.db.selectFrom('clients').selectAll().where(sql<boolean>`seq = ANY(${page.rows.map((r) => r.seq)}::bigint[])`)
@@ -658,7 +683,7 @@ export class FleetStore {
       n = Number(r?.n ?? 0);
     } else if (this.dialect === 'postgres' && text && isIndexedText(text) && !text.includes('\x01') && !f.groupId && !f.state && !f.version) {
       // Only the text: counted in the search table alone, up to cap + 1 matches.
-      const r = await sql<{ n: string }>`SELECT count(*) AS n FROM (SELECT 1 FROM client_search WHERE ${FleetStore.searchMatch(text)} LIMIT ${cap + 1}) m`.execute(this.db);
+      const r = await sql<{ n: string }>`SELECT count(*) AS n FROM (SELECT 1 FROM client_search WHERE ${this.searchMatch(text)} LIMIT ${cap + 1}) m`.execute(this.db);
       n = Number(r.rows[0]?.n ?? 0);
     } else {
       const r = await this.db.selectFrom(this.filtered(f).select('id').limit(cap + 1).as('m')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
