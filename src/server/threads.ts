@@ -23,9 +23,8 @@ export function compileOnOwnThread(): void {
 }
 
 /**
- * A server thread running `name` (a module beside this one in src/server): the bundle ships dist/<built>.js beside
- * dist/server.js; from source (tests) the .ts runs through tsx. The heap is small: every thread holds one batch at a
- * time.
+ * A server thread: dist/<built>.js, which the bundle ships beside dist/server.js, or from source (tests)
+ * src/server/<module>.ts through tsx. The heap is small: every thread holds one batch at a time.
  */
 export function startThread(source: { built: string; module: string }, workerData: unknown): Worker {
   compileOnOwnThread();

@@ -25,6 +25,9 @@ export function trigramSpellingSql(expr: string): string {
   return TRIGRAM_SPELLING.reduce((e, [ch, code]) => `replace(${e}, '${ch.replace(/'/g, "''")}', '${code}')`, expr);
 }
 
+/** One character that the spelling replaces: where a search text's plain runs end. */
+const SPELLED_CHARACTER = new RegExp(`[${TRIGRAM_SPELLING.map(([ch]) => ch.replace(/[\\\]^-]/g, '\\$&')).join('')}]`);
+
 /**
  * What of a search text (lower-cased) the trigram index should look for: the whole text spelled, or one of its plain
  * runs (three characters or more between spelled characters), whichever the fewest of `sample` (stored texts, a
@@ -35,18 +38,13 @@ export function trigramSpellingSql(expr: string): string {
  */
 export function narrowingPart(text: string, sample: readonly string[]): string {
   const whole = trigramSpelling(text);
-  const runs = text.split(new RegExp(`[${TRIGRAM_SPELLING.map(([ch]) => ch.replace(/[\\\]^-]/g, '\\$&')).join('')}]`)).filter((r) => [...r].length >= 3);
+  const runs = text.split(SPELLED_CHARACTER).filter((r) => r !== whole && [...r].length >= 3);
   if (runs.length === 0 || sample.length === 0) return whole;
   const hits = (part: string) => sample.reduce((n, row) => (row.includes(part) ? n + 1 : n), 0);
-  let best = whole;
-  let bestHits = hits(whole);
-  for (const run of runs.sort((a, b) => b.length - a.length)) {
-    if (run === whole) continue;
-    const h = hits(run);
-    if (h <= bestHits && (best === whole || h < bestHits)) {
-      best = run;
-      bestHits = h;
-    }
-  }
-  return best;
+  // The run the fewest sampled rows hold (the longest of those tied), then the run unless the whole spelling is rarer.
+  const [run, runHits] = runs
+    .sort((a, b) => b.length - a.length)
+    .map((r) => [r, hits(r)] as const)
+    .reduce((best, next) => (next[1] < best[1] ? next : best));
+  return runHits <= hits(whole) ? run : whole;
 }
