@@ -15,6 +15,8 @@ const builds = [
     external: ['better-sqlite3', 'pg', 'pg-native'] },
   { ...common, entryPoints: ['src/server/heavy/previewPart.ts'], outfile: 'dist/previewPart.js', platform: 'node', format: 'cjs',
     external: ['better-sqlite3'] },
+  { ...common, entryPoints: ['src/server/heavy/csvPart.ts'], outfile: 'dist/csvPart.js', platform: 'node', format: 'cjs',
+    external: ['better-sqlite3'] },
   { ...common, entryPoints: ['src/server/store/writerWorker.ts'], outfile: 'dist/writerWorker.js', platform: 'node', format: 'cjs',
     external: ['better-sqlite3'] },
   { ...common, entryPoints: ['src/agent/main.ts'], outfile: 'dist/agent.js', platform: 'node', format: 'cjs', banner: { js: '#!/usr/bin/env node' } },

@@ -4,6 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { call, checkinBody, client, enrolledAgent, fetchWithToken } from '../helpers/http';
 import { withPolicyDefaults } from '../../src/core/policy';
+import { csvHeader, csvRows } from '../../src/server/heavy/csvReport';
 
 describe('restart keeps everything', function () {
   this.timeout(30_000);
@@ -69,16 +70,33 @@ describe('CSV report', function () {
     assert.equal(frows[0]['target version'], '2.0.0');
   });
 
-  it('pages through many rows without losing one', async () => {
-    // Rows written as an import would write them: the report pages, not the check-in, is under test.
+  it('writes many rows in chunks on two threads, in order, each exactly as csvRows writes it, odd cells included', async () => {
+    // Rows written as an import would write them: the report, not the check-in, is under test. 12,500 rows are three
+    // chunks of 5,000 (two written by the report's second thread); now and then a cell that the chunk's SQL cannot
+    // write itself (a comma, a line break, a formula), so that chunk goes through csvRows.
     const now = new Date().toISOString();
-    await s.server.fleet.store.insertClients(Array.from({ length: 2500 }, (_, i) => ({
-      id: `bulk-${i}`, name: `Client bulk-${i}`, computer: `BULK-${i}`, ip: '10.0.0.1', user: 'j.doe', groupId: 'default', version: '1.0.0',
-      state: 'up-to-date' as const, targetVersion: null, reason: null, deferredUntil: null, lastSeen: now,
+    await client(s.url, s.adminToken).post('/api/v1/groups', { name: '=Lab, "east"' });
+    await s.server.fleet.store.insertClients(Array.from({ length: 12_500 }, (_, i) => ({
+      id: `bulk-${i}`, name: i % 4999 === 7 ? `Client, ${i}` : `Client bulk-${i}`, computer: i === 9000 ? `=BULK-${i}` : `BULK-${String(i).padStart(5, '0')}`,
+      ip: '10.0.0.1', user: 'j.doe', groupId: i % 3 ? 'default' : 'lab-east', version: '1.0.0',
+      state: (i % 10 ? 'up-to-date' : 'failed') as 'up-to-date' | 'failed', targetVersion: i % 10 ? null : '2.0.0',
+      reason: i % 10 ? null : i === 8000 ? 'two\nlines' : `Disk full, "C:" ${i}`, deferredUntil: null, lastSeen: now,
     })));
-    const r = await fetch(`${s.url}/api/v1/reports/clients.csv`, { headers: { authorization: `Bearer ${s.adminToken}` } });
-    const rows = parse(await r.text(), { columns: true }) as unknown[];
-    assert.equal(rows.length, 2502);
+    const names = Object.fromEntries((await s.server.fleet.allGroups()).map((g) => [g.id, g.name]));
+    const expected = async (filter: { state?: 'failed' }) => {
+      const rows: unknown[][] = [];
+      for await (const batch of s.server.fleet.store.iterateClients(filter, 1000)) {
+        for (const c of batch) rows.push([c.computer, c.name, c.ip, c.address ?? null, c.user, names[c.groupId], c.version, c.targetVersion, c.state, c.reason, c.lastSeen]);
+      }
+      return csvHeader() + csvRows(rows);
+    };
+    const all = await (await fetch(`${s.url}/api/v1/reports/clients.csv`, { headers: { authorization: `Bearer ${s.adminToken}` } })).text();
+    assert.equal((parse(all, { columns: true }) as unknown[]).length, 12_502);
+    assert.ok(all === await expected({}), 'the whole report, byte for byte');
+    assert.ok(all.includes(`'=Lab, ""east""`) && all.includes(`'=BULK-9000`) && all.includes('"two\nlines"'));
+    const failed = await (await fetch(`${s.url}/api/v1/reports/clients.csv?state=failed`, { headers: { authorization: `Bearer ${s.adminToken}` } })).text();
+    assert.ok(failed === await expected({ state: 'failed' }), 'the failed clients, byte for byte');
+    assert.equal((parse(failed, { columns: true }) as unknown[]).length, 1_251);
   });
 });
 

@@ -8,7 +8,7 @@ import { startThread } from '../threads';
 import type { ClientFilter, ClientPageRequest } from '../store/store';
 import type { CsvArgs, HeavyReply, HeavyRequest, PreviewArgs, WorkerConfig } from './protocol';
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void } | { stream: Readable; chunk: (text: string) => void };
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void } | { stream: Readable; chunk: (text: string | Uint8Array) => void };
 
 export class HeavyReads {
   private worker: Worker | null = null;

@@ -46,7 +46,8 @@ export interface HeavyResults {
 export type HeavyReply =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; message: string }
-  | { id: number; chunk: string }
+  /** Text, or UTF-8 bytes handed over without a copy. */
+  | { id: number; chunk: string | Uint8Array }
   | { id: number; end: true };
 
 export interface WorkerConfig {

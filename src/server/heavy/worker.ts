@@ -3,7 +3,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { decide, PreviewTally, type PolicyPreviewResponse } from '../../core';
 import { defineSqliteFunctions, FleetStore } from '../store/store';
-import { CSV_SOURCE_COLUMNS, csvHeader, csvLineSql, csvLinesFromSql, csvRows } from './csvReport';
+import { CSV_SOURCE_COLUMNS, csvHeader, csvRows } from './csvReport';
+import { csvChunksInOrder } from './csvExport';
 import { Checkpointer } from './checkpointer';
 import { classRows, classRowsOnThread, seqBounds, tallyFor } from './previewClasses';
 import type { CsvArgs, HeavyReply, HeavyRequest, PreviewArgs, WorkerConfig } from './protocol';
@@ -115,7 +116,17 @@ const GROUP_CELL = 5;
 
 async function csv(id: number, a: CsvArgs): Promise<void> {
   const store = await storeReady;
-  if (config.sqliteFile) return csvFromLines(id, a, store);
+  if (config.sqliteFile && !a.filter.q?.trim()) {
+    // The report in chunks that SQLite writes on both cores (csvExport.ts).
+    longReads++;
+    try {
+      return await sendText(id, csvChunksInOrder(config.sqliteFile, store, a));
+    } finally {
+      longReads--;
+    }
+  }
+  // PostgreSQL, and a search's report on SQLite (its matches come from the trigram index in one statement): rows
+  // as stored, written by csvRows.
   const rows = tuples(store.exportQuery(a.filter), async function* () {
     for await (const b of store.iterateClients(a.filter, CSV_BATCH)) {
       yield b.map((c) => [c.computer, c.name, c.ip, c.address ?? null, c.user, c.groupId, c.version, c.targetVersion, c.state, c.reason, c.lastSeen]);
@@ -127,45 +138,51 @@ async function csv(id: number, a: CsvArgs): Promise<void> {
   });
 }
 
-/** SQLite: the database writes the lines (csvLineSql); this thread names the groups and sends them in chunks. */
-async function csvFromLines(id: number, a: CsvArgs, store: FleetStore): Promise<void> {
-  const rows = tuples(store.exportLinesQuery(a.filter, csvLineSql()), async function* () { /* SQLite only */ }, CSV_BATCH);
-  const groupName = (g: string) => a.groupNames[g] ?? g;
-  // A row with a line break in a cell is read again as stored, on a connection of its own (the export's is busy).
-  const { default: BetterSqlite3 } = await import('better-sqlite3');
-  const cellsDb = new BetterSqlite3(config.sqliteFile!, { readonly: true });
-  const cellsRead = cellsDb.prepare(`SELECT ${CSV_SOURCE_COLUMNS.join(', ')} FROM clients WHERE seq = ?`).raw();
-  try {
-    await sendCsv(id, rows, (batch) => csvLinesFromSql(batch, groupName, (seq) => cellsRead.get(seq) as unknown[] | undefined));
-  } finally {
-    cellsDb.close();
-  }
+/** The header, then a chunk per batch of rows (sendText). */
+function sendCsv(id: number, rows: AsyncGenerator<unknown[][]>, toText: (batch: unknown[][]) => string): Promise<void> {
+  return sendText(id, (async function* () {
+    try {
+      for await (const batch of rows) yield toText(batch);
+    } finally {
+      await rows.return(undefined);
+    }
+  })());
 }
 
 /**
- * The header, then a chunk per batch of rows. The next chunk is written while the server sends the last one, and
- * sent only when the server has taken that one: two chunks at most exist at a time (flat memory) and neither thread
- * waits for the other. Stopping early (the client went away) closes the rows' iterator and its connection.
+ * The header, then each chunk: text, or bytes whose buffer goes to the server without a copy. The next chunk is
+ * written while the server sends the last one, and sent only when the server has taken that one: neither thread
+ * waits for the other, and memory stays flat. Stopping early (the client went away) closes the chunks' generator
+ * and what it reads from.
  */
-async function sendCsv(id: number, rows: AsyncGenerator<unknown[][]>, toText: (batch: unknown[][]) => string): Promise<void> {
-  let text = csvHeader();
+async function sendText(id: number, chunks: AsyncGenerator<string | Uint8Array>): Promise<void> {
+  let pending: string | Uint8Array = csvHeader();
   let taken: Promise<boolean> = Promise.resolve(true);
-  const sendChunk = (chunk: string) => {
-    send({ id, chunk });
+  const sendNow = async (chunk: string | Uint8Array) => {
+    if (!(await taken)) return false;
+    if (typeof chunk === 'string') send({ id, chunk });
+    else port.postMessage({ id, chunk } satisfies HeavyReply, [chunk.buffer as ArrayBuffer]);
     taken = new Promise<boolean>((resolve) => waiting.set(id, resolve));
+    return true;
   };
   try {
-    for await (const batch of rows) {
-      text += toText(batch);
-      if (!(await taken)) return;
-      sendChunk(text);
-      text = '';
+    for await (const chunk of chunks) {
+      // Text joins the text before it (the header goes with the first rows); bytes go as they are.
+      if (typeof chunk === 'string' && typeof pending === 'string') {
+        pending += chunk;
+        if (!(await sendNow(pending))) return;
+        pending = '';
+      } else {
+        if (pending !== '' && !(await sendNow(pending))) return;
+        pending = '';
+        if (!(await sendNow(chunk))) return;
+      }
     }
   } finally {
-    await rows.return(undefined);
+    await chunks.return(undefined);
   }
   if (!(await taken)) return;
-  if (text) send({ id, chunk: text });
+  if (pending !== '') send({ id, chunk: pending });
   send({ id, end: true });
 }
 

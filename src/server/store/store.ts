@@ -28,6 +28,7 @@ export const ROLLBACK_SAMPLE = 1_000;
 const BUSY_TIMEOUT_MS = 5_000;
 
 import { defineSqliteFunctions } from './sqliteFunctions';
+import type { ReportKey } from '../heavy/csvChunks';
 
 export { defineSqliteFunctions };
 
@@ -706,11 +707,24 @@ export class FleetStore {
   }
 
   /**
-   * SQLite: the report's rows as line parts the database writes (see csvLineSql in heavy/csvReport.ts): the given
-   * expressions over the client's columns and then `seq`, in the report's order and with the same filters.
+   * The client report's rows after `from` up to and including `to` (the report's order; open where absent), as
+   * `columns`, in that order (a chunk of the report, csvChunks.ts).
    */
-  exportLinesQuery(f: ClientFilter, columns: readonly string[]): { sql: string; parameters: readonly unknown[] } {
-    return this.filtered(f).select([...columns.map((c, i) => sql.raw<string>(c).as(`c${i}`)), 'seq']).orderBy('computer').orderBy('id').compile();
+  exportRangeQuery(f: ClientFilter, columns: readonly string[], from?: ReportKey, to?: ReportKey): { sql: string; parameters: readonly unknown[] } {
+    let q = this.filtered(f);
+    if (from) q = q.where(sql<boolean>`(computer, id) > (${from[0]}, ${from[1]})`);
+    if (to) q = q.where(sql<boolean>`(computer, id) <= (${to[0]}, ${to[1]})`);
+    return q.select(columns.map((c, i) => sql.raw<string>(c).as(`c${i}`))).orderBy('computer').orderBy('id').compile();
+  }
+
+  /**
+   * SQLite: the report's key `rows` rows after `from` (from its start when absent), or undefined when fewer are
+   * left: the end of a chunk, from the (computer, id) index alone.
+   */
+  reportKeyAfter(from: ReportKey | undefined, rows: number): { sql: string; parameters: readonly unknown[] } {
+    let q = this.db.selectFrom('clients').select(['computer', 'id']);
+    if (from) q = q.where(sql<boolean>`(computer, id) > (${from[0]}, ${from[1]})`);
+    return q.orderBy('computer').orderBy('id').limit(1).offset(rows - 1).compile();
   }
 
   /**

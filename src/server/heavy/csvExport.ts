@@ -1,0 +1,96 @@
+// The client report on SQLite in chunks written on both cores: this thread walks the report's order a chunk ahead,
+// writes every other chunk itself and hands the others to a thread of their own (csvPart.ts), and passes the text
+// on in order.
+import BetterSqlite3 from 'better-sqlite3';
+import type { FleetStore } from '../store/store';
+import { startThread } from '../threads';
+import { CsvChunkWriter, csvLineSql, type CsvChunkJob, type ReportKey } from './csvChunks';
+import { CSV_SOURCE_COLUMNS } from './csvReport';
+import type { CsvPartConfig, CsvPartReply, CsvPartRequest } from './csvPart';
+import type { CsvArgs } from './protocol';
+
+/** Rows per chunk: about a megabyte of text, a few tens of milliseconds of one core. */
+export const CSV_CHUNK_ROWS = 5_000;
+/** Chunks handed to the other thread and not yet passed on: the text in hand stays a few megabytes. */
+const AHEAD = 2;
+
+/**
+ * The report after its header, chunk by chunk in order: this thread's chunks as text, the other thread's as UTF-8
+ * (its buffer handed on without a copy). Each connection reads in a transaction of its own: the chunks' ends come
+ * from this one's (computer, id) index, so every row is in exactly one chunk, written as it was when its thread
+ * began (the two begin a few milliseconds apart). Closing the generator early stops the other thread.
+ */
+export async function* csvChunksInOrder(sqliteFile: string, store: FleetStore, a: CsvArgs, rowsPerChunk = CSV_CHUNK_ROWS): AsyncGenerator<Uint8Array | string> {
+  const db = new BetterSqlite3(sqliteFile, { readonly: true });
+  db.exec('BEGIN');
+  const line = csvLineSql(a.groupNames);
+  const keyStatements = new Map<string, BetterSqlite3.Statement>();
+  const keyAfter = (from: ReportKey | undefined): ReportKey | undefined => {
+    const q = store.reportKeyAfter(from, rowsPerChunk);
+    let s = keyStatements.get(q.sql);
+    if (!s) keyStatements.set(q.sql, (s = db.prepare(q.sql).raw()));
+    return s.get(...q.parameters) as ReportKey | undefined;
+  };
+  let from: ReportKey | undefined;
+  let ended = false;
+  const nextJob = (): CsvChunkJob | undefined => {
+    if (ended) return undefined;
+    const to = keyAfter(from);
+    const lines = store.exportRangeQuery(a.filter, [line], from, to);
+    const job = {
+      lines: { sql: `SELECT group_concat(c0, char(10)) || char(10), count(*) FROM (${lines.sql})`, parameters: lines.parameters },
+      cells: store.exportRangeQuery(a.filter, CSV_SOURCE_COLUMNS, from, to),
+    };
+    from = to;
+    if (!to) ended = true;
+    return job;
+  };
+
+  const asked = new Map<number, { resolve: (bytes: Uint8Array) => void; reject: (err: Error) => void }>();
+  const failAll = (err: Error) => { for (const p of asked.values()) p.reject(err); asked.clear(); };
+  const part = startThread({ built: 'csvPart', module: 'heavy/csvPart' }, { sqliteFile, groupNames: a.groupNames } satisfies CsvPartConfig);
+  part.on('message', (m: CsvPartReply) => {
+    const p = asked.get(m.n);
+    asked.delete(m.n);
+    if ('bytes' in m) p?.resolve(m.bytes);
+    else p?.reject(new Error(`The CSV report could not be written: ${m.error}`));
+  });
+  part.on('error', failAll);
+  part.on('exit', (code) => failAll(new Error(`The CSV thread stopped (exit code ${code}).`)));
+  const here = new CsvChunkWriter(db, a.groupNames);
+
+  // The chunks to come, in the report's order: the even ones the other thread's (asked for as soon as they are
+  // known), the odd ones this thread's, written when their turn comes while the other writes its next.
+  const inOrder: Array<{ job: CsvChunkJob } | { bytes: Promise<Uint8Array> }> = [];
+  let n = 0;
+  const handOut = () => {
+    while (inOrder.length < 2 * AHEAD) {
+      const job = nextJob();
+      if (!job) return;
+      const k = n++;
+      if (k % 2 === 1) {
+        inOrder.push({ job });
+        continue;
+      }
+      const bytes = new Promise<Uint8Array>((resolve, reject) => {
+        asked.set(k, { resolve, reject });
+        part.postMessage({ n: k, job } satisfies CsvPartRequest);
+      });
+      bytes.catch(() => {}); // awaited in its turn; an export stopped early never awaits it
+      inOrder.push({ bytes });
+    }
+  };
+  try {
+    for (handOut(); inOrder.length; handOut()) {
+      const next = inOrder.shift()!;
+      handOut(); // the other thread has its next chunk before this one is written here
+      yield 'job' in next ? here.text(next.job) : await next.bytes;
+    }
+  } finally {
+    part.removeAllListeners('exit');
+    void part.terminate();
+    here.close();
+    if (db.inTransaction) db.exec('COMMIT');
+    db.close();
+  }
+}
