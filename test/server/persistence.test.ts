@@ -1,5 +1,7 @@
 // Restart keeps everything; the CSV report parses back with csv-parse; the legacy check.ini bytes; the demo fleet.
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { get } from 'node:http';
 import { parse } from 'csv-parse/sync';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { call, checkinBody, client, enrolledAgent, fetchWithToken } from '../helpers/http';
@@ -97,6 +99,28 @@ describe('CSV report', function () {
     const failed = await (await fetch(`${s.url}/api/v1/reports/clients.csv?state=failed`, { headers: { authorization: `Bearer ${s.adminToken}` } })).text();
     assert.ok(failed === await expected({ state: 'failed' }), 'the failed clients, byte for byte');
     assert.equal((parse(failed, { columns: true }) as unknown[]).length, 1_251);
+  });
+
+  it('stops an export whose client went away, its second thread with it, and goes on serving reports', async function () {
+    if (process.env.UPDATE_FLEET_TEST_POSTGRES_URL) this.skip(); // the threads are SQLite's
+    const tasks = () => readdirSync('/proc/self/task').length;
+    const whole = async () => (await fetch(`${s.url}/api/v1/reports/clients.csv`, { headers: { authorization: `Bearer ${s.adminToken}` } })).text();
+    const before = await whole();
+    await new Promise((r) => setTimeout(r, 300));
+    const threadsAtRest = tasks();
+    for (let i = 0; i < 3; i++) {
+      // The first bytes, then the connection closes while chunks are still being written.
+      await new Promise<void>((resolve, reject) => {
+        const req = get(`${s.url}/api/v1/reports/clients.csv`, { headers: { authorization: `Bearer ${s.adminToken}` } }, (res) => {
+          res.once('data', () => { req.destroy(); resolve(); });
+        });
+        req.on('error', (err) => (req.destroyed ? resolve() : reject(err)));
+      });
+    }
+    const deadline = Date.now() + 5_000;
+    while (tasks() > threadsAtRest && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(tasks() <= threadsAtRest, `threads ${tasks()} > ${threadsAtRest} at rest: an export's thread outlived its client`);
+    assert.equal(await whole(), before, 'the next report is whole');
   });
 });
 
