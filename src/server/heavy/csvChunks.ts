@@ -22,30 +22,36 @@ const NULLABLE = new Set(['address', 'target_version', 'reason']);
 /** Above this many groups the group's cell is looked up per row instead of one CASE over all of them. */
 export const MAX_CASE_GROUPS = 64;
 
+/** Where the two databases spell a function differently. */
+export type ReportDialect = 'sqlite' | 'postgres';
+
 const literal = (s: string) => `'${s.replace(/'/g, "''")}'`;
-const text = (col: string) => (NULLABLE.has(col) ? `ifnull(${col}, '')` : col);
+const text = (col: string) => (NULLABLE.has(col) ? `coalesce(${col}, '')` : col);
 
 /**
  * SQL for one cell as csvRows encodes it alone, for a value without CR or LF (a chunk holding one is written by
  * csvRows instead: see plainChunkText): a formula character at the start gets a quote; a comma or quote
  * quotes the cell, its quotes doubled.
  */
-function encodedCellSql(x: string): string {
-  const guarded = `CASE WHEN substr(${x}, 1, 1) IN ('=', '+', '-', '@', char(9)) THEN '''' || ${x} ELSE ${x} END`;
-  return `CASE WHEN ${x} IS NULL THEN '' WHEN instr(${x}, ',') OR instr(${x}, '"') THEN '"' || replace(${guarded}, '"', '""') || '"' ELSE ${guarded} END`;
+function encodedCellSql(x: string, dialect: ReportDialect): string {
+  const tab = dialect === 'postgres' ? 'chr(9)' : 'char(9)';
+  const needsQuotes = dialect === 'postgres' ? `strpos(${x}, ',') > 0 OR strpos(${x}, '"') > 0` : `instr(${x}, ',') OR instr(${x}, '"')`;
+  const guarded = `CASE WHEN substr(${x}, 1, 1) IN ('=', '+', '-', '@', ${tab}) THEN '''' || ${x} ELSE ${x} END`;
+  return `CASE WHEN ${x} IS NULL THEN '' WHEN ${needsQuotes} THEN '"' || replace(${guarded}, '"', '""') || '"' ELSE ${guarded} END`;
 }
 
 /**
- * The line of a chunk's row as SQL (`||` keeps a NUL character, where printf would cut the cell). A few groups are
- * named by one CASE of their cells encoded here; many, or a name SQL text cannot hold, by a lookup per row.
+ * The line of a chunk's row as SQL (on SQLite, `||` keeps a NUL character, where printf would cut the cell; a
+ * PostgreSQL text holds none). A few groups are named by one CASE of their cells encoded here; many, or a name SQL
+ * text cannot hold, by a lookup per row.
  */
-export function csvLineSql(groupNames: Record<string, string>): string {
+export function csvLineSql(groupNames: Record<string, string>, dialect: ReportDialect = 'sqlite'): string {
   const ids = Object.keys(groupNames);
   const sqlSafe = ids.every((id) => !id.includes('\0') && !groupNames[id].includes('\0'));
   const groupCell = ids.length <= MAX_CASE_GROUPS && sqlSafe
-    ? `CASE group_id ${ids.map((id) => `WHEN ${literal(id)} THEN ${literal(csvRows([[groupNames[id]]]).slice(0, -1))}`).join(' ')} ELSE ${encodedCellSql('group_id')} END`
-    : encodedCellSql('ifnull((SELECT name FROM groups WHERE groups.id = clients.group_id), clients.group_id)');
-  return CSV_SOURCE_COLUMNS.map((c, i) => (i === GROUP_AT ? groupCell : i === REASON_AT ? encodedCellSql('reason') : text(c))).join(` || ',' || `);
+    ? `CASE group_id ${ids.map((id) => `WHEN ${literal(id)} THEN ${literal(csvRows([[groupNames[id]]]).slice(0, -1))}`).join(' ')} ELSE ${encodedCellSql('group_id', dialect)} END`
+    : encodedCellSql('coalesce((SELECT name FROM groups WHERE groups.id = clients.group_id), clients.group_id)', dialect);
+  return CSV_SOURCE_COLUMNS.map((c, i) => (i === GROUP_AT ? groupCell : i === REASON_AT ? encodedCellSql('reason', dialect) : text(c))).join(` || ',' || `);
 }
 
 /** A cell as stored that needs nothing: no comma, quote, CR, LF or NUL, and no formula character first. */

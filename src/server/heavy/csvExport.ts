@@ -4,8 +4,8 @@
 import BetterSqlite3 from 'better-sqlite3';
 import type { FleetStore } from '../store/store';
 import { startThread } from '../threads';
-import { CsvChunkWriter, csvLineSql, type CsvChunkJob, type ReportKey } from './csvChunks';
-import { CSV_SOURCE_COLUMNS } from './csvReport';
+import { CsvChunkWriter, csvLineSql, plainChunkText, type CsvChunkJob, type ReportKey } from './csvChunks';
+import { CSV_SOURCE_COLUMNS, csvRows } from './csvReport';
 import type { CsvPartConfig, CsvPartReply, CsvPartRequest } from './csvPart';
 import type { CsvArgs } from './protocol';
 
@@ -94,3 +94,47 @@ export async function* csvChunksInOrder(sqliteFile: string, store: FleetStore, a
     db.close();
   }
 }
+
+/** PostgreSQL: chunks whose SQL runs at once on this many of the database's connections (its own processes). */
+const PG_CHUNKS_AT_ONCE = 2;
+
+/**
+ * PostgreSQL: the report after its header, chunk by chunk in order, the same chunks as SQLite's (csvChunks.ts) with
+ * the lines written and joined by the database's own processes (string_agg in the report's order), two chunks at a
+ * time; a chunk that is not plain is read again as cells and written by csvRows.
+ */
+export async function* csvChunksPostgres(store: FleetStore, a: CsvArgs, rowsPerChunk = CSV_CHUNK_ROWS): AsyncGenerator<string> {
+  const line = csvLineSql(a.groupNames, 'postgres');
+  const chunk = async (from: ReportKey | undefined, to: ReportKey | undefined): Promise<string> => {
+    const q = store.exportRangeQuery(a.filter, [line, 'computer', 'id'], from, to);
+    const [r] = await store.runCompiled<{ lines: string | null; n: string | number }>({
+      sql: `SELECT string_agg(c0, chr(10) ORDER BY c1, c2) || chr(10) AS lines, count(*) AS n FROM (${q.sql}) AS chunk`,
+      parameters: q.parameters,
+    });
+    const plain = plainChunkText(r?.lines ?? null, Number(r?.n ?? 0));
+    if (plain !== undefined) return plain;
+    const cells = await store.runCompiled<Record<string, unknown>>(store.exportRangeQuery(a.filter, CSV_SOURCE_COLUMNS, from, to));
+    return csvRows(cells.map((c) => CSV_SOURCE_COLUMNS.map((_, i) => (i === GROUP_AT ? a.groupNames[c[`c${i}`] as string] ?? c[`c${i}`] : c[`c${i}`]))));
+  };
+  let from: ReportKey | undefined;
+  let ended = false;
+  const inOrder: Array<Promise<string>> = [];
+  const handOut = async () => {
+    while (!ended && inOrder.length < PG_CHUNKS_AT_ONCE) {
+      const [key] = await store.runCompiled<{ computer: string; id: string }>(store.reportKeyAfter(from, rowsPerChunk));
+      const to: ReportKey | undefined = key ? [key.computer, key.id] : undefined;
+      const text = chunk(from, to);
+      text.catch(() => {}); // awaited in its turn; an export stopped early never awaits it
+      inOrder.push(text);
+      from = to;
+      if (!to) ended = true;
+    }
+  };
+  for (await handOut(); inOrder.length; await handOut()) {
+    const next = inOrder.shift()!;
+    await handOut();
+    yield await next;
+  }
+}
+
+const GROUP_AT = CSV_SOURCE_COLUMNS.indexOf('group_id');

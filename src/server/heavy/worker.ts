@@ -3,8 +3,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { decide, PreviewTally, type PolicyPreviewResponse } from '../../core';
 import { defineSqliteFunctions, FleetStore } from '../store/store';
-import { CSV_SOURCE_COLUMNS, csvHeader, csvRows } from './csvReport';
-import { csvChunksInOrder } from './csvExport';
+import { csvHeader, csvRows } from './csvReport';
+import { csvChunksInOrder, csvChunksPostgres } from './csvExport';
 import { Checkpointer } from './checkpointer';
 import { classRows, classRowsOnThread, seqBounds, tallyFor } from './previewClasses';
 import type { CsvArgs, HeavyReply, HeavyRequest, PreviewArgs, WorkerConfig } from './protocol';
@@ -116,8 +116,10 @@ const GROUP_CELL = 5;
 
 async function csv(id: number, a: CsvArgs): Promise<void> {
   const store = await storeReady;
-  if (config.sqliteFile && !a.filter.q?.trim()) {
-    // The report in chunks that SQLite writes on both cores (csvExport.ts).
+  if (!a.filter.q?.trim()) {
+    // The report in chunks whose lines the database writes (csvExport.ts): SQLite's on both cores, PostgreSQL's on
+    // two of its connections.
+    if (!config.sqliteFile) return sendText(id, csvChunksPostgres(store, a));
     longReads++;
     try {
       return await sendText(id, csvChunksInOrder(config.sqliteFile, store, a));
@@ -125,8 +127,8 @@ async function csv(id: number, a: CsvArgs): Promise<void> {
       longReads--;
     }
   }
-  // PostgreSQL, and a search's report on SQLite (its matches come from the trigram index in one statement): rows
-  // as stored, written by csvRows.
+  // A search's report (its matches come from the trigram index in one statement): rows as stored, written by
+  // csvRows.
   const rows = tuples(store.exportQuery(a.filter), async function* () {
     for await (const b of store.iterateClients(a.filter, CSV_BATCH)) {
       yield b.map((c) => [c.computer, c.name, c.ip, c.address ?? null, c.user, c.groupId, c.version, c.targetVersion, c.state, c.reason, c.lastSeen]);
