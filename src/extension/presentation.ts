@@ -182,16 +182,33 @@ export interface StatusBarView {
 }
 
 /** The status-bar item: `$(pulse) 97% up to date · 3 failed`, a warning above the failure threshold. */
-export function statusBarView(s: HealthSummary | undefined, failureThresholdPercent: number, who?: { name: string; role: string }): StatusBarView {
+/** A release's rollout in one group that waits for someone: halted by the failure rule, or paused by an admin. */
+export interface StoppedRollout {
+  version: string;
+  groupName: string;
+  state: 'halted' | 'paused';
+  reason: string | null;
+}
+
+/**
+ * The status bar: the fleet's health, and a halted rollout (a release stopped in a group because too many of its
+ * clients failed) as a warning beside it, since it waits for an operator. A paused one is named in the tooltip only:
+ * someone paused it on purpose.
+ */
+export function statusBarView(s: HealthSummary | undefined, failureThresholdPercent: number, who?: { name: string; role: string }, stopped: readonly StoppedRollout[] = []): StatusBarView {
   if (!s) return { text: '$(pulse) Update Fleet', warning: false, tooltip: 'Update Fleet: no data yet' };
-  const warning = s.total > 0 && s.percentFailed > failureThresholdPercent;
+  const halted = stopped.filter((r) => r.state === 'halted');
+  const warning = (s.total > 0 && s.percentFailed > failureThresholdPercent) || halted.length > 0;
   const lines = [`Update Fleet: ${plural(s.total, 'client')}`, ...(who ? [signedInAs(who)] : []), ''];
   // The share that is current among the clients seen; the rest, by what keeps each from it.
   lines.push(...healthLines(s));
   lines.push('');
   lines.push(`${s.percentFailed}% of the clients seen failed (warning above ${failureThresholdPercent}%)`);
+  for (const r of stopped) lines.push(`Rollout of ${r.version} ${r.state} in ${r.groupName}${r.reason ? `: ${r.reason}` : ''}`);
+  if (stopped.length) lines.push('Resume or roll back from the Approvals view.');
   lines.push('Click to show the clients that failed to upgrade.');
-  return { text: `$(pulse) ${healthLine(s)}`, warning, tooltip: lines.join('\n') };
+  const haltedText = halted.length ? ` · $(debug-stop) ${plural(halted.length, 'rollout')} halted` : '';
+  return { text: `$(pulse) ${healthLine(s)}${haltedText}`, warning, tooltip: lines.join('\n') };
 }
 
 /** "Signed in as ops (operator: may approve, revoke, retire and roll back)". */

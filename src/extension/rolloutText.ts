@@ -2,7 +2,7 @@
 // release in the Releases and Approvals trees (contextValue release.approved.halted / .paused drives the menus).
 import type { RolloutProgress, RolloutState } from '../core/rollout';
 import type { ReleaseView, RolloutEvent, RolloutView } from '../core/wire';
-import type { IconSpec } from './presentation';
+import type { IconSpec, StoppedRollout } from './presentation';
 
 /** The release's rollout as one state: halted if any group is halted, else paused if any is paused. */
 export function rolloutStateOf(r: Pick<ReleaseView, 'state' | 'rollouts'>): RolloutState | undefined {
@@ -10,6 +10,13 @@ export function rolloutStateOf(r: Pick<ReleaseView, 'state' | 'rollouts'>): Roll
   if (r.rollouts.some((x) => x.state === 'halted')) return 'halted';
   if (r.rollouts.some((x) => x.state === 'paused')) return 'paused';
   return 'running';
+}
+
+/** Every approved release's rollouts that are halted or paused, for the status bar. */
+export function stoppedRollouts(releases: readonly Pick<ReleaseView, 'version' | 'state' | 'rollouts'>[]): StoppedRollout[] {
+  return releases.filter((r) => r.state === 'approved').flatMap((r) => (r.rollouts ?? [])
+    .filter((x) => x.state === 'halted' || x.state === 'paused')
+    .map((x) => ({ version: r.version, groupName: x.groupName, state: x.state as 'halted' | 'paused', reason: x.reason })));
 }
 
 export const ROLLOUT_ICON: Record<RolloutState, IconSpec> = {

@@ -1,9 +1,10 @@
-// Fleet health at a glance: `$(pulse) 97% up to date · 3 failed`; warning background above the threshold;
-// click → Client Status filtered to failures.
+// Fleet health at a glance: `$(pulse) 97% up to date · 3 failed`, and `· $(debug-stop) 1 rollout halted` when one
+// is; warning background above the threshold or while a rollout is halted; click → Client Status filtered to failures.
 import * as vscode from 'vscode';
 import type { Connection } from './connection';
 import type { FleetModel } from './model';
 import { offlineStatusView, statusBarView } from './presentation';
+import { stoppedRollouts } from './rolloutText';
 
 export class FleetStatusBar implements vscode.Disposable {
   readonly item: vscode.StatusBarItem;
@@ -16,6 +17,8 @@ export class FleetStatusBar implements vscode.Disposable {
     this.disposables = [
       this.item,
       model.onDidChangeSummary(() => this.update()),
+      // A rollout halts or resumes: the releases are reloaded.
+      model.onDidChangeReleases(() => this.update()),
       connection.onDidChange(() => this.update()),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration('updateFleet.failureThresholdPercent')) this.update();
@@ -46,7 +49,7 @@ export class FleetStatusBar implements vscode.Disposable {
       this.item.hide();
       return;
     }
-    const view = statusBarView(this.model.summary.overall, this.threshold(), s.who);
+    const view = statusBarView(this.model.summary.overall, this.threshold(), s.who, stoppedRollouts(this.model.releases));
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;
     this.item.backgroundColor = view.warning ? new vscode.ThemeColor('statusBarItem.warningBackground') : undefined;

@@ -24,6 +24,9 @@ describe('Pause Rollout… / Resume Rollout… (against a real fleet server)', f
     assert.match(String(item.description), /rollout paused$/);
     const rows = (await host.api.releasesTree.getChildren(item as never)) as Item[];
     assert.deepEqual(rows.map((x) => x.contextValue), paused.changed.map(() => 'rollout.paused'));
+    // The status bar names the paused rollout in its tooltip (a halt would also show in its text).
+    const tooltip = () => String(host.api.services.statusBar.item.tooltip);
+    assert.match(tooltip(), new RegExp(`Rollout of ${r.version.replace(/\./g, '\\.')} paused in .*: waiting for the vendor`));
     const sections = (await host.api.approvalsTree.getChildren()) as Item[];
     assert.equal(sections[0].contextValue, 'section.stopped');
     assert.ok(((await host.api.approvalsTree.getChildren(sections[0] as never)) as Item[]).some((i) => i.label === r.version));
@@ -46,6 +49,7 @@ describe('Pause Rollout… / Resume Rollout… (against a real fleet server)', f
     await host.api.services.model.reload();
     const after = ((await host.api.releasesTree.getChildren()) as Item[]).find((i) => i.label === r.version)!;
     assert.equal(after.contextValue, 'release.approved');
+    assert.ok(!tooltip().includes(`Rollout of ${r.version} `), 'resumed everywhere: the status bar no longer names it');
     assert.ok(host.ui.done);
   });
 });

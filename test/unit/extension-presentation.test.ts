@@ -5,6 +5,7 @@ import { groupHealthText, releaseDescription, relativeTime, sortReleasesNewestFi
 import { describePlan, planFromError, planTarget } from '../../src/extension/rollbackPlan';
 import { FleetApiError } from '../../src/extension/fleetClient';
 import { defaultReportName } from '../../src/extension/presentation';
+import { stoppedRollouts } from '../../src/extension/rolloutText';
 import { validateServerUrl } from '../../src/extension/validation';
 
 describe('extension/presentation (words the console shows)', () => {
@@ -29,6 +30,28 @@ describe('extension/presentation (words the console shows)', () => {
     assert.equal(statusBarView(fleet, 2).warning, true);
     assert.equal(statusBarView(fleet, 3).warning, false, 'exactly at the threshold is not above it');
     assert.equal(statusBarView(undefined, 5).text, '$(pulse) Update Fleet');
+  });
+
+  it('status bar: a halted rollout beside the health, as a warning; a paused one in the tooltip only', () => {
+    const releases = [
+      { version: '3.59.127.0', state: 'approved' as const, rollouts: [
+        { groupName: 'Office', state: 'halted' as const, reason: '77% of clients failed (10 of 13), above the 20% threshold.' },
+        { groupName: 'Pilot', state: 'running' as const, reason: null },
+      ] },
+      { version: '3.60.0.0', state: 'approved' as const, rollouts: [{ groupName: 'Lab', state: 'paused' as const, reason: 'waiting for the vendor' }] },
+      { version: '3.58.0.0', state: 'retired' as const, rollouts: [{ groupName: 'Office', state: 'halted' as const, reason: 'old' }] },
+    ] as unknown as Parameters<typeof stoppedRollouts>[0];
+    const stopped = stoppedRollouts(releases);
+    assert.deepEqual(stopped.map((r) => `${r.version} ${r.groupName} ${r.state}`), ['3.59.127.0 Office halted', '3.60.0.0 Lab paused'], 'approved releases only');
+    const v = statusBarView(fleet, 5, undefined, stopped);
+    assert.equal(v.text, '$(pulse) 97% up to date · 3 failed · $(debug-stop) 1 rollout halted');
+    assert.equal(v.warning, true, 'a halt waits for an operator, whatever the failure share');
+    assert.match(v.tooltip, /Rollout of 3\.59\.127\.0 halted in Office: 77% of clients failed/);
+    assert.match(v.tooltip, /Rollout of 3\.60\.0\.0 paused in Lab: waiting for the vendor/);
+    const pausedOnly = statusBarView(fleet, 5, undefined, stopped.filter((r) => r.state === 'paused'));
+    assert.equal(pausedOnly.text, '$(pulse) 97% up to date · 3 failed');
+    assert.equal(pausedOnly.warning, false);
+    assert.equal(statusBarView(fleet, 5, undefined, []).tooltip.includes('Rollout of'), false);
   });
 
   it('status bar: the share current among the clients seen; the tooltip names what holds the rest', () => {
