@@ -1,11 +1,9 @@
-// The client report on SQLite, a chunk at a time: a range of the report's order whose lines SQLite writes and
-// joins in one statement, so a row costs no JavaScript at all. Used by the heavy-read worker and by the thread that
-// writes every other chunk beside it (csvPart.ts); kept free of the store so that thread starts in milliseconds.
+// The client report a chunk at a time: a range of the report's order whose lines the database writes and joins in
+// one statement, so a row costs no JavaScript at all. Used by the heavy-read worker (csvExport.ts) and by the thread
+// that writes every other chunk beside it on SQLite (csvPart.ts); kept free of the store so that thread starts in
+// milliseconds.
 import type BetterSqlite3 from 'better-sqlite3';
-import { CSV_SOURCE_COLUMNS, csvRows } from './csvReport';
-
-/** A place in the report's order, (computer, id). */
-export type ReportKey = [computer: string, id: string];
+import { CSV_SOURCE_COLUMNS, csvRows, withGroupNames } from './csvReport';
 
 /** One chunk: the rows after `from` up to and including `to` (open where absent), as two compiled statements. */
 export interface CsvChunkJob {
@@ -66,8 +64,9 @@ const ENCODED = String.raw`(?:"(?:[^"\r\n\0]|"")*"|[^,"\r\n\0]*)`;
 const PLAIN_LINE = new RegExp(CSV_SOURCE_COLUMNS.map((_, i) => (i === GROUP_AT || i === REASON_AT ? ENCODED : RAW)).join(',') + String.raw`(?:\n|$)`, 'y');
 
 /**
- * The chunk's CSV text if every one of its `rows` lines (each ended by LF) is plain (PLAIN_LINE): the cells as stored need nothing and
- * the group's and reason's cells hold no line break. Otherwise undefined: the chunk is written by csvRows.
+ * The chunk's CSV text if every one of its `rows` lines (each ended by LF) is plain (PLAIN_LINE): the cells as
+ * stored need nothing and the group's and reason's cells hold no line break. Otherwise undefined: the chunk is
+ * written by csvRows.
  */
 export function plainChunkText(lines: string | null, rows: number): string | undefined {
   if (rows === 0) return '';
@@ -86,7 +85,7 @@ export class CsvChunkWriter {
   private readonly statements = new Map<string, BetterSqlite3.Statement>();
 
   constructor(private readonly db: BetterSqlite3.Database, private readonly groupNames: Record<string, string>) {
-    if (!db.inTransaction) db.exec('BEGIN');
+    db.exec('BEGIN');
   }
 
   private statement(sqlText: string): BetterSqlite3.Statement {
@@ -100,9 +99,7 @@ export class CsvChunkWriter {
     const [lines, rows] = this.statement(job.lines.sql).get(...job.lines.parameters) as [string | null, number];
     const plain = plainChunkText(lines, rows);
     if (plain !== undefined) return plain;
-    const cells = this.statement(job.cells.sql).all(...job.cells.parameters) as unknown[][];
-    for (const r of cells) r[GROUP_AT] = this.groupNames[r[GROUP_AT] as string] ?? r[GROUP_AT];
-    return csvRows(cells);
+    return csvRows(withGroupNames(this.statement(job.cells.sql).all(...job.cells.parameters) as unknown[][], this.groupNames));
   }
 
   close(): void {

@@ -1,11 +1,12 @@
-// The client report on SQLite in chunks written on both cores: this thread walks the report's order a chunk ahead,
-// writes every other chunk itself and hands the others to a thread of their own (csvPart.ts), and passes the text
-// on in order.
+// The client report in chunks whose lines the database writes (csvChunks.ts), passed on in order. SQLite: this
+// thread walks the report's order a chunk ahead, writes every other chunk itself and hands the others to a thread of
+// their own (csvPart.ts), so both cores work. PostgreSQL: the database's own process writes them.
+import type { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import type { FleetStore } from '../store/store';
+import type { FleetStore, ReportKey } from '../store/store';
 import { startThread } from '../threads';
-import { CsvChunkWriter, csvLineSql, plainChunkText, type CsvChunkJob, type ReportKey } from './csvChunks';
-import { CSV_SOURCE_COLUMNS, csvRows } from './csvReport';
+import { CsvChunkWriter, csvLineSql, plainChunkText, type CsvChunkJob } from './csvChunks';
+import { CSV_SOURCE_COLUMNS, csvRows, withGroupNames } from './csvReport';
 import type { CsvPartConfig, CsvPartReply, CsvPartRequest } from './csvPart';
 import type { CsvArgs } from './protocol';
 
@@ -22,7 +23,8 @@ const AHEAD = 2;
  */
 export async function* csvChunksInOrder(sqliteFile: string, store: FleetStore, a: CsvArgs, rowsPerChunk = CSV_CHUNK_ROWS): AsyncGenerator<Uint8Array | string> {
   const db = new BetterSqlite3(sqliteFile, { readonly: true });
-  db.exec('BEGIN');
+  // Its transaction holds the chunks' ends too: one snapshot for both on this connection.
+  const here = new CsvChunkWriter(db, a.groupNames);
   const line = csvLineSql(a.groupNames);
   const keyStatements = new Map<string, BetterSqlite3.Statement>();
   const keyAfter = (from: ReportKey | undefined): ReportKey | undefined => {
@@ -48,7 +50,14 @@ export async function* csvChunksInOrder(sqliteFile: string, store: FleetStore, a
 
   const asked = new Map<number, { resolve: (bytes: Uint8Array) => void; reject: (err: Error) => void }>();
   const failAll = (err: Error) => { for (const p of asked.values()) p.reject(err); asked.clear(); };
-  const part = startThread({ built: 'csvPart', module: 'heavy/csvPart' }, { sqliteFile, groupNames: a.groupNames } satisfies CsvPartConfig);
+  let part: Worker;
+  try {
+    part = startThread({ built: 'csvPart', module: 'heavy/csvPart' }, { sqliteFile, groupNames: a.groupNames } satisfies CsvPartConfig);
+  } catch (err) {
+    here.close();
+    db.close();
+    throw err;
+  }
   part.on('message', (m: CsvPartReply) => {
     const p = asked.get(m.n);
     asked.delete(m.n);
@@ -57,7 +66,6 @@ export async function* csvChunksInOrder(sqliteFile: string, store: FleetStore, a
   });
   part.on('error', failAll);
   part.on('exit', (code) => failAll(new Error(`The CSV thread stopped (exit code ${code}).`)));
-  const here = new CsvChunkWriter(db, a.groupNames);
 
   // The chunks to come, in the report's order: the even ones the other thread's (asked for as soon as they are
   // known), the odd ones this thread's, written when their turn comes while the other writes its next.
@@ -81,7 +89,8 @@ export async function* csvChunksInOrder(sqliteFile: string, store: FleetStore, a
     }
   };
   try {
-    for (handOut(); inOrder.length; handOut()) {
+    handOut();
+    while (inOrder.length) {
       const next = inOrder.shift()!;
       handOut(); // the other thread has its next chunk before this one is written here
       yield 'job' in next ? here.text(next.job) : await next.bytes;
@@ -90,7 +99,6 @@ export async function* csvChunksInOrder(sqliteFile: string, store: FleetStore, a
     part.removeAllListeners('exit');
     void part.terminate();
     here.close();
-    if (db.inTransaction) db.exec('COMMIT');
     db.close();
   }
 }
@@ -118,7 +126,7 @@ export async function* csvChunksPostgres(store: FleetStore, a: CsvArgs, rowsPerC
     const plain = plainChunkText(r?.lines ?? null, Number(r?.n ?? 0));
     if (plain !== undefined) return plain;
     const cells = await store.runCompiled<Record<string, unknown>>(store.exportRangeQuery(a.filter, CSV_SOURCE_COLUMNS, from, to));
-    return csvRows(cells.map((c) => CSV_SOURCE_COLUMNS.map((_, i) => (i === GROUP_AT ? a.groupNames[c[`c${i}`] as string] ?? c[`c${i}`] : c[`c${i}`]))));
+    return csvRows(withGroupNames(cells.map((c) => CSV_SOURCE_COLUMNS.map((_, i) => c[`c${i}`])), a.groupNames));
   };
   let from: ReportKey | undefined;
   let ended = false;
@@ -134,11 +142,10 @@ export async function* csvChunksPostgres(store: FleetStore, a: CsvArgs, rowsPerC
       if (!to) ended = true;
     }
   };
-  for (await handOut(); inOrder.length; await handOut()) {
+  await handOut();
+  while (inOrder.length) {
     const next = inOrder.shift()!;
     await handOut();
     yield await next;
   }
 }
-
-const GROUP_AT = CSV_SOURCE_COLUMNS.indexOf('group_id');

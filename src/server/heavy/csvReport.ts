@@ -46,5 +46,12 @@ export function csvRows(rows: ReadonlyArray<ReadonlyArray<unknown>>): string {
   return out;
 }
 
-/** The report's columns as stored, in CSV_COLUMNS order; the group's column holds its id (the worker names it). */
+/** The report's columns as stored, in CSV_COLUMNS order; the group's column holds its id (withGroupNames names it). */
 export const CSV_SOURCE_COLUMNS = ['computer', 'name', 'ip', 'address', 'user_name', 'group_id', 'version', 'target_version', 'state', 'reason', 'last_seen'] as const;
+const GROUP_AT = CSV_SOURCE_COLUMNS.indexOf('group_id');
+
+/** Rows as stored (CSV_SOURCE_COLUMNS) with each group id replaced by the group's name (an unknown id stays). */
+export function withGroupNames(rows: unknown[][], groupNames: Record<string, string>): unknown[][] {
+  for (const r of rows) r[GROUP_AT] = groupNames[r[GROUP_AT] as string] ?? r[GROUP_AT];
+  return rows;
+}

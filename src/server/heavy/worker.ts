@@ -3,7 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { decide, PreviewTally, type PolicyPreviewResponse } from '../../core';
 import { defineSqliteFunctions, FleetStore } from '../store/store';
-import { csvHeader, csvRows } from './csvReport';
+import { csvHeader, csvRows, withGroupNames } from './csvReport';
 import { csvChunksInOrder, csvChunksPostgres } from './csvExport';
 import { Checkpointer } from './checkpointer';
 import { classRows, classRowsOnThread, seqBounds, tallyFor } from './previewClasses';
@@ -111,14 +111,11 @@ async function tallyByRows(tally: PreviewTally, store: FleetStore, a: PreviewArg
   await store.forEachDecisionInputBatch(a.groupId, a.largeGroup, (batch) => { for (const c of batch) tally.add(c); });
 }
 
-/** Where the group id sits in a report row (CSV_COLUMNS), to be replaced by the group's name. */
-const GROUP_CELL = 5;
-
 async function csv(id: number, a: CsvArgs): Promise<void> {
   const store = await storeReady;
   if (!a.filter.q?.trim()) {
-    // The report in chunks whose lines the database writes (csvExport.ts): SQLite's on both cores, PostgreSQL's on
-    // two of its connections.
+    // The report in chunks whose lines the database writes (csvExport.ts): SQLite's on both cores, PostgreSQL's in
+    // its own process.
     if (!config.sqliteFile) return sendText(id, csvChunksPostgres(store, a));
     longReads++;
     try {
@@ -134,10 +131,7 @@ async function csv(id: number, a: CsvArgs): Promise<void> {
       yield b.map((c) => [c.computer, c.name, c.ip, c.address ?? null, c.user, c.groupId, c.version, c.targetVersion, c.state, c.reason, c.lastSeen]);
     }
   }, CSV_BATCH);
-  await sendCsv(id, rows, (batch) => {
-    for (const r of batch) r[GROUP_CELL] = a.groupNames[r[GROUP_CELL] as string] ?? r[GROUP_CELL];
-    return csvRows(batch);
-  });
+  await sendCsv(id, rows, (batch) => csvRows(withGroupNames(batch, a.groupNames)));
 }
 
 /** The header, then a chunk per batch of rows (sendText). */

@@ -28,7 +28,6 @@ export const ROLLBACK_SAMPLE = 1_000;
 const BUSY_TIMEOUT_MS = 5_000;
 
 import { defineSqliteFunctions } from './sqliteFunctions';
-import type { ReportKey } from '../heavy/csvChunks';
 
 export { defineSqliteFunctions };
 
@@ -38,6 +37,9 @@ export interface ClientFilter {
   state?: ClientState;
   version?: string;
 }
+
+/** A place in the client list's (and the report's) order: (computer, id). */
+export type ReportKey = [computer: string, id: string];
 
 export interface ClientPageRequest extends ClientFilter {
   /** Keyset: the (computer, id) of the last row of the previous page. */
