@@ -8,34 +8,64 @@ export const DEFAULT_GROUP_ID = 'default';
 
 const CACHE_MS = 2_000;
 
+/**
+ * One cached value, loaded once however many requests ask while it loads (the check-ins of one turn would each
+ * read it again), and never set from a load that began before the last invalidate().
+ */
+class Cached<T> {
+  private value: { at: number; value: T } | null = null;
+  private loading: Promise<T> | null = null;
+  private generation = 0;
+
+  constructor(private readonly load: () => Promise<T>) {}
+
+  get(): Promise<T> {
+    if (this.value && Date.now() - this.value.at <= CACHE_MS) return Promise.resolve(this.value.value);
+    if (this.loading) return this.loading;
+    const generation = this.generation;
+    const at = Date.now();
+    const loading = this.load().then((value) => {
+      if (generation === this.generation) this.value = { at, value };
+      return value;
+    }).finally(() => {
+      if (this.loading === loading) this.loading = null;
+    });
+    this.loading = loading;
+    return loading;
+  }
+
+  invalidate(): void {
+    this.generation++;
+    this.value = null;
+    this.loading = null;
+  }
+}
+
 export class Catalog {
-  private releases: { at: number; list: Release[] } | null = null;
-  private groups: { at: number; list: Group[] } | null = null;
-  private settings: { at: number; value: FleetSettings } | null = null;
+  private readonly releases = new Cached(() => this.store.listReleases());
+  private readonly groups = new Cached(() => this.store.listGroups());
+  private readonly settings = new Cached(() => this.store.fleetSettings());
 
   constructor(private readonly store: FleetStore, private readonly now: () => Date) {}
 
-  async allReleases(): Promise<Release[]> {
-    if (!this.releases || Date.now() - this.releases.at > CACHE_MS) this.releases = { at: Date.now(), list: await this.store.listReleases() };
-    return this.releases.list;
+  allReleases(): Promise<Release[]> {
+    return this.releases.get();
   }
 
-  async allGroups(): Promise<Group[]> {
-    if (!this.groups || Date.now() - this.groups.at > CACHE_MS) this.groups = { at: Date.now(), list: await this.store.listGroups() };
-    return this.groups.list;
+  allGroups(): Promise<Group[]> {
+    return this.groups.get();
   }
 
   /** The fleet-wide settings (seed 000's minimum auto-upgrade version): every check-in reads them. */
-  async fleetSettings(): Promise<FleetSettings> {
-    if (!this.settings || Date.now() - this.settings.at > CACHE_MS) this.settings = { at: Date.now(), value: await this.store.fleetSettings() };
-    return this.settings.value;
+  fleetSettings(): Promise<FleetSettings> {
+    return this.settings.get();
   }
 
   /** Drop the cached releases, groups and settings (after a change here or in another server process). */
   invalidate(): void {
-    this.releases = null;
-    this.groups = null;
-    this.settings = null;
+    this.releases.invalidate();
+    this.groups.invalidate();
+    this.settings.invalidate();
   }
 
   async resolveRelease(ref: string): Promise<Release> {

@@ -13,9 +13,22 @@ import { clientWriteKind, toError, type ClientRow, type ClientWrite, type Creden
 import type { WriterConfig, WriterReply, WriterRequest } from './writerProtocol';
 
 /** Reads per message at most: the reader answers each message as it is done, so the first reads come back sooner. */
-const READS_PER_MESSAGE = 8;
-/** Writes per transaction at most: a longer one would hold off the server's own (admin) writes for longer. */
+const READS_PER_MESSAGE = 16;
+/**
+ * Writes per transaction at most, counted in the weight of a full write: a longer one would hold off the server's
+ * own (admin) writes for longer. A "seen" (one column of one row) weighs an eighth of one.
+ */
 const MAX_BATCH = 128;
+const SEEN_WEIGHT = 1 / 8;
+/**
+ * Unchanged check-ins' times are held this long at most, newest per client, and written together: a commit of the
+ * writer's drops the reader's whole page cache (and writes a log frame per page touched), so a fleet whose
+ * clients change nothing would otherwise commit a few hundred times a second for times that nobody waits for.
+ */
+const SEEN_HOLD_MS = 1000;
+/** Held times written at once, whatever their age: one transaction's worth. */
+const SEEN_HOLD_MAX = MAX_BATCH / SEEN_WEIGHT;
+const settled = (): void => {};
 
 interface PendingRead {
   id: string;
@@ -36,6 +49,9 @@ export class ClientWriter {
   /** The threads still running. */
   private readonly alive = new Set<Worker>();
   private queue: Pending[] = [];
+  /** Unchanged check-ins' "seen" writes not yet queued, the newest per client (see SEEN_HOLD_MS). */
+  private seen = new Map<string, ClientWrite>();
+  private seenTimer: NodeJS.Timeout | null = null;
   private inFlight: { id: number; batch: Pending[] } | null = null;
   private nextId = 1;
   private failure: Error | null = null;
@@ -88,13 +104,32 @@ export class ClientWriter {
     if (this.failure) return Promise.reject(this.failure);
     const kind = clientWriteKind(before, after, changed);
     // The steady state of a fleet: a check-in that changed nothing but the time it was seen. Its answer does not
-    // depend on that time being on disk, so it does not wait for the commit (a crash loses at most the last
-    // transaction's "last seen" times, never a change).
+    // depend on that time being on disk, so it does not wait for the commit: the time is held a moment and written
+    // with others (a crash loses at most that moment's "last seen" times, never a change). A "seen" never moves the
+    // time back, so it may land after a later write of the same client.
     if (kind === 'seen') {
-      this.enqueue({ write: { kind, changed: false, after }, resolve: () => {}, reject: () => {} });
+      this.holdSeen({ kind, changed: false, after });
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => this.enqueue({ write: { kind, changed, after }, resolve, reject }));
+  }
+
+  private holdSeen(w: ClientWrite): void {
+    const held = this.seen.get(w.after.id);
+    if (held && held.after.lastSeen >= w.after.lastSeen) return;
+    this.seen.set(w.after.id, w);
+    if (this.seen.size >= SEEN_HOLD_MAX) this.releaseSeen();
+    else if (!this.seenTimer) this.seenTimer = setTimeout(() => this.releaseSeen(), SEEN_HOLD_MS).unref();
+  }
+
+  /** The held "seen" writes go into the queue, as one transaction's worth. */
+  private releaseSeen(): void {
+    if (this.seenTimer) clearTimeout(this.seenTimer);
+    this.seenTimer = null;
+    if (this.seen.size === 0 || this.failure) return;
+    for (const write of this.seen.values()) this.queue.push({ write, resolve: settled, reject: settled });
+    this.seen.clear();
+    if (!this.inFlight) this.send();
   }
 
   private enqueue(p: Pending): void {
@@ -142,8 +177,10 @@ export class ClientWriter {
 
   private send(): void {
     if (this.inFlight || this.queue.length === 0 || this.failure) return;
-    const batch = this.queue.slice(0, MAX_BATCH);
-    this.queue = this.queue.slice(MAX_BATCH);
+    let n = 0;
+    for (let weight = 0; n < this.queue.length && weight < MAX_BATCH; n++) weight += this.queue[n].write.kind === 'seen' ? SEEN_WEIGHT : 1;
+    const batch = this.queue.slice(0, n);
+    this.queue = this.queue.slice(n);
     const id = this.nextId++;
     this.inFlight = { id, batch };
     this.worker.postMessage({ id, writes: batch.map((p) => p.write) } satisfies WriterRequest);
@@ -176,7 +213,7 @@ export class ClientWriter {
   }
 
   private idle(): boolean {
-    return !this.inFlight && this.queue.length === 0 && this.readsInFlight.size === 0 && this.reads.length === 0 && this.agentReads.length === 0;
+    return !this.inFlight && this.queue.length === 0 && this.seen.size === 0 && this.readsInFlight.size === 0 && this.reads.length === 0 && this.agentReads.length === 0;
   }
 
   private stop(err: Error): void {
@@ -186,6 +223,9 @@ export class ClientWriter {
     for (const r of [...[...this.readsInFlight.values()].flat(), ...this.reads, ...this.agentReads]) r.reject(err);
     this.inFlight = null;
     this.queue = [];
+    this.seen.clear();
+    if (this.seenTimer) clearTimeout(this.seenTimer);
+    this.seenTimer = null;
     this.reads = [];
     this.agentReads = [];
     this.readsInFlight.clear();
@@ -199,6 +239,8 @@ export class ClientWriter {
   async close(): Promise<void> {
     this.closing ??= (async () => {
       while (!this.failure) {
+        // Held "seen" times are written now, not when their moment is up.
+        this.releaseSeen();
         if (!this.idle()) await new Promise<void>((resolve) => { this.drained = resolve; });
         // What a settled read leads to is asked in the promise callbacks that run before the next turn.
         await new Promise<void>((resolve) => setImmediate(resolve));

@@ -47,21 +47,21 @@ function handle(m: Extract<WriterRequest, { writes: unknown }>): WriterReply {
   }
 }
 
+const readRows = db.transaction((ids: string[]) => ids.map((id) => readClient.get(id) as ClientRow | undefined));
+const readAgents = db.transaction((ids: string[]) => ids.map((id) => {
+  const credential = readCredential.get(id) as CredentialRow | undefined;
+  // No credential, no check-in: the client row is read only for a request that may go on.
+  const client = credential ? readClient.get(id) as ClientRow | undefined : undefined;
+  return { ...(credential ? { credential } : {}), ...(client ? { client } : {}) };
+}));
+
 port.on('message', (m: WriterRequest) => {
   if ('reads' in m) {
-    port.postMessage({ id: m.id, rows: m.reads.map((id) => readClient.get(id) as ClientRow | undefined) } satisfies WriterReply);
+    port.postMessage({ id: m.id, rows: readRows(m.reads) } satisfies WriterReply);
     return;
   }
   if ('agents' in m) {
-    port.postMessage({
-      id: m.id,
-      agents: m.agents.map((id) => {
-        const credential = readCredential.get(id) as CredentialRow | undefined;
-        // No credential, no check-in: the client row is read only for a request that may go on.
-        const client = credential ? readClient.get(id) as ClientRow | undefined : undefined;
-        return { ...(credential ? { credential } : {}), ...(client ? { client } : {}) };
-      }),
-    } satisfies WriterReply);
+    port.postMessage({ id: m.id, agents: readAgents(m.agents) } satisfies WriterReply);
     return;
   }
   if ('close' in m) {
