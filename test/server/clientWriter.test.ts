@@ -1,6 +1,6 @@
 // The client-writer thread (SQLite file): writes made together commit together and fail alone, the history stays
-// bounded with per-client numbers, a "seen" that is not waited for never moves the time back, and closing the store
-// first finishes what was asked.
+// bounded with per-client numbers, and closing the store first finishes what was asked (held "seen" times: see
+// seenTimes.test.ts).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -51,30 +51,6 @@ describe('client writes on the writer thread (SQLite file)', function () {
     const history = await store.history('h', 1000);
     assert.equal(history.length, HISTORY_PER_CLIENT);
     assert.deepEqual(history.map((e) => e.version), Array.from({ length: HISTORY_PER_CLIENT }, (_, k) => `1.0.${HISTORY_PER_CLIENT + 11 - k}`));
-  });
-
-  it('a check-in that changed nothing is not waited for: its time lands within a second or two, the newest held, never moving "last seen" back past a later write', async () => {
-    const first = await store.writeClient(write('s', { at: '2026-01-01T00:00:00.000Z' }));
-    // A later change, then unchanged check-ins: one carries an older time (made earlier, written later), and of two
-    // held for the same client the newer wins whatever their order.
-    const later = await store.writeClient(write('s', { state: 'failed', reason: 'disk full', at: '2026-01-03T00:00:00.000Z' }), first.after);
-    await store.writeClient(write('s', { state: 'failed', reason: 'disk full', at: '2026-01-02T00:00:00.000Z' }), later.after);
-    await store.writeClient(write('t', { at: '2026-01-01T00:00:00.000Z' }));
-    const t = (await store.getClient('t'))!;
-    await store.writeClient(write('t', { at: '2026-01-06T00:00:00.000Z' }), t);
-    await store.writeClient(write('t', { at: '2026-01-05T00:00:00.000Z' }), t);
-    const seen = async (id: string) => (await store.getClient(id))?.lastSeen;
-    const deadline = Date.now() + 5_000;
-    while ((await seen('t')) !== '2026-01-06T00:00:00.000Z') {
-      assert.ok(Date.now() < deadline, 'the held time was written');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    assert.equal(await seen('s'), '2026-01-03T00:00:00.000Z');
-    await store.writeClient(write('s', { state: 'failed', reason: 'disk full', at: '2026-01-04T00:00:00.000Z' }), later.after);
-    // Closing writes what is held at once.
-    await store.close();
-    store = await open();
-    assert.equal(await seen('s'), '2026-01-04T00:00:00.000Z');
   });
 
   it('closing the store first finishes the writes already asked', async () => {

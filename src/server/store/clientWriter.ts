@@ -9,6 +9,7 @@
 import type { Worker } from 'node:worker_threads';
 import { startThread } from '../threads';
 import type { Client } from '../../core/types';
+import { SeenHold } from './seenHold';
 import { clientWriteKind, toError, type ClientRow, type ClientWrite, type CredentialRow } from './clientWrites';
 import type { WriterConfig, WriterReply, WriterRequest } from './writerProtocol';
 
@@ -20,13 +21,7 @@ const READS_PER_MESSAGE = 16;
  */
 const MAX_BATCH = 128;
 const SEEN_WEIGHT = 1 / 8;
-/**
- * Unchanged check-ins' times are held this long at most, newest per client, and written together: a commit of the
- * writer's drops the reader's whole page cache (and writes a log frame per page touched), so a fleet whose
- * clients change nothing would otherwise commit a few hundred times a second for times that nobody waits for.
- */
-const SEEN_HOLD_MS = 1000;
-/** Held times written at once, whatever their age: one transaction's worth. */
+/** Held "seen" times written at once, whatever their age (seenHold.ts): one transaction's worth. */
 const SEEN_HOLD_MAX = MAX_BATCH / SEEN_WEIGHT;
 const settled = (): void => {};
 
@@ -49,9 +44,12 @@ export class ClientWriter {
   /** The threads still running. */
   private readonly alive = new Set<Worker>();
   private queue: Pending[] = [];
-  /** Unchanged check-ins' "seen" writes not yet queued, the newest per client (see SEEN_HOLD_MS). */
-  private seen = new Map<string, ClientWrite>();
-  private seenTimer: NodeJS.Timeout | null = null;
+  /** Unchanged check-ins' times, held a moment and queued together (seenHold.ts). */
+  private readonly seen = new SeenHold((clients) => {
+    if (this.failure) return;
+    for (const after of clients) this.queue.push({ write: { kind: 'seen', changed: false, after }, resolve: settled, reject: settled });
+    if (!this.inFlight) this.send();
+  }, SEEN_HOLD_MAX);
   private inFlight: { id: number; batch: Pending[] } | null = null;
   private nextId = 1;
   private failure: Error | null = null;
@@ -103,33 +101,12 @@ export class ClientWriter {
   writeClient(before: Client | undefined, after: Client, changed: boolean): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     const kind = clientWriteKind(before, after, changed);
-    // The steady state of a fleet: a check-in that changed nothing but the time it was seen. Its answer does not
-    // depend on that time being on disk, so it does not wait for the commit: the time is held a moment and written
-    // with others (a crash loses at most that moment's "last seen" times, never a change). A "seen" never moves the
-    // time back, so it may land after a later write of the same client.
+    // A check-in that changed nothing but the time it was seen: nobody waits for that time (seenHold.ts).
     if (kind === 'seen') {
-      this.holdSeen({ kind, changed: false, after });
+      this.seen.hold(after);
       return Promise.resolve();
     }
     return new Promise<void>((resolve, reject) => this.enqueue({ write: { kind, changed, after }, resolve, reject }));
-  }
-
-  private holdSeen(w: ClientWrite): void {
-    const held = this.seen.get(w.after.id);
-    if (held && held.after.lastSeen >= w.after.lastSeen) return;
-    this.seen.set(w.after.id, w);
-    if (this.seen.size >= SEEN_HOLD_MAX) this.releaseSeen();
-    else if (!this.seenTimer) this.seenTimer = setTimeout(() => this.releaseSeen(), SEEN_HOLD_MS).unref();
-  }
-
-  /** The held "seen" writes go into the queue, as one transaction's worth. */
-  private releaseSeen(): void {
-    if (this.seenTimer) clearTimeout(this.seenTimer);
-    this.seenTimer = null;
-    if (this.seen.size === 0 || this.failure) return;
-    for (const write of this.seen.values()) this.queue.push({ write, resolve: settled, reject: settled });
-    this.seen.clear();
-    if (!this.inFlight) this.send();
   }
 
   private enqueue(p: Pending): void {
@@ -139,7 +116,7 @@ export class ClientWriter {
 
   /**
    * A client's row as committed, on the reader thread: every write already answered is in it, but for an unchanged
-   * check-in's "seen" (answered before its commit), which shows once the writer's next transaction commits.
+   * check-in's "seen" (answered before its commit), which shows within about a second (seenHold.ts).
    */
   readClient(id: string): Promise<ClientRow | undefined> {
     if (this.failure) return Promise.reject(this.failure);
@@ -224,8 +201,6 @@ export class ClientWriter {
     this.inFlight = null;
     this.queue = [];
     this.seen.clear();
-    if (this.seenTimer) clearTimeout(this.seenTimer);
-    this.seenTimer = null;
     this.reads = [];
     this.agentReads = [];
     this.readsInFlight.clear();
@@ -240,7 +215,7 @@ export class ClientWriter {
     this.closing ??= (async () => {
       while (!this.failure) {
         // Held "seen" times are written now, not when their moment is up.
-        this.releaseSeen();
+        this.seen.flush();
         if (!this.idle()) await new Promise<void>((resolve) => { this.drained = resolve; });
         // What a settled read leads to is asked in the promise callbacks that run before the next turn.
         await new Promise<void>((resolve) => setImmediate(resolve));

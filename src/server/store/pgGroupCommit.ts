@@ -5,20 +5,32 @@
 // tried again alone, so one bad write fails alone.
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Client } from '../../core/types';
+import { clientWriteKind } from './clientWrites';
 import type { Database } from './schema';
+import { SeenHold } from './seenHold';
 
 interface Pending {
   before: Client | undefined;
   after: Client;
   changed: boolean;
+  /** An unchanged check-in's time, held and handed over (seenHold.ts): only last_seen, and never back. */
+  seen?: true;
   resolve: () => void;
   reject: (err: unknown) => void;
 }
 
+/** Held "seen" times written at once, whatever their age. */
+const SEEN_HOLD_MAX = 1024;
+const settled = (): void => {};
+
 export class PgGroupCommit {
   private queue: Pending[] = [];
   /** One batch at a time: two would take the same count rows in different orders, and wait for each other. */
-  private flushing = false;
+  private flushing: Promise<void> | null = null;
+  private readonly seen = new SeenHold((clients) => {
+    for (const after of clients) this.queue.push({ before: after, after, changed: false, seen: true, resolve: settled, reject: settled });
+    if (!this.flushing) void this.flush();
+  }, SEEN_HOLD_MAX);
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -28,25 +40,35 @@ export class PgGroupCommit {
   ) {}
 
   writeClient(before: Client | undefined, after: Client, changed: boolean): Promise<void> {
+    // A check-in that changed nothing but the time it was seen: nobody waits for that time (seenHold.ts).
+    if (clientWriteKind(before, after, changed) === 'seen') {
+      this.seen.hold(after);
+      return Promise.resolve();
+    }
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ before, after, changed, resolve, reject });
       if (this.queue.length === 1 && !this.flushing) setImmediate(() => void this.flush());
     });
   }
 
-  private async flush(): Promise<void> {
-    if (this.flushing) return;
+  private flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
     const batch = this.queue;
     this.queue = [];
-    if (batch.length === 0) return;
-    this.flushing = true;
-    try {
-      await this.write(batch);
-    } finally {
-      this.flushing = false;
+    if (batch.length === 0) return Promise.resolve();
+    const flushing = this.write(batch).finally(() => {
+      this.flushing = null;
       // What queued up meanwhile is the next batch.
       if (this.queue.length) setImmediate(() => void this.flush());
-    }
+    });
+    this.flushing = flushing;
+    return flushing;
+  }
+
+  /** Writes what is held and queued, and waits for it (the store is closing). */
+  async close(): Promise<void> {
+    this.seen.flush();
+    while (this.flushing || this.queue.length) await (this.flushing ?? this.flush());
   }
 
   private async write(batch: Pending[]): Promise<void> {
@@ -69,7 +91,7 @@ export class PgGroupCommit {
       if (rounds.length === 1) await this.writeRound(this.db, rounds[0]);
       else await this.db.transaction().execute(async (tx) => { for (const round of rounds) await this.writeRound(tx, round); });
     } catch {
-      for (const p of batch) await this.writeAlone(p.before, p.after, p.changed).then(p.resolve, p.reject);
+      for (const p of batch) await (p.seen ? this.writeSeen(this.db, [p.after]) : this.writeAlone(p.before, p.after, p.changed)).then(p.resolve, p.reject);
       return;
     }
     for (const p of batch) p.resolve();
@@ -82,7 +104,8 @@ export class PgGroupCommit {
    */
   private async writeRound(db: Kysely<Database> | Transaction<Database>, round: Pending[]): Promise<void> {
     const inserts = round.filter((p) => !p.before).map((p) => p.after);
-    const updates = round.filter((p) => p.before).map((p) => p.after);
+    const updates = round.filter((p) => p.before && !p.seen).map((p) => p.after);
+    const seen = round.filter((p) => p.seen).map((p) => p.after);
     const changed = round.filter((p) => p.changed).map((p) => p.after);
     const parts = [];
     if (inserts.length) {
@@ -109,7 +132,19 @@ export class PgGroupCommit {
             FROM client_history WHERE client_id = ANY(${changed.map((c) => c.id)}::text[])) AS h
           WHERE h.rn > ${this.historyPerClient - 1}) RETURNING 1)`);
     }
+    if (seen.length) parts.push(sql`seen_clients AS (${this.seenSql(seen)} RETURNING 1)`);
     if (parts.length === 0) return;
     await sql`WITH ${sql.join(parts)} SELECT 1`.execute(db);
+  }
+
+  /** Held times: last_seen alone, and only forward (a later write of the client may have landed first). */
+  private seenSql(seen: Client[]) {
+    return sql`UPDATE clients AS c SET last_seen = d.at
+      FROM (VALUES ${sql.join(seen.map((c) => sql`(${c.id}::text, ${c.lastSeen}::text)`))}) AS d(id, at)
+      WHERE c.id = d.id AND c.last_seen < d.at`;
+  }
+
+  private async writeSeen(db: Kysely<Database>, seen: Client[]): Promise<void> {
+    await this.seenSql(seen).execute(db);
   }
 }

@@ -293,6 +293,7 @@ export class FleetStore {
 
   async close(): Promise<void> {
     await this.clientWriter?.close();
+    await this.pgGroupCommit?.close();
     await this.db.destroy();
   }
 
