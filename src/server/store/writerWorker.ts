@@ -47,6 +47,8 @@ function handle(m: Extract<WriterRequest, { writes: unknown }>): WriterReply {
   }
 }
 
+// A message's reads in one read transaction: one lock of the log's index, and one look at whether the writer has
+// committed since (which drops this connection's cache), for all of them instead of each.
 const readRows = db.transaction((ids: string[]) => ids.map((id) => readClient.get(id) as ClientRow | undefined));
 const readAgents = db.transaction((ids: string[]) => ids.map((id) => {
   const credential = readCredential.get(id) as CredentialRow | undefined;
