@@ -10,20 +10,34 @@ const CACHE_MS = 2_000;
 
 /**
  * One cached value, loaded once however many requests ask while it loads (the check-ins of one turn would each
- * read it again), and never set from a load that began before the last invalidate().
+ * read it again). Past its age it is still answered at once while a reload runs: a check-in never waits for the
+ * catalog's tables, which on a busy PostgreSQL took every check-in of that moment tens of milliseconds every two
+ * seconds. After invalidate() (a change made here) the next caller waits for the new rows, and a load that began
+ * before it never puts the old ones back.
  */
 class Cached<T> {
   private value: { at: number; value: T } | null = null;
   private loading: Promise<T> | null = null;
   private generation = 0;
 
-  constructor(private readonly load: () => Promise<T>) {}
+  constructor(private readonly load: () => Promise<T>, private readonly clock: () => number) {}
 
   get(): Promise<T> {
-    if (this.value && Date.now() - this.value.at <= CACHE_MS) return Promise.resolve(this.value.value);
+    const value = this.value;
+    if (value && this.clock() - value.at <= CACHE_MS) return Promise.resolve(value.value);
+    const loading = this.reload();
+    if (value) {
+      // A failed reload keeps the rows it had; the next caller past the age tries again.
+      loading.catch(() => {});
+      return Promise.resolve(value.value);
+    }
+    return loading;
+  }
+
+  private reload(): Promise<T> {
     if (this.loading) return this.loading;
     const generation = this.generation;
-    const at = Date.now();
+    const at = this.clock();
     const loading = this.load().then((value) => {
       if (generation === this.generation) this.value = { at, value };
       return value;
@@ -42,11 +56,12 @@ class Cached<T> {
 }
 
 export class Catalog {
-  private readonly releases = new Cached(() => this.store.listReleases());
-  private readonly groups = new Cached(() => this.store.listGroups());
-  private readonly settings = new Cached(() => this.store.fleetSettings());
+  private readonly releases = new Cached(() => this.store.listReleases(), () => this.clock());
+  private readonly groups = new Cached(() => this.store.listGroups(), () => this.clock());
+  private readonly settings = new Cached(() => this.store.fleetSettings(), () => this.clock());
 
-  constructor(private readonly store: FleetStore, private readonly now: () => Date) {}
+  /** `clock`: the cache's ages (milliseconds), apart from `now`, the server's time for what it records. */
+  constructor(private readonly store: FleetStore, private readonly now: () => Date, private readonly clock: () => number = Date.now) {}
 
   allReleases(): Promise<Release[]> {
     return this.releases.get();

@@ -2,7 +2,8 @@
 // a round trip (a few hundred microseconds of the event loop's time here, waking the database's process): so the
 // check-ins and reports that arrive in one turn of the event loop are written together — one statement of
 // set-based parts — and each is answered only after that commit. If the batch fails as a whole, every write is
-// tried again alone, so one bad write fails alone.
+// tried again alone, so one bad write fails alone. An unchanged check-in's time is held a moment and written with
+// the others of that moment, waited for by nobody (seenHold.ts).
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Client } from '../../core/types';
 import { clientWriteKind } from './clientWrites';
@@ -91,7 +92,7 @@ export class PgGroupCommit {
       if (rounds.length === 1) await this.writeRound(this.db, rounds[0]);
       else await this.db.transaction().execute(async (tx) => { for (const round of rounds) await this.writeRound(tx, round); });
     } catch {
-      for (const p of batch) await (p.seen ? this.writeSeen(this.db, [p.after]) : this.writeAlone(p.before, p.after, p.changed)).then(p.resolve, p.reject);
+      for (const p of batch) await (p.seen ? this.writeSeen([p.after]) : this.writeAlone(p.before, p.after, p.changed)).then(p.resolve, p.reject);
       return;
     }
     for (const p of batch) p.resolve();
@@ -144,7 +145,7 @@ export class PgGroupCommit {
       WHERE c.id = d.id AND c.last_seen < d.at`;
   }
 
-  private async writeSeen(db: Kysely<Database>, seen: Client[]): Promise<void> {
-    await this.seenSql(seen).execute(db);
+  private async writeSeen(seen: Client[]): Promise<void> {
+    await this.seenSql(seen).execute(this.db);
   }
 }
