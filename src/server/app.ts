@@ -27,7 +27,8 @@ import { miscRoutes } from './routes/misc';
 import { releaseRoutes } from './routes/releases';
 import { reportRoutes } from './routes/reports';
 import { pgEventBus } from './store/pgEventBus';
-import { FleetStore, type TokenRecord } from './store/store';
+import { FleetStore } from './store/store';
+import type { TokenRecord } from './store/tokens';
 
 export const SERVER_VERSION = '0.1.0';
 
@@ -132,7 +133,7 @@ async function bootstrapToken(tokens: TokenService, existing: TokenRecord[], kin
 }
 
 async function bootstrapTokens(tokens: TokenService, store: FleetStore, dataDir: string, opts: ServerOptions): Promise<{ admin?: string; enroll?: string }> {
-  const existing = await store.listTokens();
+  const existing = await store.tokens.list();
   const adminFile = join(dataDir, 'admin.token');
   const enrollFile = join(dataDir, 'enroll.token');
   return {
@@ -151,7 +152,7 @@ async function bootstrapTokens(tokens: TokenService, store: FleetStore, dataDir:
 export async function rotateEnrollmentToken(store: FleetStore, dataDir: string): Promise<string> {
   const { secret, record } = await new TokenService(store).rotateEnrollment();
   await writeSecretFile(join(resolve(dataDir), 'enroll.token'), secret);
-  await store.addAudit({ at: new Date().toISOString(), actor: 'command line', action: 'token.rotate-enrollment', target: record.name, details: JSON.stringify({ tokenId: record.id }) });
+  await store.audit.add({ at: new Date().toISOString(), actor: 'command line', action: 'token.rotate-enrollment', target: record.name, details: JSON.stringify({ tokenId: record.id }) });
   return secret;
 }
 

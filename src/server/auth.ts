@@ -3,7 +3,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { Role } from '../core/wire';
 import { ApiError } from './errors';
-import type { FleetStore, TokenRecord } from './store/store';
+import type { FleetStore } from './store/store';
+import type { TokenRecord } from './store/tokens';
 
 /** Admin roles in order; `agent` is the enrollment role and only opens /agent/v1. */
 export type TokenRole = Role | 'agent';
@@ -64,16 +65,16 @@ export class TokenService {
   async create(name: string, role: TokenRole, secret?: string): Promise<{ secret: string; record: TokenRecord }> {
     const s = secret ?? newSecret(role === 'agent' ? 'ufe' : 'ufa');
     const record: TokenRecord = { id: randomUUID(), name, role, createdAt: new Date().toISOString() };
-    await this.store.insertToken({ ...record, hash: hashToken(s) });
+    await this.store.tokens.insert({ ...record, hash: hashToken(s) });
     this.cache.clear();
     return { secret: s, record };
   }
 
   /** Make sure a token with this secret exists (UPDATE_FLEET_*_TOKEN): the environment wins over an old one of the same name. */
   async ensure(name: string, role: TokenRole, secret: string): Promise<void> {
-    const found = await this.store.findTokenByHash(hashToken(secret));
+    const found = await this.store.tokens.findByHash(hashToken(secret));
     if (found) return;
-    await this.store.deleteTokensByName(name, role);
+    await this.store.tokens.deleteByName(name, role);
     await this.create(name, role, secret);
   }
 
@@ -82,12 +83,12 @@ export class TokenService {
    * rotations). Enrolled clients keep their own credentials, so none has to enroll again.
    */
   async rotateEnrollment(): Promise<{ secret: string; record: TokenRecord }> {
-    await this.store.deleteTokensByName('enrollment', 'agent');
+    await this.store.tokens.deleteByName('enrollment', 'agent');
     return this.create('enrollment', 'agent');
   }
 
   async revoke(id: string): Promise<boolean> {
-    const ok = await this.store.deleteToken(id);
+    const ok = await this.store.tokens.delete(id);
     this.cache.clear();
     return ok;
   }
@@ -97,7 +98,7 @@ export class TokenService {
     const hit = this.cache.get(h);
     const now = Date.now();
     if (hit && now - hit.at < 10_000) return hit.rec;
-    const rec = (await this.store.findTokenByHash(h)) ?? null;
+    const rec = (await this.store.tokens.findByHash(h)) ?? null;
     if (this.cache.size > 10_000) this.cache.clear();
     this.cache.set(h, { rec, at: now });
     return rec;

@@ -11,7 +11,7 @@ import type { Client } from '../core/types';
 import { hashToken } from './auth';
 import { ApiError } from './errors';
 import type { Fleet } from './fleet';
-import type { CredentialRecord } from './store/store';
+import type { CredentialRecord } from './store/credentials';
 
 /** Events for the Pending list go out under this pseudo group id. */
 export const PENDING_EVENT_GROUP = 'pending';
@@ -30,7 +30,7 @@ export class ClientIdentities {
   }
 
   async enroll(req: EnrollRequest, address: string): Promise<{ created: boolean; response: EnrollResponse }> {
-    const existing = await this.store.getCredential(req.clientId);
+    const existing = await this.store.credentials.get(req.clientId);
     const hash = hashToken(req.secret);
     const known = !existing && !!(await this.store.getClient(req.clientId));
     const outcome = enrollOutcome(req.clientId, {
@@ -40,7 +40,7 @@ export class ClientIdentities {
     });
     if (outcome.kind === 'refuse') throw new ApiError(outcome.http, outcome.code, outcome.message);
     if (outcome.kind === 'again') return { created: false, response: this.answer(req.clientId, outcome.status) };
-    await this.store.putCredential({
+    await this.store.credentials.put({
       clientId: req.clientId, secretHash: hash, status: outcome.status, name: req.name, computer: req.computer, ip: req.ip, user: req.user,
       address, enrolledAt: this.now().toISOString(), decidedAt: null, decidedBy: null,
     });
@@ -76,7 +76,7 @@ export class ClientIdentities {
    * manual admission an unknown id is held as pending, without a secret.
    */
   async admitLegacy(clientId: string, seen: { version: string; address: string }): Promise<void> {
-    const rec = await this.store.getCredential(clientId);
+    const rec = await this.store.credentials.get(clientId);
     if (rec?.secretHash) {
       throw new ApiError(403, 'has-credential', `Client "${clientId}" is enrolled with its own credential; the enrollment token cannot check in for it.`);
     }
@@ -86,7 +86,7 @@ export class ClientIdentities {
       return;
     }
     if (this.admission === 'automatic' || (await this.store.getClient(clientId))) return;
-    await this.store.putCredential({
+    await this.store.credentials.put({
       clientId, secretHash: null, status: 'pending', name: clientId, computer: clientId, ip: seen.address, user: '', address: seen.address,
       enrolledAt: this.now().toISOString(), decidedAt: null, decidedBy: null,
     });
@@ -96,16 +96,16 @@ export class ClientIdentities {
   }
 
   async list(status: CredentialStatus, limit: number): Promise<{ items: EnrollmentView[]; total: number }> {
-    const [rows, total] = await Promise.all([this.store.listCredentials(status, limit), this.store.countCredentials(status)]);
+    const [rows, total] = await Promise.all([this.store.credentials.list(status, limit), this.store.credentials.count(status)]);
     return { items: rows.map(view), total };
   }
 
   async decide(action: 'accept' | 'reject', clientId: string, actor: { name: string }): Promise<EnrollmentView> {
-    const rec = await this.store.getCredential(clientId);
+    const rec = await this.store.credentials.get(clientId);
     const t = adminTransition(action, rec?.status, clientId);
     if (!t.ok) throw new ApiError(t.http, t.code, t.message);
     const at = this.now().toISOString();
-    await this.store.setCredentialStatus(clientId, t.status, at, actor.name);
+    await this.store.credentials.setStatus(clientId, t.status, at, actor.name);
     await this.fleet.audit(actor, `client.${action}`, rec!.computer || clientId, { clientId, address: rec!.address });
     this.fleet.events.clientsChanged(PENDING_EVENT_GROUP);
     return view({ ...rec!, status: t.status, decidedAt: at, decidedBy: actor.name });
@@ -113,7 +113,7 @@ export class ClientIdentities {
 
   /** Refused from now on; the client leaves the fleet and its counts (its history and the audit entry stay). */
   async decommission(clientId: string, actor: { name: string }): Promise<EnrollmentView> {
-    const [rec, client] = await Promise.all([this.store.getCredential(clientId), this.store.getClient(clientId)]);
+    const [rec, client] = await Promise.all([this.store.credentials.get(clientId), this.store.getClient(clientId)]);
     if (!rec && !client) throw new ApiError(404, 'not-found', `No client "${clientId}".`);
     const t = adminTransition('decommission', rec?.status, clientId);
     if (!t.ok) throw new ApiError(t.http, t.code, t.message);
@@ -124,7 +124,7 @@ export class ClientIdentities {
         clientId, secretHash: null, status: 'decommissioned', name: client!.name, computer: client!.computer, ip: client!.ip, user: client!.user,
         address: client!.address ?? '', enrolledAt: client!.lastSeen, decidedAt: at, decidedBy: actor.name,
       };
-    await this.store.putCredential(record);
+    await this.store.credentials.put(record);
     if (client) {
       await this.store.deleteClient(clientId);
       this.fleet.clientsRemoved(client.groupId);

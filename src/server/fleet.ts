@@ -93,7 +93,7 @@ export class Fleet {
 
   /** Who did what, when: every admin action goes through here. */
   async audit(actor: Actor, action: string, target: string, details: Record<string, unknown> = {}): Promise<void> {
-    await this.store.addAudit({ at: this.now().toISOString(), actor: actor.name, action, target, details: JSON.stringify(details) });
+    await this.store.audit.add({ at: this.now().toISOString(), actor: actor.name, action, target, details: JSON.stringify(details) });
   }
 
   // ---- releases -------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ export function hasPackage(r: Release): boolean {
 
 /** The last test downloads of a release, newest first. */
 export async function testDownloads(fleet: Fleet, version: string, limit = 5): Promise<AuditEntry[]> {
-  return fleet.store.searchAudit({ limit, action: DOWNLOAD_ACTION, target: version });
+  return fleet.store.audit.search({ limit, action: DOWNLOAD_ACTION, target: version });
 }
 
 /** Called by the approve route before the lifecycle step: refuses what was not tested. */

@@ -33,7 +33,7 @@ describe('agent: enrollment and its own credential', function () {
     assert.equal(Buffer.from(secret, 'base64url').length, 32);
     const detail = await fleet.clientDetail(clientId);
     assert.deepEqual([detail.version, detail.state, detail.address], ['2.0.0', 'up-to-date', '127.0.0.1']);
-    const stored = await fleet.ts.server.fleet.store.getCredential(clientId);
+    const stored = await fleet.ts.server.fleet.store.credentials.get(clientId);
     assert.equal(stored?.secretHash, createHash('sha256').update(secret).digest('hex'), 'the server keeps only the hash');
     // The CLI, a new process on the same state folder: the same secret, the enrollment answered again, no conflict.
     await fsp.writeFile(m.tokenFile, fleet.ts.enrollToken + '\n', { mode: 0o600 });

@@ -85,7 +85,7 @@ describe('client identity: a credential per client', function () {
   it('stores only the secret\'s sha256', async () => {
     const secret = newSecret();
     await call(s.url, 'POST', '/agent/v1/enroll', { token: s.enrollToken, json: enrollBody('hashed-1', secret) });
-    const row = await s.server.fleet.store.getCredential('hashed-1');
+    const row = await s.server.fleet.store.credentials.get('hashed-1');
     assert.equal(row?.secretHash, createHash('sha256').update(secret).digest('hex'));
     if (!s.postgresUrl) assert.ok(!(await readFile(join(s.dataDir, 'fleet.db'))).includes(Buffer.from(secret)), 'the secret is nowhere in the database file');
   });

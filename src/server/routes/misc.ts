@@ -37,7 +37,7 @@ export function miscRoutes(app: FastifyInstance, ctx: RouteContext): void {
     const since = req.query.since ? new Date(req.query.since).toISOString() : undefined;
     const until = req.query.until ? new Date(req.query.until).toISOString() : undefined;
     const filtered = !!(actor || action || target || since || until);
-    const items = filtered ? await fleet.store.searchAudit({ limit, before, actor, action, target, since, until }) : await fleet.store.listAudit(limit, before);
+    const items = filtered ? await fleet.store.audit.search({ limit, before, actor, action, target, since, until }) : await fleet.store.audit.list(limit, before);
     const last = items[items.length - 1];
     return { items, ...(items.length === limit && last ? { nextCursor: String(last.id) } : {}) };
   });
@@ -45,7 +45,7 @@ export function miscRoutes(app: FastifyInstance, ctx: RouteContext): void {
   // Who am I to this server: the console names the role and tells a viewer what it may not do before asking.
   app.get('/api/v1/whoami', { preHandler: tokens.guard('viewer'), schema: { tags: ['tokens'] } }, async (req) => ({ name: req.caller!.name, role: req.caller!.role }));
 
-  app.get('/api/v1/tokens', { preHandler: tokens.guard('admin'), schema: { tags: ['tokens'] } }, async () => ({ items: await fleet.store.listTokens() }));
+  app.get('/api/v1/tokens', { preHandler: tokens.guard('admin'), schema: { tags: ['tokens'] } }, async () => ({ items: await fleet.store.tokens.list() }));
   app.post<{ Body: Static<typeof CreateTokenBody> }>('/api/v1/tokens', { preHandler: tokens.guard('admin'), schema: { tags: ['tokens'], body: CreateTokenBody } }, async (req, reply) => {
     const { secret, record } = await tokens.create(req.body.name.trim(), req.body.role);
     await fleet.audit(actorOf(req), 'token.create', record.name, { role: record.role });

@@ -1,14 +1,14 @@
 // The fleet's data behind one async interface, SQL through Kysely so the same code runs on SQLite (embedded
-// default) and PostgreSQL. Nothing here decides anything: that is src/core's job.
+// default) and PostgreSQL. Nothing here decides anything: that is src/core's job. Credentials, the audit log and
+// API tokens have their own files (credentials.ts, auditLog.ts, tokens.ts), reached as store.credentials and so on.
 import { CompiledQuery, Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Selectable, type Updateable } from 'kysely';
-import type { EnrollmentView, FleetSettings } from '../../core/wire';
+import type { FleetSettings } from '../../core/wire';
 import type {
-  AuditEntry, Client, ClientHistoryEntry, ClientState, Group, Policy, Release, ReleaseState, ReleaseTransition,
+  Client, ClientHistoryEntry, ClientState, Group, Policy, Release, ReleaseState, ReleaseTransition,
 } from '../../core/types';
 import type { StateVersionCount } from '../../core/summary';
 import type { RolloutRecord, RolloutState } from '../../core/rollout';
 import type { RollbackOrigin } from '../../core/rollback';
-import type { CredentialStatus } from '../../core/admission';
 import { InCodeMigrations, type Dialect } from './migrations';
 import { ClientWriter } from './clientWriter';
 import { narrowingPart } from './trigramText';
@@ -16,6 +16,9 @@ import { READ_CLIENT_SQL, READ_CREDENTIAL_SQL, type ClientRow } from './clientWr
 import { GroupCommit, type BetterSqlite3Database } from './groupCommit';
 import { AGENT_CLIENT_COLUMNS, PgAgentReads } from './pgAgentReads';
 import { PgGroupCommit } from './pgGroupCommit';
+import { AuditLog } from './auditLog';
+import { Credentials, rowToCredential, type CredentialRecord } from './credentials';
+import { Tokens } from './tokens';
 import type { ClientCredentialTable, ClientTable, Database, GroupTable, ReleaseTable } from './schema';
 
 /** A client's history is bounded: the newest entries are what an admin needs, and a million clients must fit. */
@@ -50,18 +53,6 @@ export interface ClientPageRequest extends ClientFilter {
 export interface ClientCount extends StateVersionCount {
   groupId: string;
   targetVersion: string | null;
-}
-
-export interface TokenRecord {
-  id: string;
-  name: string;
-  role: string;
-  createdAt: string;
-}
-
-/** A client id's credential and admission status: what the console sees, and the secret only as its sha256. */
-export interface CredentialRecord extends EnrollmentView {
-  secretHash: string | null;
 }
 
 export interface CheckinWrite {
@@ -144,20 +135,6 @@ function releaseToRow(r: Release): ReleaseTable {
   };
 }
 
-function rowToCredential(r: Selectable<ClientCredentialTable>): CredentialRecord {
-  return {
-    clientId: r.client_id, secretHash: r.secret_hash, status: r.status as CredentialStatus, name: r.name, computer: r.computer,
-    ip: r.ip, user: r.user_name, address: r.address, enrolledAt: r.enrolled_at, decidedAt: r.decided_at, decidedBy: r.decided_by,
-  };
-}
-
-function credentialToRow(c: CredentialRecord): ClientCredentialTable {
-  return {
-    client_id: c.clientId, secret_hash: c.secretHash, status: c.status, name: c.name, computer: c.computer, ip: c.ip,
-    user_name: c.user, address: c.address, enrolled_at: c.enrolledAt, decided_at: c.decidedAt, decided_by: c.decidedBy,
-  };
-}
-
 function rowToGroup(r: Selectable<GroupTable>): Group {
   return { id: r.id, name: r.name, description: r.description, policy: JSON.parse(r.policy) as Policy };
 }
@@ -206,13 +183,17 @@ export class FleetStore {
   /** PostgreSQL: the same, in set-based statements. */
   private pgGroupCommit?: PgGroupCommit;
   private pgAgentReads?: PgAgentReads;
-  /**
-   * SQLite: the credential read every agent request makes, prepared once (no query building per request). On this
-   * connection, not the writer's: a read there waits behind the writer's transaction, and credentials rarely change.
-   */
-  private credentialRead?: import('better-sqlite3').Statement;
+  /** Client credentials (enrollment, the console's decisions); an agent request reads its own with getAgent. */
+  credentials: Credentials;
+  readonly audit: AuditLog;
+  /** API tokens (hashes only). */
+  readonly tokens: Tokens;
 
-  private constructor(readonly db: Kysely<Database>, readonly dialect: Dialect) {}
+  private constructor(readonly db: Kysely<Database>, readonly dialect: Dialect) {
+    this.credentials = new Credentials(db);
+    this.audit = new AuditLog(db, dialect);
+    this.tokens = new Tokens(db);
+  }
 
   static async open(opts: OpenOptions): Promise<FleetStore> {
     let db: Kysely<Database>;
@@ -266,7 +247,8 @@ export class FleetStore {
     }
     if (native) {
       store.readClientRow = native.prepare(READ_CLIENT_SQL);
-      store.credentialRead = native.prepare(READ_CREDENTIAL_SQL);
+      // The read by id prepared once, on this connection (not the writer's: a read there waits behind its transaction).
+      store.credentials = new Credentials(db, native.prepare(READ_CREDENTIAL_SQL));
       if (opts.writerThread && opts.sqliteFile && opts.sqliteFile !== ':memory:') {
         store.clientWriter = new ClientWriter({
           sqliteFile: opts.sqliteFile, historyPerClient: HISTORY_PER_CLIENT, busyTimeoutMs: BUSY_TIMEOUT_MS,
@@ -833,38 +815,6 @@ export class FleetStore {
     };
   }
 
-  /** One client's credential (enrollment and the console's decisions; agent requests read it with getAgent). */
-  async getCredential(clientId: string): Promise<CredentialRecord | undefined> {
-    if (this.credentialRead) {
-      const row = this.credentialRead.get(clientId) as Selectable<ClientCredentialTable> | undefined;
-      return row ? rowToCredential(row) : undefined;
-    }
-    const r = await this.db.selectFrom('client_credentials').selectAll().where('client_id', '=', clientId).executeTakeFirst();
-    return r ? rowToCredential(r) : undefined;
-  }
-
-  /** Insert or replace an id's credential record. */
-  async putCredential(c: CredentialRecord): Promise<void> {
-    const row = credentialToRow(c);
-    const { client_id: _id, ...rest } = row;
-    await this.db.insertInto('client_credentials').values(row).onConflict((oc) => oc.column('client_id').doUpdateSet(rest)).execute();
-  }
-
-  async setCredentialStatus(clientId: string, status: CredentialStatus, at: string, by: string): Promise<void> {
-    await this.db.updateTable('client_credentials').set({ status, decided_at: at, decided_by: by }).where('client_id', '=', clientId).execute();
-  }
-
-  /** Ids in one status, oldest enrollment first (the Pending list). */
-  async listCredentials(status: CredentialStatus, limit: number): Promise<CredentialRecord[]> {
-    const rows = await this.db.selectFrom('client_credentials').selectAll().where('status', '=', status).orderBy('enrolled_at').orderBy('client_id').limit(limit).execute();
-    return rows.map(rowToCredential);
-  }
-
-  async countCredentials(status: CredentialStatus): Promise<number> {
-    const r = await this.db.selectFrom('client_credentials').select((eb) => eb.fn.countAll<number>().as('n')).where('status', '=', status).executeTakeFirst();
-    return Number(r?.n ?? 0);
-  }
-
   // ---- fleet settings -------------------------------------------------------------------------
 
   async fleetSettings(): Promise<FleetSettings> {
@@ -878,65 +828,5 @@ export class FleetStore {
     const value = JSON.stringify(s.minimumAutoUpgradeVersion);
     await this.db.insertInto('fleet_settings').values({ key: 'minimumAutoUpgradeVersion', value })
       .onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
-  }
-
-  // ---- audit ----------------------------------------------------------------------------------
-
-  async addAudit(e: Omit<AuditEntry, 'id'>): Promise<void> {
-    await this.db.insertInto('audit').values(e).execute();
-  }
-
-  async listAudit(limit: number, beforeId?: number): Promise<AuditEntry[]> {
-    let q = this.db.selectFrom('audit').selectAll();
-    if (beforeId !== undefined) q = q.where('id', '<', beforeId);
-    const rows = await q.orderBy('id', 'desc').limit(limit).execute();
-    return rows.map((r) => ({ ...r, id: Number(r.id) }));
-  }
-
-  /** The audit log with filters (console's Audit view): exact actor and target, an action or an action prefix
-   * ending in ".", a time range. Newest first, keyset paged by id. */
-  async searchAudit(f: { limit: number; before?: number; actor?: string; action?: string; target?: string; since?: string; until?: string }): Promise<AuditEntry[]> {
-    let q = this.db.selectFrom('audit').selectAll();
-    if (f.before !== undefined) q = q.where('id', '<', f.before);
-    if (f.actor) q = q.where('actor', '=', f.actor);
-    if (f.action) {
-      if (f.action.endsWith('.')) {
-        // A prefix as a range (release. ≤ action < release/), which the (action, id) index answers; LIKE would not.
-        // Byte order on both: PostgreSQL compares in "C" (its index is built so, migration 0005).
-        const upper = f.action.slice(0, -1) + '/';
-        const col = this.dialect === 'postgres' ? sql<string>`action COLLATE "C"` : sql<string>`action`;
-        q = q.where(col, '>=', f.action).where(col, '<', upper);
-      } else q = q.where('action', '=', f.action);
-    }
-    if (f.target) q = q.where('target', '=', f.target);
-    if (f.since) q = q.where('at', '>=', f.since);
-    if (f.until) q = q.where('at', '<=', f.until);
-    const rows = await q.orderBy('id', 'desc').limit(f.limit).execute();
-    return rows.map((r) => ({ ...r, id: Number(r.id) }));
-  }
-
-  // ---- tokens ---------------------------------------------------------------------------------
-
-  async insertToken(t: TokenRecord & { hash: string }): Promise<void> {
-    await this.db.insertInto('tokens').values({ id: t.id, name: t.name, role: t.role, hash: t.hash, created_at: t.createdAt }).execute();
-  }
-
-  async findTokenByHash(hash: string): Promise<TokenRecord | undefined> {
-    const r = await this.db.selectFrom('tokens').select(['id', 'name', 'role', 'created_at']).where('hash', '=', hash).executeTakeFirst();
-    return r ? { id: r.id, name: r.name, role: r.role, createdAt: r.created_at } : undefined;
-  }
-
-  async listTokens(): Promise<TokenRecord[]> {
-    const rows = await this.db.selectFrom('tokens').select(['id', 'name', 'role', 'created_at']).orderBy('created_at').execute();
-    return rows.map((r) => ({ id: r.id, name: r.name, role: r.role, createdAt: r.created_at }));
-  }
-
-  async deleteToken(id: string): Promise<boolean> {
-    const r = await this.db.deleteFrom('tokens').where('id', '=', id).executeTakeFirst();
-    return Number(r.numDeletedRows) > 0;
-  }
-
-  async deleteTokensByName(name: string, role: string): Promise<void> {
-    await this.db.deleteFrom('tokens').where('name', '=', name).where('role', '=', role).execute();
   }
 }
