@@ -43,7 +43,7 @@ async function benchSearch(): Promise<void> {
     }
     if (batch.length) await store.insertClients(batch.splice(0));
     const queries = ['PC-0123', '10.1.2.', 'u4242.', 'User 77 ', '0004567'];
-    const runIndexed = async () => { for (const q of queries) await store.pageClients({ q, limit: 100 }); };
+    const runIndexed = async () => { for (const q of queries) await store.clientQueries.pageClients({ q, limit: 100 }); };
     // Baseline: the scan a search without an index does (same literal, case-insensitive substring semantics).
     const runScan = async () => {
       for (const q of queries) {

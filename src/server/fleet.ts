@@ -18,7 +18,8 @@ import type { EventHub } from './events';
 import { FleetCounts, type HealthOptions } from './fleetCounts';
 import { Rollouts } from './rollouts';
 import type { HeavyReads } from './heavy/heavyReads';
-import { isIndexedText, type ClientFilter, type ClientPageRequest, type FleetStore } from './store/store';
+import { isIndexedText, type ClientFilter, type ClientPageRequest } from './store/clientQueries';
+import type { FleetStore } from './store/store';
 
 export { DEFAULT_GROUP_ID } from './catalog';
 
@@ -370,9 +371,9 @@ export class Fleet {
    */
   private async findClients(req: ClientPageRequest): Promise<Client[]> {
     const byColumnsOnly = !req.q;
-    if (byColumnsOnly && !req.state && !req.version) return this.store.pageClients(req);
+    if (byColumnsOnly && !req.state && !req.version) return this.store.clientQueries.pageClients(req);
     const sqlite = this.store.dialect === 'sqlite';
-    const walk = (budget?: number) => (sqlite ? this.heavy.walk(req, budget) : this.store.walkClients(req, budget));
+    const walk = (budget?: number) => (sqlite ? this.heavy.walk(req, budget) : this.store.clientQueries.walkClients(req, budget));
     if (req.q && !isIndexedText(req.q)) return (await walk()).items;
     // Rows to read in order for a full page: from the counts for the columns alone, else from the first rows.
     let needed: number | undefined;
@@ -385,7 +386,7 @@ export class Fleet {
       needed = Math.ceil(((all * req.limit) / matches) * 1.5);
     }
     if (needed === undefined || needed <= WALK_BUDGET) {
-      const walked = await this.store.walkClients(req, WALK_BUDGET);
+      const walked = await this.store.clientQueries.walkClients(req, WALK_BUDGET);
       if (walked.items.length >= req.limit || walked.exhausted) return walked.items;
       // The first rows tell the term's density: if a page should fill within DEEP_WALK_MAX rows, walking on is
       // cheaper than gathering and sorting every match from the index.
@@ -395,14 +396,14 @@ export class Fleet {
       const deeper = await walk(needed);
       if (deeper.items.length >= req.limit || deeper.exhausted) return deeper.items;
     }
-    return sqlite ? this.heavy.page(req) : this.store.pageClients(req);
+    return sqlite ? this.heavy.page(req) : this.store.clientQueries.pageClients(req);
   }
 
   /** The total beside a page: from the counts without a text; counted up to a cap with one; none below a trigram. */
   private async countClients(f: ClientFilter): Promise<{ total?: number; totalCapped?: boolean }> {
     if (!f.q) return { total: await this.counts.matching(f) };
     if (!isIndexedText(f.q)) return {};
-    const r = this.store.dialect === 'sqlite' ? await this.heavy.count(f, TOTAL_CAP) : await this.store.countClientsCapped(f, TOTAL_CAP);
+    const r = this.store.dialect === 'sqlite' ? await this.heavy.count(f, TOTAL_CAP) : await this.store.clientQueries.countClientsCapped(f, TOTAL_CAP);
     return r.capped ? { total: r.total, totalCapped: true } : { total: r.total };
   }
 

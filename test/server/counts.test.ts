@@ -30,7 +30,7 @@ async function healthByScan(s: TestServer, groupId?: string): Promise<Record<Cli
   const [groups, releases, facts] = await Promise.all([fleet.allGroups(), fleet.allReleases(), fleet.counts.facts()]);
   const now = new Date();
   const out = Object.fromEntries(CLIENT_HEALTHS.map((h) => [h, 0])) as Record<ClientHealth, number>;
-  for await (const batch of fleet.store.iterateClients(groupId ? { groupId } : {})) {
+  for await (const batch of fleet.store.clientQueries.iterateClients(groupId ? { groupId } : {})) {
     for (const c of batch) {
       const g = groups.find((x) => x.id === c.groupId)!;
       out[clientHealth(c, { policy: g.policy, releases, now, facts }, fleet.counts.notSeenDays).health]++;

@@ -87,7 +87,7 @@ describe('CSV report', function () {
     const names = Object.fromEntries((await s.server.fleet.allGroups()).map((g) => [g.id, g.name]));
     const expected = async (filter: { state?: 'failed' }) => {
       const rows: unknown[][] = [];
-      for await (const batch of s.server.fleet.store.iterateClients(filter, 1000)) {
+      for await (const batch of s.server.fleet.store.clientQueries.iterateClients(filter, 1000)) {
         for (const c of batch) rows.push([c.computer, c.name, c.ip, c.address ?? null, c.user, names[c.groupId], c.version, c.targetVersion, c.state, c.reason, c.lastSeen]);
       }
       return csvHeader() + csvRows(rows);

@@ -3,7 +3,8 @@
 // their own (csvPart.ts), so both cores work. PostgreSQL: the database's own process writes them.
 import type { Worker } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import type { FleetStore, ReportKey } from '../store/store';
+import type { ReportKey } from '../store/clientQueries';
+import type { FleetStore } from '../store/store';
 import { startThread } from '../threads';
 import { CsvChunkWriter, csvLineSql, plainChunkText, type CsvChunkJob } from './csvChunks';
 import { CSV_SOURCE_COLUMNS, csvRows, withGroupNames } from './csvReport';
@@ -28,7 +29,7 @@ export async function* csvChunksInOrder(sqliteFile: string, store: FleetStore, a
   const line = csvLineSql(a.groupNames);
   const keyStatements = new Map<string, BetterSqlite3.Statement>();
   const keyAfter = (from: ReportKey | undefined): ReportKey | undefined => {
-    const q = store.reportKeyAfter(from, rowsPerChunk);
+    const q = store.clientQueries.reportKeyAfter(from, rowsPerChunk);
     let s = keyStatements.get(q.sql);
     if (!s) keyStatements.set(q.sql, (s = db.prepare(q.sql).raw()));
     return s.get(...q.parameters) as ReportKey | undefined;
@@ -38,10 +39,10 @@ export async function* csvChunksInOrder(sqliteFile: string, store: FleetStore, a
   const nextJob = (): CsvChunkJob | undefined => {
     if (ended) return undefined;
     const to = keyAfter(from);
-    const lines = store.exportRangeQuery(a.filter, [line], from, to);
+    const lines = store.clientQueries.exportRangeQuery(a.filter, [line], from, to);
     const job = {
       lines: { sql: `SELECT group_concat(c0, char(10)) || char(10), count(*) FROM (${lines.sql})`, parameters: lines.parameters },
-      cells: store.exportRangeQuery(a.filter, CSV_SOURCE_COLUMNS, from, to),
+      cells: store.clientQueries.exportRangeQuery(a.filter, CSV_SOURCE_COLUMNS, from, to),
     };
     from = to;
     if (!to) ended = true;
@@ -118,14 +119,14 @@ const PG_CHUNKS_AT_ONCE = 1;
 export async function* csvChunksPostgres(store: FleetStore, a: CsvArgs, rowsPerChunk = CSV_CHUNK_ROWS): AsyncGenerator<string> {
   const line = csvLineSql(a.groupNames, 'postgres');
   const chunk = async (from: ReportKey | undefined, to: ReportKey | undefined): Promise<string> => {
-    const q = store.exportRangeQuery(a.filter, [line, 'computer', 'id'], from, to);
-    const [r] = await store.runCompiled<{ lines: string | null; n: string | number }>({
+    const q = store.clientQueries.exportRangeQuery(a.filter, [line, 'computer', 'id'], from, to);
+    const [r] = await store.clientQueries.runCompiled<{ lines: string | null; n: string | number }>({
       sql: `SELECT string_agg(c0, chr(10) ORDER BY c1, c2) || chr(10) AS lines, count(*) AS n FROM (${q.sql}) AS chunk`,
       parameters: q.parameters,
     });
     const plain = plainChunkText(r?.lines ?? null, Number(r?.n ?? 0));
     if (plain !== undefined) return plain;
-    const cells = await store.runCompiled<Record<string, unknown>>(store.exportRangeQuery(a.filter, CSV_SOURCE_COLUMNS, from, to));
+    const cells = await store.clientQueries.runCompiled<Record<string, unknown>>(store.clientQueries.exportRangeQuery(a.filter, CSV_SOURCE_COLUMNS, from, to));
     return csvRows(withGroupNames(cells.map((c) => CSV_SOURCE_COLUMNS.map((_, i) => c[`c${i}`])), a.groupNames));
   };
   let from: ReportKey | undefined;
@@ -133,7 +134,7 @@ export async function* csvChunksPostgres(store: FleetStore, a: CsvArgs, rowsPerC
   const inOrder: Array<Promise<string>> = [];
   const handOut = async () => {
     while (!ended && inOrder.length < PG_CHUNKS_AT_ONCE) {
-      const [key] = await store.runCompiled<{ computer: string; id: string }>(store.reportKeyAfter(from, rowsPerChunk));
+      const [key] = await store.clientQueries.runCompiled<{ computer: string; id: string }>(store.clientQueries.reportKeyAfter(from, rowsPerChunk));
       const to: ReportKey | undefined = key ? [key.computer, key.id] : undefined;
       const text = chunk(from, to);
       text.catch(() => {}); // awaited in its turn; an export stopped early never awaits it

@@ -5,7 +5,7 @@ import type { Worker } from 'node:worker_threads';
 import type { Client, CountRow, PolicyPreviewResponse } from '../../core';
 import type { RollbackOrigin } from '../../core/rollback';
 import { startThread } from '../threads';
-import type { ClientFilter, ClientPageRequest } from '../store/store';
+import type { ClientFilter, ClientPageRequest } from '../store/clientQueries';
 import type { CsvArgs, HeavyReply, HeavyRequest, PreviewArgs, WorkerConfig } from './protocol';
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void } | { stream: Readable; chunk: (text: string | Uint8Array) => void };

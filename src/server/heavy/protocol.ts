@@ -2,7 +2,7 @@
 // stream, comes as chunks that the server acknowledges one by one (backpressure: the worker reads the next batch
 // only when the HTTP response has taken the last one).
 import type { Client, FleetFacts, Policy, PolicyPreviewResponse, Release } from '../../core';
-import type { ClientFilter, ClientPageRequest } from '../store/store';
+import type { ClientFilter, ClientPageRequest } from '../store/clientQueries';
 
 export interface PreviewArgs {
   groupId: string;

@@ -69,7 +69,7 @@ async function preview(a: PreviewArgs): Promise<PolicyPreviewResponse> {
   else await tallyByRows(tally, store, a);
   // The first clients in the table's order, each decided in full (reason and message are per client).
   const clients: PolicyPreviewResponse['clients'] = [];
-  for await (const batch of store.iterateClients({ groupId: a.groupId }, a.limit)) {
+  for await (const batch of store.clientQueries.iterateClients({ groupId: a.groupId }, a.limit)) {
     for (const c of batch) {
       const d = decide(c, a.policy, a.releases, now, a.facts);
       clients.push({ client: c, action: d.action, targetVersion: d.release?.version ?? null, reason: d.reason, message: d.message });
@@ -108,7 +108,7 @@ async function tallyInSqlite(tally: PreviewTally, a: PreviewArgs): Promise<void>
 
 /** PostgreSQL: the group's clients in batches, each tallied while the next is read. */
 async function tallyByRows(tally: PreviewTally, store: FleetStore, a: PreviewArgs): Promise<void> {
-  await store.forEachDecisionInputBatch(a.groupId, a.largeGroup, (batch) => { for (const c of batch) tally.add(c); });
+  await store.clientQueries.forEachDecisionInputBatch(a.groupId, a.largeGroup, (batch) => { for (const c of batch) tally.add(c); });
 }
 
 async function csv(id: number, a: CsvArgs): Promise<void> {
@@ -126,8 +126,8 @@ async function csv(id: number, a: CsvArgs): Promise<void> {
   }
   // A search's report (its matches come from the trigram index in one statement): rows as stored, written by
   // csvRows.
-  const rows = tuples(store.exportQuery(a.filter), async function* () {
-    for await (const b of store.iterateClients(a.filter, CSV_BATCH)) {
+  const rows = tuples(store.clientQueries.exportQuery(a.filter), async function* () {
+    for await (const b of store.clientQueries.iterateClients(a.filter, CSV_BATCH)) {
       yield b.map((c) => [c.computer, c.name, c.ip, c.address ?? null, c.user, c.groupId, c.version, c.targetVersion, c.state, c.reason, c.lastSeen]);
     }
   }, CSV_BATCH);
@@ -197,13 +197,13 @@ async function handle(m: HeavyRequest): Promise<void> {
     case 'preview':
       return send({ id: m.id, ok: true, result: await preview(m.args) });
     case 'count':
-      return send({ id: m.id, ok: true, result: await store.countClientsCapped(m.args.filter, m.args.cap) });
+      return send({ id: m.id, ok: true, result: await store.clientQueries.countClientsCapped(m.args.filter, m.args.cap) });
     case 'notSeen':
       return send({ id: m.id, ok: true, result: await store.countNotSeen(m.args.cutoff) });
     case 'walk':
-      return send({ id: m.id, ok: true, result: await store.walkClients(m.args.req, m.args.budget) });
+      return send({ id: m.id, ok: true, result: await store.clientQueries.walkClients(m.args.req, m.args.budget) });
     case 'page':
-      return send({ id: m.id, ok: true, result: await store.pageClients(m.args.req) });
+      return send({ id: m.id, ok: true, result: await store.clientQueries.pageClients(m.args.req) });
     case 'origins':
       return send({ id: m.id, ok: true, result: await store.rollbackOrigins(m.args.version) });
   }
