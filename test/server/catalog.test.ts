@@ -17,6 +17,8 @@ describe('catalog cache', () => {
   let gate: Promise<void> | null;
   /** The next load fails (the database went away for a moment). */
   let failNext: boolean;
+  /** Called when a load's query has run (before it waits at the gate). */
+  let queried: (() => void) | null;
 
   const release = (version: string): Release => {
     const at = new Date().toISOString();
@@ -32,6 +34,7 @@ describe('catalog cache', () => {
     loads = 0;
     gate = null;
     failNext = false;
+    queried = null;
     const listReleases = store.listReleases.bind(store);
     store.listReleases = async () => {
       loads++;
@@ -40,6 +43,7 @@ describe('catalog cache', () => {
         throw new Error('connection lost');
       }
       const list = await listReleases();
+      queried?.();
       if (gate) await gate;
       return list;
     };
@@ -64,10 +68,10 @@ describe('catalog cache', () => {
     const catalog = new Catalog(store, () => new Date());
     let open!: () => void;
     gate = new Promise<void>((resolve) => { open = resolve; });
+    const ran = new Promise<void>((resolve) => { queried = resolve; });
     const stale = catalog.allReleases();
-    // Let the load run its query, then change the table and say so while the load is still held.
-    while (loads === 0) await new Promise((resolve) => setImmediate(resolve));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The load has run its query; the table changes, and is said to, while the load is still held.
+    await ran;
     await store.insertRelease(release('2.0.0'));
     catalog.invalidate();
     open();
