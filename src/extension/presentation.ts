@@ -181,7 +181,6 @@ export interface StatusBarView {
   tooltip: string;
 }
 
-/** The status-bar item: `$(pulse) 97% up to date · 3 failed`, a warning above the failure threshold. */
 /** A release's rollout in one group that waits for someone: halted by the failure rule, or paused by an admin. */
 export interface StoppedRollout {
   version: string;
@@ -191,9 +190,10 @@ export interface StoppedRollout {
 }
 
 /**
- * The status bar: the fleet's health, and a halted rollout (a release stopped in a group because too many of its
- * clients failed) as a warning beside it, since it waits for an operator. A paused one is named in the tooltip only:
- * someone paused it on purpose.
+ * The status-bar item: `$(pulse) 97% up to date · 3 failed`, a warning above the failure threshold. A halted
+ * rollout (a release stopped in a group because too many of its clients failed) is shown beside the health as a
+ * warning too, since it waits for an operator; a paused one is named in the tooltip only (someone paused it on
+ * purpose).
  */
 export function statusBarView(s: HealthSummary | undefined, failureThresholdPercent: number, who?: { name: string; role: string }, stopped: readonly StoppedRollout[] = []): StatusBarView {
   if (!s) return { text: '$(pulse) Update Fleet', warning: false, tooltip: 'Update Fleet: no data yet' };

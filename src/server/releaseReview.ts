@@ -8,20 +8,6 @@ import type { Actor, Fleet } from './fleet';
 
 export const DOWNLOAD_ACTION = 'release.download';
 
-export interface AuditFilter {
-  limit: number;
-  before?: number;
-  /** Exact token name. */
-  actor?: string;
-  /** Exact action (release.approve) or a prefix ending in a dot (release.). */
-  action?: string;
-  /** Exact target (a version, a group name, a computer). */
-  target?: string;
-  /** ISO-8601 bounds on `at`, inclusive. */
-  since?: string;
-  until?: string;
-}
-
 /** A package is there when bytes were uploaded or an external URL with its sha256 was registered. */
 export function hasPackage(r: Release): boolean {
   return !!r.artifact.sha256;

@@ -9,10 +9,13 @@ export interface AuditFilter {
   limit: number;
   /** Entries older than this id (keyset paging). */
   before?: number;
+  /** Exact token name. */
   actor?: string;
-  /** An action, or a prefix of actions ending in "." (release.). */
+  /** Exact action (release.approve) or a prefix ending in a dot (release.). */
   action?: string;
+  /** Exact target (a version, a group name, a computer). */
   target?: string;
+  /** ISO-8601 bounds on `at`, inclusive. */
   since?: string;
   until?: string;
 }
