@@ -34,6 +34,11 @@ describe('policy preview of a group, against decide() per client', function () {
         deferredUntil: pick([null, null, null, '2020-01-01T00:00:00.000Z', soon, 'not a date']), lastSeen: new Date().toISOString(),
       });
     }
+    // Ids another tool may have written (the API refuses them): a tab or a line break inside a value must not shift
+    // what a database's text of a range of clients says (PostgreSQL reads a large group that way).
+    for (const [i, id] of ['pv-tab\tx', 'pv-line\ny', 'pv-both\t\n', '\n', 'pv-cr\r\nz'].entries()) {
+      fleet.push({ ...fleet[i * 5 + 2], id, computer: `PV-odd-${i}`, groupId: 'big', deferredUntil: i % 2 ? soon : null });
+    }
     await s.server.fleet.store.insertClients(fleet);
   });
   after(async () => { await s?.close(); });

@@ -7,6 +7,7 @@ import { csvHeader, csvRows, withGroupNames } from './csvReport';
 import { csvChunksInOrder, csvChunksPostgres } from './csvExport';
 import { Checkpointer } from './checkpointer';
 import { classRows, classRowsOnThread, seqBounds, tallyFor } from './previewClasses';
+import { hasTidRangeScans, tallyLargeGroupOnPostgres } from './previewPostgres';
 import type { CsvArgs, HeavyReply, HeavyRequest, PreviewArgs, WorkerConfig } from './protocol';
 
 const config = workerData as WorkerConfig;
@@ -106,8 +107,15 @@ async function tallyInSqlite(tally: PreviewTally, a: PreviewArgs): Promise<void>
   }
 }
 
-/** PostgreSQL: the group's clients in batches, each tallied while the next is read. */
+/**
+ * PostgreSQL: a large group by ranges of the table on two connections (previewPostgres.ts); a small one, or a
+ * server before TID range scans, in batches, each tallied while the next is read.
+ */
 async function tallyByRows(tally: PreviewTally, store: FleetStore, a: PreviewArgs): Promise<void> {
+  if (a.largeGroup && config.postgresUrl && await hasTidRangeScans(store.db)) {
+    await tallyLargeGroupOnPostgres(store.db, config.postgresUrl, a.groupId, tally);
+    return;
+  }
   await store.clientQueries.forEachDecisionInputBatch(a.groupId, a.largeGroup, (batch) => { for (const c of batch) tally.add(c); });
 }
 

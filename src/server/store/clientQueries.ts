@@ -304,6 +304,7 @@ export class ClientQueries {
    * on this one), in no particular order. A small group is read in keyset batches along its index; a large one
    * through a cursor over one scan of the table: reading a quarter of the fleet in the index's order fetched each
    * row from wherever updates had left it (a second at a million clients), the scan reads the table once in order.
+   * (From PostgreSQL 14 on, the heavy-read worker reads a large group by ranges of pages instead: previewPostgres.ts.)
    */
   async forEachDecisionInputBatch(groupId: string, largeGroup: boolean, onBatch: (batch: DecisionInput[]) => void, batch = 20_000): Promise<void> {
     const toInputs = (rows: Array<{ id: string; version: string; deferred_until: string | null }>) => rows.map((r) => ({ id: r.id, version: r.version, deferredUntil: r.deferred_until }));
