@@ -242,10 +242,20 @@ export class FleetStore {
     await this.db.updateTable('releases').set(rest).where('id', '=', id).execute();
   }
 
+  /**
+   * The counts table's live rows, in the key's order: along the primary key, PostgreSQL reads only the pages that
+   * hold live rows, however many pages dead versions have left behind (migration 0010).
+   */
+  clientCountsQuery() {
+    return this.db.selectFrom('client_counts').select(['group_id', 'version', 'state', 'target', 'n']).where('n', '>', 0)
+      .orderBy('group_id').orderBy('version').orderBy('state').orderBy('target');
+  }
+
   /** Clients on one version, from the counts table: no scan. */
   async countClientsOnVersion(version: string): Promise<number> {
-    const r = await this.db.selectFrom('client_counts').select((eb) => eb.fn.sum<number>('n').as('n')).where('version', '=', version).executeTakeFirst();
-    return Number(r?.n ?? 0);
+    let n = 0;
+    for (const c of await this.clientCounts()) if (c.version === version) n += c.count;
+    return n;
   }
 
   /**
@@ -253,7 +263,7 @@ export class FleetStore {
    * hundred rows whatever the fleet's size. Every fleet-wide figure is computed from these.
    */
   async clientCounts(): Promise<ClientCount[]> {
-    const rows = await this.db.selectFrom('client_counts').select(['group_id', 'version', 'state', 'target', 'n']).where('n', '>', 0).execute();
+    const rows = await this.clientCountsQuery().execute();
     return rows.map((r) => ({ groupId: r.group_id, version: r.version, state: r.state as ClientState, targetVersion: r.target === '' ? null : r.target, count: Number(r.n) }));
   }
 
