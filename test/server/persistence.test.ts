@@ -79,7 +79,8 @@ describe('CSV report', function () {
     const now = new Date().toISOString();
     await client(s.url, s.adminToken).post('/api/v1/groups', { name: '=Lab, "east"' });
     await s.server.fleet.store.insertClients(Array.from({ length: 12_500 }, (_, i) => ({
-      id: `bulk-${i}`, name: i % 4999 === 7 ? `Client, ${i}` : `Client bulk-${i}`, computer: i === 9000 ? `=BULK-${i}` : `BULK-${String(i).padStart(5, '0')}`,
+      // Now and then a name beyond ASCII (two-, three- and four-byte UTF-8): each chunk is encoded on its own.
+      id: `bulk-${i}`, name: i % 4999 === 7 ? `Client, ${i}` : i % 997 === 3 ? `Zoë Łódź 東京 🚀 ${i}` : `Client bulk-${i}`, computer: i === 9000 ? `=BULK-${i}` : `BULK-${String(i).padStart(5, '0')}`,
       ip: '10.0.0.1', user: 'j.doe', groupId: i % 3 ? 'default' : 'lab-east', version: '1.0.0',
       state: (i % 10 ? 'up-to-date' : 'failed') as 'up-to-date' | 'failed', targetVersion: i % 10 ? null : '2.0.0',
       reason: i % 10 ? null : i === 8000 ? 'two\nlines' : `Disk full, "C:" ${i}`, deferredUntil: null, lastSeen: now,

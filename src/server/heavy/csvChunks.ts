@@ -80,6 +80,15 @@ export function plainChunkText(lines: string | null, rows: number): string | und
   return at === lines.length ? lines : undefined;
 }
 
+/**
+ * A text's UTF-8 in a buffer of its own, to be handed to another thread without a copy (a small text's Buffer is a
+ * slice of Node's shared pool, which must not be handed over: it is copied into one of its own).
+ */
+export function ownUtf8(text: string): Uint8Array {
+  const bytes: Uint8Array = Buffer.from(text, 'utf8');
+  return bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
+}
+
 /** Writes chunks on one connection, inside one read transaction (the export's snapshot on this connection). */
 export class CsvChunkWriter {
   private readonly statements = new Map<string, BetterSqlite3.Statement>();

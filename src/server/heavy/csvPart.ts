@@ -4,7 +4,7 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import BetterSqlite3 from 'better-sqlite3';
-import { CsvChunkWriter, type CsvChunkJob } from './csvChunks';
+import { CsvChunkWriter, ownUtf8, type CsvChunkJob } from './csvChunks';
 
 export interface CsvPartConfig {
   sqliteFile: string;
@@ -37,9 +37,7 @@ const port = parentPort!;
 port.on('message', (m: CsvPartRequest) => {
   let bytes: Uint8Array;
   try {
-    bytes = Buffer.from(writer.text(m.job), 'utf8');
-    // A small text's buffer is a slice of Node's shared pool: copied into one of its own to be handed over.
-    if (bytes.byteLength !== bytes.buffer.byteLength) bytes = new Uint8Array(bytes);
+    bytes = ownUtf8(writer.text(m.job));
   } catch (err) {
     port.postMessage({ n: m.n, error: err instanceof Error ? err.message : String(err) } satisfies CsvPartReply);
     return;
