@@ -286,71 +286,74 @@ const want = (name: string) => !values.only || values.only.split(',').includes(n
 async function main(): Promise<void> {
   mkdirSync(CACHE, { recursive: true });
   const bare = await bareServer();
-  const { dataDir, postgresUrl } = await fleetDir(N);
-  const server = await fleetServer(dataDir, postgresUrl);
-  const pid = server.proc.pid!;
-  const store = postgresUrl ? 'PostgreSQL' : 'SQLite';
-  console.log(`Fleet server on ${store} with ${N.toLocaleString()} clients; bare node:http baseline; wrk for both; ${SECONDS} s per run.`);
-  try {
-    const checkinEnv = { CLIENTS: String(N), TOKEN: 'client', CHANGE: '1' };
-    if (want('checkin')) {
-      await wrk(server.url, 'checkin.lua', { connections: 64, seconds: 2, env: checkinEnv }); // warm-up
-      // The health probe runs beside the check-ins: its worst latency is the longest stall of the event loop.
-      const r = await alternate(ROUNDS,
-        () => wrk(bare.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env: checkinEnv }),
-        async () => {
-          const [run, health] = await Promise.all([
-            wrk(server.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env: checkinEnv }),
-            wrk(server.url, 'get.lua', { connections: 1, seconds: SECONDS, env: { PATHS: '/api/v1/health' } }),
-          ]);
-          return { ...run, health };
-        });
-      const ratio = median(r.ratios);
-      const errors = r.runs.reduce((n, x) => n + x.errors + x.non2xx, 0);
-      const p99s = r.runs.map((x) => x.p99);
-      row('check-in rate, 64 connections, clients changing version', `${median(r.runs.map((x) => x.rate)).toFixed(0)}/s = ${ratioText(r)}; errors ${errors}`, '>= 0.40x bare', ratio >= 0.4 && r.runs.every((x) => x.non2xx === 0));
-      row('check-in p99, same load', `${ms(median(p99s))} (rounds ${p99s.map((x) => x.toFixed(0)).join(', ')} ms)`, '< 20 ms', median(p99s) < 20);
-      // A stall is a worst case: the longest of all rounds.
-      const healthMax = Math.max(...r.runs.map((x) => x.health.max));
-      row('GET /api/v1/health while check-ins run (event-loop stall)', `p50 ${ms(median(r.runs.map((x) => x.health.p50)))}, max ${ms(healthMax)}`, 'max < 50 ms', healthMax < 50);
+  const store = PG_BASE ? 'PostgreSQL' : 'SQLite';
+  // The million-client server only for its rows (`--only small` needs none of it).
+  if (['checkin', 'summary', 'search', 'preview', 'csv'].some(want)) {
+    const { dataDir, postgresUrl } = await fleetDir(N);
+    const server = await fleetServer(dataDir, postgresUrl);
+    const pid = server.proc.pid!;
+    console.log(`Fleet server on ${store} with ${N.toLocaleString()} clients; bare node:http baseline; wrk for both; ${SECONDS} s per run.`);
+    try {
+      const checkinEnv = { CLIENTS: String(N), TOKEN: 'client', CHANGE: '1' };
+      if (want('checkin')) {
+        await wrk(server.url, 'checkin.lua', { connections: 64, seconds: 2, env: checkinEnv }); // warm-up
+        // The health probe runs beside the check-ins: its worst latency is the longest stall of the event loop.
+        const r = await alternate(ROUNDS,
+          () => wrk(bare.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env: checkinEnv }),
+          async () => {
+            const [run, health] = await Promise.all([
+              wrk(server.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env: checkinEnv }),
+              wrk(server.url, 'get.lua', { connections: 1, seconds: SECONDS, env: { PATHS: '/api/v1/health' } }),
+            ]);
+            return { ...run, health };
+          });
+        const ratio = median(r.ratios);
+        const errors = r.runs.reduce((n, x) => n + x.errors + x.non2xx, 0);
+        const p99s = r.runs.map((x) => x.p99);
+        row('check-in rate, 64 connections, clients changing version', `${median(r.runs.map((x) => x.rate)).toFixed(0)}/s = ${ratioText(r)}; errors ${errors}`, '>= 0.40x bare', ratio >= 0.4 && r.runs.every((x) => x.non2xx === 0));
+        row('check-in p99, same load', `${ms(median(p99s))} (rounds ${p99s.map((x) => x.toFixed(0)).join(', ')} ms)`, '< 20 ms', median(p99s) < 20);
+        // A stall is a worst case: the longest of all rounds.
+        const healthMax = Math.max(...r.runs.map((x) => x.health.max));
+        row('GET /api/v1/health while check-ins run (event-loop stall)', `p50 ${ms(median(r.runs.map((x) => x.health.p50)))}, max ${ms(healthMax)}`, 'max < 50 ms', healthMax < 50);
+      }
+      if (want('summary')) {
+        // A client changes, then the summary is read: nothing is cached, every answer is the counts as they are.
+        await wrk(server.url, 'checkin.lua', { connections: 8, seconds: 1, env: checkinEnv });
+        const s = await wrk(server.url, 'get.lua', { connections: 1, seconds: Math.min(SECONDS, 5), env: { TOKEN: ADMIN, PATHS: '/api/v1/summary' } });
+        const after = await httpJson(`${server.url}/api/v1/summary`, 'GET');
+        const total = (JSON.parse(after.body) as { overall: { total: number } }).overall.total;
+        row('summary after clients changed', `p99 ${ms(s.p99)}, max ${ms(s.max)} (total ${total.toLocaleString()})`, '< 20 ms', s.max < 20 && total >= N);
+      }
+      if (want('search')) {
+        // Selective and broad terms, 1–2 characters included, with and without filters.
+        const terms = ['PC-0123456', 'user4242.', 'name', 'Name 77', '10.3.', 'PC', 'na', 'e', '0004567', 'zzz-none', 'q=9&', 'user1.name'];
+        const paths = terms.map((t) => `/api/v1/clients?q=${encodeURIComponent(t)}&limit=50`).concat(['/api/v1/clients?state=failed&limit=50', '/api/v1/clients?q=name&group=office&limit=50']);
+        const s = await wrk(server.url, 'get.lua', { connections: 1, seconds: SECONDS, env: { TOKEN: ADMIN, PATHS: paths.join('|') } });
+        row(`keyword search, ${paths.length} queries (selective, broad, 1-2 characters)`, `p50 ${ms(s.p50)}, p95 ${ms(s.p95)}, max ${ms(s.max)}${s.non2xx ? `, ${s.non2xx} errors` : ''}`, 'p95 < 50 ms', s.p95 < 50 && s.non2xx === 0);
+      }
+      if (want('preview')) {
+        const policy = JSON.parse((await httpJson(`${server.url}/api/v1/groups/office/policy`, 'GET')).body) as Record<string, unknown>;
+        const [p, health] = await Promise.all([
+          httpJson(`${server.url}/api/v1/groups/office/policy/preview`, 'POST', { ...policy, mode: 'auto', rolloutPercent: 50 }),
+          wrk(server.url, 'get.lua', { connections: 1, seconds: 4, env: { PATHS: '/api/v1/health' } }),
+        ]);
+        const total = (JSON.parse(p.body) as { total: number }).total;
+        row(`policy preview of a ${total.toLocaleString()}-client group`, `${ms(p.ms)}; health max beside it ${ms(health.max)}`, '< 1 s, health max < 50 ms', p.status === 200 && p.ms < 1000 && health.max < 50);
+      }
+      if (want('csv')) {
+        const [csv, checkins] = await Promise.all([
+          exportCsv(server.url, pid),
+          wrk(server.url, 'checkin.lua', { connections: 8, seconds: 3, env: checkinEnv }),
+        ]);
+        const perSecond = csv.rows / csv.seconds;
+        row(`CSV export of all ${csv.rows.toLocaleString()} clients`, `${csv.seconds.toFixed(1)} s = ${(perSecond / 1000).toFixed(0)}k rows/s, server RSS peak ${csv.peakRssMb.toFixed(0)} MB, check-in p99 beside it ${ms(checkins.p99)}`,
+          '>= 300k rows/s, RSS < 150 MB, check-in p99 < 50 ms', perSecond >= 300_000 && csv.peakRssMb < 150 && checkins.p99 < 50 && csv.rows >= N);
+      }
+    } finally {
+      server.proc.kill();
     }
-    if (want('summary')) {
-      // A client changes, then the summary is read: nothing is cached, every answer is the counts as they are.
-      await wrk(server.url, 'checkin.lua', { connections: 8, seconds: 1, env: checkinEnv });
-      const s = await wrk(server.url, 'get.lua', { connections: 1, seconds: Math.min(SECONDS, 5), env: { TOKEN: ADMIN, PATHS: '/api/v1/summary' } });
-      const after = await httpJson(`${server.url}/api/v1/summary`, 'GET');
-      const total = (JSON.parse(after.body) as { overall: { total: number } }).overall.total;
-      row('summary after clients changed', `p99 ${ms(s.p99)}, max ${ms(s.max)} (total ${total.toLocaleString()})`, '< 20 ms', s.max < 20 && total >= N);
-    }
-    if (want('search')) {
-      // Selective and broad terms, 1–2 characters included, with and without filters.
-      const terms = ['PC-0123456', 'user4242.', 'name', 'Name 77', '10.3.', 'PC', 'na', 'e', '0004567', 'zzz-none', 'q=9&', 'user1.name'];
-      const paths = terms.map((t) => `/api/v1/clients?q=${encodeURIComponent(t)}&limit=50`).concat(['/api/v1/clients?state=failed&limit=50', '/api/v1/clients?q=name&group=office&limit=50']);
-      const s = await wrk(server.url, 'get.lua', { connections: 1, seconds: SECONDS, env: { TOKEN: ADMIN, PATHS: paths.join('|') } });
-      row(`keyword search, ${paths.length} queries (selective, broad, 1-2 characters)`, `p50 ${ms(s.p50)}, p95 ${ms(s.p95)}, max ${ms(s.max)}${s.non2xx ? `, ${s.non2xx} errors` : ''}`, 'p95 < 50 ms', s.p95 < 50 && s.non2xx === 0);
-    }
-    if (want('preview')) {
-      const policy = JSON.parse((await httpJson(`${server.url}/api/v1/groups/office/policy`, 'GET')).body) as Record<string, unknown>;
-      const [p, health] = await Promise.all([
-        httpJson(`${server.url}/api/v1/groups/office/policy/preview`, 'POST', { ...policy, mode: 'auto', rolloutPercent: 50 }),
-        wrk(server.url, 'get.lua', { connections: 1, seconds: 4, env: { PATHS: '/api/v1/health' } }),
-      ]);
-      const total = (JSON.parse(p.body) as { total: number }).total;
-      row(`policy preview of a ${total.toLocaleString()}-client group`, `${ms(p.ms)}; health max beside it ${ms(health.max)}`, '< 1 s, health max < 50 ms', p.status === 200 && p.ms < 1000 && health.max < 50);
-    }
-    if (want('csv')) {
-      const [csv, checkins] = await Promise.all([
-        exportCsv(server.url, pid),
-        wrk(server.url, 'checkin.lua', { connections: 8, seconds: 3, env: checkinEnv }),
-      ]);
-      const perSecond = csv.rows / csv.seconds;
-      row(`CSV export of all ${csv.rows.toLocaleString()} clients`, `${csv.seconds.toFixed(1)} s = ${(perSecond / 1000).toFixed(0)}k rows/s, server RSS peak ${csv.peakRssMb.toFixed(0)} MB, check-in p99 beside it ${ms(checkins.p99)}`,
-        '>= 300k rows/s, RSS < 150 MB, check-in p99 < 50 ms', perSecond >= 300_000 && csv.peakRssMb < 150 && checkins.p99 < 50 && csv.rows >= N);
-    }
-  } finally {
-    server.proc.kill();
   }
-  if (want('small') && !postgresUrl) {
+  if (want('small') && !PG_BASE) {
     const small = await fleetDir(1000);
     const s = await fleetServer(small.dataDir);
     try {
