@@ -2,8 +2,9 @@
 // hash and the deferral as query functions): its counts must be what decide() — the check-in's function — gives
 // each client one by one, with rollout percentages, deferrals running, ended or unreadable, and many versions.
 import assert from 'node:assert/strict';
-import { decide, emptyPreviewCounts, seededRandom, withPolicyDefaults, type Release } from '../../src/core';
+import { decide, emptyPreviewCounts, PreviewTally, seededRandom, withPolicyDefaults, type Release } from '../../src/core';
 import type { Client } from '../../src/core/types';
+import { tallyLargeGroupOnPostgres } from '../../src/server/heavy/previewPostgres';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { client } from '../helpers/http';
 
@@ -42,6 +43,27 @@ describe('policy preview of a group, against decide() per client', function () {
     await s.server.fleet.store.insertClients(fleet);
   });
   after(async () => { await s?.close(); });
+
+  for (const [what, url] of [
+    ['in many ranges, on two connections that share one snapshot', () => s.postgresUrl!],
+    // Nothing listens on port 1: the second connection fails at once, as one over max_connections would.
+    ['with the second connection refused: the first reads every range', () => 'postgres://nobody:none@127.0.0.1:1/none'],
+  ] as const) {
+    it(`PostgreSQL, a large group ${what}`, async function () {
+      if (!s.postgresUrl) this.skip();
+      const policy = withPolicyDefaults({ mode: 'auto', rolloutPercent: 50 });
+      const releases = await s.server.fleet.allReleases();
+      const now = new Date();
+      const tally = new PreviewTally(policy, releases, now, { outcomesByRelease: {} });
+      // Ranges of one page: the test's table is read in about two dozen of them.
+      await tallyLargeGroupOnPostgres(s.server.fleet.store.db, url(), 'big', tally, 1);
+      const want = emptyPreviewCounts();
+      const members = fleet.filter((c) => c.groupId === 'big');
+      for (const c of members) want[decide(c, policy, releases, now, { outcomesByRelease: {} }).action]++;
+      assert.equal(tally.total, members.length);
+      assert.deepEqual(tally.counts, want);
+    });
+  }
 
   for (const [what, partial] of [
     ['auto, forced, 33.3% rollout', { mode: 'auto', delivery: 'forced', rolloutPercent: 33.3 }],

@@ -17,8 +17,8 @@ export const TID_RANGE_SCANS_SINCE = 140_000;
 /** A range of pages: [from, to), or from `from` to the end. */
 interface PageRange { from: number; to?: number }
 
-export function pageRanges(pages: number): PageRange[] {
-  const step = Math.max(MIN_PAGES, Math.ceil(pages / RANGES));
+export function pageRanges(pages: number, minPages = MIN_PAGES): PageRange[] {
+  const step = Math.max(minPages, Math.ceil(pages / RANGES));
   const ranges: PageRange[] = [];
   for (let from = 0; from + step < pages; from += step) ranges.push({ from, to: from + step });
   // The last range is open: the table may have grown since it was measured (rows this snapshot cannot see).
@@ -64,8 +64,9 @@ async function tallyRange(query: Query, groupId: string, r: PageRange, tally: Pr
 /**
  * Tallies every client of the group. `db` lends the first connection (its pool's); the second is opened here for
  * this preview and closed after it (a second one from a pool of two could wait forever behind another preview).
+ * `minPages`: the smallest range (tests make it small, so that a small table is read in many ranges too).
  */
-export async function tallyLargeGroupOnPostgres(db: Kysely<Database>, postgresUrl: string, groupId: string, tally: PreviewTally): Promise<void> {
+export async function tallyLargeGroupOnPostgres(db: Kysely<Database>, postgresUrl: string, groupId: string, tally: PreviewTally, minPages = MIN_PAGES): Promise<void> {
   const pg = await import('pg');
   const PgClient = pg.default?.Client ?? (pg as unknown as { Client: typeof pg.Client }).Client;
   await db.connection().execute(async (conn) => {
@@ -78,16 +79,15 @@ export async function tallyLargeGroupOnPostgres(db: Kysely<Database>, postgresUr
       // The size is read in the snapshot's first statement: every row it can see is on a page counted here.
       const [{ snapshot, pages }] = await first<{ snapshot: string; pages: number }>(
         "SELECT pg_export_snapshot() AS snapshot, (pg_relation_size('clients') / current_setting('block_size')::int)::int AS pages", []);
-      await second.connect();
-      await second.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-      await second.query(`SET TRANSACTION SNAPSHOT ${literal(snapshot)}`);
-      const other: Query = async <R>(text: string, vals: unknown[]) => (await second.query(text, vals)).rows as R[];
-      const ranges = pageRanges(pages);
+      // A second connection the database refuses (max_connections reached) leaves the whole table to the first.
+      const other = await joinSnapshot(second, snapshot).then(() => true, () => false);
+      const ranges = pageRanges(pages, minPages);
+      const readers: Query[] = other ? [first, async <R>(text: string, vals: unknown[]) => (await second.query(text, vals)).rows as R[]] : [first];
       // Ranges in turn, so that both connections end about together.
-      const half = (q: Query, parity: number) => (async () => {
-        for (let k = parity; k < ranges.length; k += 2) await tallyRange(q, groupId, ranges[k], tally);
+      const share = (q: Query, k0: number) => (async () => {
+        for (let k = k0; k < ranges.length; k += readers.length) await tallyRange(q, groupId, ranges[k], tally);
       })();
-      const results = await Promise.allSettled([half(first, 0), half(other, 1)]);
+      const results = await Promise.allSettled(readers.map((q, k) => share(q, k)));
       const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
     } finally {
@@ -95,6 +95,13 @@ export async function tallyLargeGroupOnPostgres(db: Kysely<Database>, postgresUr
       await second.end().catch(() => {});
     }
   });
+}
+
+/** The second connection, reading the first one's snapshot. */
+async function joinSnapshot(second: import('pg').Client, snapshot: string): Promise<void> {
+  await second.connect();
+  await second.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+  await second.query(`SET TRANSACTION SNAPSHOT ${literal(snapshot)}`);
 }
 
 /** A snapshot id as an SQL literal (SET TRANSACTION SNAPSHOT takes no parameter). */
