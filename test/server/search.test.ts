@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { seededRandom } from '../../src/core/prng';
 import type { Client } from '../../src/core/types';
-import { TOTAL_CAP } from '../../src/server/fleet';
+import { TOTAL_CAP } from '../../src/server/clientSearch';
 import { startTestServer, type TestServer } from '../helpers/server';
 import { client } from '../helpers/http';
 
