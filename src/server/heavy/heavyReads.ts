@@ -8,7 +8,7 @@ import { startThread } from '../threads';
 import type { ClientFilter, ClientPageRequest } from '../store/clientQueries';
 import type { CsvArgs, HeavyReply, HeavyRequest, PreviewArgs, WorkerConfig } from './protocol';
 
-type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void } | { stream: Readable; chunk: (text: string | Uint8Array) => void };
+type Pending = { resolve: (v: unknown) => void; reject: (e: Error) => void } | { stream: Readable; chunk: (bytes: Uint8Array) => void };
 
 export class HeavyReads {
   private worker: Worker | null = null;
@@ -141,7 +141,7 @@ export class HeavyReads {
       },
     });
     if (this.closed) stream.destroy(new Error('The server is stopping.'));
-    else this.pending.set(id, { stream, chunk: (text) => { asked = false; stream.push(text); } });
+    else this.pending.set(id, { stream, chunk: (bytes) => { asked = false; stream.push(bytes); } });
     return stream;
   }
 

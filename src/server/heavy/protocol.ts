@@ -46,8 +46,8 @@ export interface HeavyResults {
 export type HeavyReply =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; message: string }
-  /** Text, or UTF-8 bytes handed over without a copy. */
-  | { id: number; chunk: string | Uint8Array }
+  /** A chunk of a stream as UTF-8, its buffer handed over (not copied). */
+  | { id: number; chunk: Uint8Array }
   | { id: number; end: true };
 
 export interface WorkerConfig {
