@@ -104,7 +104,7 @@ export class Fleet {
 
   async releaseView(ref: string): Promise<ReleaseView> {
     const r = await this.resolveRelease(ref);
-    if (r.state !== 'approved') return { ...r, clientCount: await this.store.countClientsOnVersion(r.version) };
+    if (r.state !== 'approved') return { ...r, clientCount: (await this.counts.byVersion())[r.version] ?? 0 };
     const [releases, rows] = await Promise.all([this.allReleases(), this.counts.rows()]);
     const rollouts = (await this.rollouts.views(releases, rows)).get(r.id);
     return { ...r, clientCount: (await this.counts.byVersion())[r.version] ?? 0, ...(rollouts ? { rollouts } : {}) };
@@ -148,7 +148,7 @@ export class Fleet {
     this.invalidate();
     await this.audit(actor, 'release.register', release.version, { channel: release.channel, mandatory: release.mandatory });
     this.events.publish({ type: 'release', releaseId: release.id, version: release.version, state: release.state });
-    return { ...release, clientCount: await this.store.countClientsOnVersion(release.version) };
+    return { ...release, clientCount: (await this.counts.byVersion())[release.version] ?? 0 };
   }
 
   async uploadArtifact(ref: string, body: Readable, actor: Actor, signature?: string): Promise<ReleaseView> {
@@ -193,7 +193,7 @@ export class Fleet {
     if (!plan.ok) {
       throw new ApiError(plan.code === 'not-found' ? 404 : 409, plan.code, plan.message);
     }
-    const affectedClients = await this.store.countClientsOnVersion(plan.release.version);
+    const affectedClients = (await this.counts.byVersion())[plan.release.version] ?? 0;
     const target = plan.target ?? plan.mustApprove;
     const view: RollbackPlanView = {
       release: plan.release.version,

@@ -251,13 +251,6 @@ export class FleetStore {
       .orderBy('group_id').orderBy('version').orderBy('state').orderBy('target');
   }
 
-  /** Clients on one version, from the counts table: no scan. */
-  async countClientsOnVersion(version: string): Promise<number> {
-    let n = 0;
-    for (const c of await this.clientCounts()) if (c.version === version) n += c.count;
-    return n;
-  }
-
   /**
    * Clients per (group, version, state, target version): the counts table kept by triggers (migration 0002), a few
    * hundred rows whatever the fleet's size. Every fleet-wide figure is computed from these.
