@@ -80,9 +80,9 @@ export async function seedDemoFleet(fleet: Fleet): Promise<{ clients: number } |
     { version: '4.0.0-beta.1', channel: 'beta', notes: 'Major release preview for the Pilot group.', then: [] },
   ];
   for (const r of releases) {
-    const view = await fleet.registerRelease({ version: r.version, channel: r.channel ?? 'stable', notes: r.notes, mandatory: r.mandatory ?? false }, SYSTEM);
-    await fleet.uploadArtifact(view.id, Readable.from([await packageFor(r.version)]), SYSTEM);
-    for (const step of r.then) await fleet.lifecycle(view.id, step, SYSTEM, 'demo data');
+    const view = await fleet.releases.register({ version: r.version, channel: r.channel ?? 'stable', notes: r.notes, mandatory: r.mandatory ?? false }, SYSTEM);
+    await fleet.releases.uploadArtifact(view.id, Readable.from([await packageFor(r.version)]), SYSTEM);
+    for (const step of r.then) await fleet.releases.lifecycle(view.id, step, SYSTEM, 'demo data');
   }
 
   // Seed 000: versions later than 1.2.2 can upgrade themselves — fleet-wide, whatever the group.
@@ -92,7 +92,7 @@ export async function seedDemoFleet(fleet: Fleet): Promise<{ clients: number } |
   const now = new Date();
   const clients: Client[] = [];
   for (const g of GROUPS) {
-    const group = await fleet.createGroup({ name: g.name, description: g.description, policy: g.policy }, SYSTEM);
+    const group = await fleet.groups.create({ name: g.name, description: g.description, policy: g.policy }, SYSTEM);
     const policy = withPolicyDefaults(g.policy);
     for (let i = 1; i <= g.count; i++) {
       let r = rnd();

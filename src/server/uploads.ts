@@ -104,7 +104,7 @@ export class Uploads {
   async accept(ref: string, body: Readable, headers: IncomingHttpHeaders, actor: { name: string }): Promise<ReleaseView> {
     const before = await this.fleet.resolveRelease(ref);
     const expected = expectedOf(before, headers);
-    const view = await this.fleet.uploadArtifact(before.id, verifying(body, expected, this.publicKey), actor, expected.signature);
+    const view = await this.fleet.releases.uploadArtifact(before.id, verifying(body, expected, this.publicKey), actor, expected.signature);
     const old = uploadedHere(before) ? before.artifact.sha256 : undefined;
     if (old && old !== view.artifact.sha256) await this.removeUnreferenced(old);
     return view;

@@ -13,29 +13,29 @@ type Ref = { Params: Static<typeof RefParams> };
 export function releaseRoutes(app: FastifyInstance, ctx: RouteContext): void {
   const { fleet, tokens } = ctx;
   // Every guard below runs as onRequest (checkTokensFirst): the token is checked before the body is read.
-  app.get('/api/v1/releases', { preHandler: tokens.guard('viewer'), schema: { tags: ['releases'] } }, async () => ({ items: await fleet.releaseViews() }));
-  app.get<Ref>('/api/v1/releases/:id', { preHandler: tokens.guard('viewer'), schema: { tags: ['releases'], params: RefParams } }, async (req) => fleet.releaseView(req.params.id));
+  app.get('/api/v1/releases', { preHandler: tokens.guard('viewer'), schema: { tags: ['releases'] } }, async () => ({ items: await fleet.releases.views() }));
+  app.get<Ref>('/api/v1/releases/:id', { preHandler: tokens.guard('viewer'), schema: { tags: ['releases'], params: RefParams } }, async (req) => fleet.releases.view(req.params.id));
   app.post<{ Body: Static<typeof RegisterReleaseBody> }>('/api/v1/releases', { preHandler: tokens.guard('admin'), schema: { tags: ['releases'], body: RegisterReleaseBody } }, async (req, reply) => {
     reply.status(201);
-    return fleet.registerRelease(req.body, actorOf(req));
+    return fleet.releases.register(req.body, actorOf(req));
   });
   for (const action of ['approve', 'revoke', 'retire'] as const) {
     app.post<Ref & { Body: Static<typeof LifecycleBody> }>(`/api/v1/releases/:id/${action}`, { preHandler: tokens.guard('operator'), schema: { tags: ['releases'], params: RefParams, body: LifecycleBody } }, async (req) => {
-      return fleet.lifecycle(req.params.id, action, actorOf(req), req.body?.note);
+      return fleet.releases.lifecycle(req.params.id, action, actorOf(req), req.body?.note);
     });
   }
   // Notes and mandatory may change while pending.
   app.patch<Ref & { Body: Static<typeof EditReleaseBody> }>('/api/v1/releases/:id', { preHandler: tokens.guard('admin'), schema: { tags: ['releases'], params: RefParams, body: EditReleaseBody } }, async (req) => {
     const r = await editPendingRelease(fleet, req.params.id, req.body, actorOf(req));
-    return fleet.releaseView(r.id);
+    return fleet.releases.view(r.id);
   });
   app.post<Ref & { Body: Static<typeof RollbackBody> }>('/api/v1/releases/:id/rollback', { preHandler: tokens.guard('operator'), schema: { tags: ['releases'], params: RefParams, body: RollbackBody } }, async (req) =>
-    fleet.rollback(req.params.id, req.body ?? {}, actorOf(req)));
+    fleet.releases.rollback(req.params.id, req.body ?? {}, actorOf(req)));
 
   // Pause Rollout / Resume Rollout: operators steer rollouts as they approve and revoke.
   for (const [action, to] of [['pause', 'paused'], ['resume', 'running']] as const) {
     app.post<Ref & { Body: Static<typeof RolloutBody> }>(`/api/v1/releases/:id/${action}`, { preHandler: tokens.guard('operator'), schema: { tags: ['releases'], params: RefParams, body: RolloutBody } }, async (req) =>
-      fleet.changeRollout(req.params.id, to, req.body ?? {}, actorOf(req)));
+      fleet.releases.changeRollout(req.params.id, to, req.body ?? {}, actorOf(req)));
   }
 
   // The package bytes arrive as a stream: never buffered whole in memory.
