@@ -1,6 +1,8 @@
 // The scale benchmark (issue 8): a million clients on one server, driven by wrk, every row printed next to its
 // target and a bare node:http server measured in the same run with the same wrk script.
-//   npm run bench:scale [-- --clients 1000000 --seconds 10 --rounds 3 --postgres postgres://fleet:fleet@127.0.0.1/postgres]
+//   npm run bench:scale [-- --clients 1000000 --seconds 10 --rounds 3 --postgres postgres://fleet:fleet@127.0.0.1/postgres [--compare]]
+// --compare measures the million-client rows on SQLite and then on PostgreSQL in one run, and prints each figure of
+// the two side by side with PostgreSQL's factor (issue 8: PostgreSQL within 2x of SQLite on every row).
 // The rates that are compared with the bare server are measured in rounds that alternate the two (bare, server,
 // bare, server, …): this machine's speed drifts by tens of percent within a minute, and a drift then moves both
 // sides of a round alike. The median round's ratio is the figure; the spread is printed beside it.
@@ -20,7 +22,7 @@ import { CheckinBody } from '../src/server/schemas';
 
 const { values } = parseArgs({ options: {
   clients: { type: 'string', default: '1000000' }, seconds: { type: 'string', default: '10' }, postgres: { type: 'string' },
-  only: { type: 'string' }, rounds: { type: 'string', default: '3' },
+  only: { type: 'string' }, rounds: { type: 'string', default: '3' }, compare: { type: 'boolean', default: false },
 } });
 const N = Number(values.clients);
 const SECONDS = Number(values.seconds);
@@ -32,6 +34,7 @@ const ROOT = resolve(__dirname, '..');
 const CACHE = join(ROOT, '.cache', 'bench');
 const WRK = join(ROOT, 'bench', 'wrk');
 const PG_BASE = values.postgres;
+if (values.compare && !PG_BASE) throw new Error('--compare needs --postgres URL (the PostgreSQL server to compare with).');
 
 interface WrkResult { requests: number; seconds: number; errors: number; non2xx: number; p50: number; p95: number; p99: number; max: number; rate: number }
 
@@ -134,13 +137,13 @@ async function buildFleet(dataDir: string, n: number, postgresUrl?: string): Pro
   await server.close();
 }
 
-async function pgDatabase(n: number): Promise<{ url: string; exists: boolean }> {
+async function pgDatabase(n: number, pgBase: string): Promise<{ url: string; exists: boolean }> {
   const name = `uf_bench_${n}`;
-  const admin = new pg.Client({ connectionString: PG_BASE });
+  const admin = new pg.Client({ connectionString: pgBase });
   await admin.connect();
   try {
     const exists = (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
-    const url = new URL(PG_BASE!);
+    const url = new URL(pgBase);
     url.pathname = '/' + name;
     if (exists) {
       const c = new pg.Client({ connectionString: url.toString() });
@@ -158,11 +161,11 @@ async function pgDatabase(n: number): Promise<{ url: string; exists: boolean }> 
   }
 }
 
-/** A data folder holding the fleet, built once per size. */
-async function fleetDir(n: number): Promise<{ dataDir: string; postgresUrl?: string }> {
-  const dataDir = join(CACHE, PG_BASE ? `pg-${n}` : `sqlite-${n}`);
-  if (PG_BASE) {
-    const db = await pgDatabase(n);
+/** A data folder holding the fleet, built once per size (and per database: SQLite, or PostgreSQL at pgBase). */
+async function fleetDir(n: number, pgBase?: string): Promise<{ dataDir: string; postgresUrl?: string }> {
+  const dataDir = join(CACHE, pgBase ? `pg-${n}` : `sqlite-${n}`);
+  if (pgBase) {
+    const db = await pgDatabase(n, pgBase);
     if (!db.exists) {
       rmSync(dataDir, { recursive: true, force: true });
       console.log(`Building a ${n.toLocaleString()}-client fleet in PostgreSQL (once; kept in database uf_bench_${n})…`);
@@ -270,123 +273,181 @@ function exportCsv(url: string, pid: number): Promise<{ rows: number; bytes: num
 // ---- the table ------------------------------------------------------------------------------------------------
 
 interface Row { what: string; measured: string; target: string; ok: boolean; context?: boolean }
-const rows: Row[] = [];
+/** A figure PostgreSQL is compared on (--compare): which way is better decides what "within 2x" means. */
+interface Figure { what: string; value: number; unit: string; better: 'lower' | 'higher' }
+/** One database's rows and figures. */
+interface Table { store: 'SQLite' | 'PostgreSQL'; rows: Row[]; figures: Figure[] }
+
+let table: Table = { store: 'SQLite', rows: [], figures: [] };
 function row(what: string, measured: string, target: string, ok: boolean): void {
-  rows.push({ what, measured, target, ok });
+  table.rows.push({ what, measured, target, ok });
   console.log(`${ok ? 'PASS' : 'MISS'}  ${what}: ${measured}  (target ${target})`);
 }
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 /** A line of context beside the targets (no target of its own). */
 function note(what: string, measured: string): void {
-  rows.push({ what, measured, target: '(context)', ok: true, context: true });
+  table.rows.push({ what, measured, target: '(context)', ok: true, context: true });
   console.log(`      ${what}: ${measured}`);
 }
+function figure(what: string, value: number, unit: string, better: Figure['better']): void {
+  table.figures.push({ what, value, unit, better });
+}
 const want = (name: string) => !values.only || values.only.split(',').includes(name);
+
+/** The million-client rows on one database (PostgreSQL when pgBase is given). */
+async function millionClientRows(bare: { url: string }, pgBase?: string): Promise<void> {
+  const store = pgBase ? 'PostgreSQL' : 'SQLite';
+  const { dataDir, postgresUrl } = await fleetDir(N, pgBase);
+  const server = await fleetServer(dataDir, postgresUrl);
+  const pid = server.proc.pid!;
+  console.log(`Fleet server on ${store} with ${N.toLocaleString()} clients; bare node:http baseline; wrk for both; ${SECONDS} s per run.`);
+  try {
+    const checkinEnv = { CLIENTS: String(N), TOKEN: 'client', CHANGE: '1' };
+    if (want('checkin')) {
+      await wrk(server.url, 'checkin.lua', { connections: 64, seconds: 2, env: checkinEnv }); // warm-up
+      // The health probe runs beside the check-ins: its worst latency is the longest stall of the event loop.
+      const r = await alternate(ROUNDS,
+        () => wrk(bare.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env: checkinEnv }),
+        async () => {
+          const [run, health] = await Promise.all([
+            wrk(server.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env: checkinEnv }),
+            wrk(server.url, 'get.lua', { connections: 1, seconds: SECONDS, env: { PATHS: '/api/v1/health' } }),
+          ]);
+          return { ...run, health };
+        });
+      const ratio = median(r.ratios);
+      const errors = r.runs.reduce((n, x) => n + x.errors + x.non2xx, 0);
+      const p99s = r.runs.map((x) => x.p99);
+      row('check-in rate, 64 connections, clients changing version', `${median(r.runs.map((x) => x.rate)).toFixed(0)}/s = ${ratioText(r)}; errors ${errors}`, '>= 0.40x bare', ratio >= 0.4 && r.runs.every((x) => x.non2xx === 0));
+      row('check-in p99, same load', `${ms(median(p99s))} (rounds ${p99s.map((x) => x.toFixed(0)).join(', ')} ms)`, '< 20 ms', median(p99s) < 20);
+      // A stall is a worst case: the longest of all rounds.
+      const healthMax = Math.max(...r.runs.map((x) => x.health.max));
+      row('GET /api/v1/health while check-ins run (event-loop stall)', `p50 ${ms(median(r.runs.map((x) => x.health.p50)))}, max ${ms(healthMax)}`, 'max < 50 ms', healthMax < 50);
+      figure('check-in rate', median(r.runs.map((x) => x.rate)), '/s', 'higher');
+      figure('check-in p99', median(p99s), 'ms', 'lower');
+      figure('health max beside check-ins', healthMax, 'ms', 'lower');
+    }
+    if (want('summary')) {
+      // A client changes, then the summary is read: nothing is cached, every answer is the counts as they are.
+      await wrk(server.url, 'checkin.lua', { connections: 8, seconds: 1, env: checkinEnv });
+      const s = await wrk(server.url, 'get.lua', { connections: 1, seconds: Math.min(SECONDS, 5), env: { TOKEN: ADMIN, PATHS: '/api/v1/summary' } });
+      const after = await httpJson(`${server.url}/api/v1/summary`, 'GET');
+      const total = (JSON.parse(after.body) as { overall: { total: number } }).overall.total;
+      row('summary after clients changed', `p99 ${ms(s.p99)}, max ${ms(s.max)} (total ${total.toLocaleString()})`, '< 20 ms', s.max < 20 && total >= N);
+      figure('summary max', s.max, 'ms', 'lower');
+    }
+    if (want('search')) {
+      // Selective and broad terms, 1–2 characters included, with and without filters.
+      const terms = ['PC-0123456', 'user4242.', 'name', 'Name 77', '10.3.', 'PC', 'na', 'e', '0004567', 'zzz-none', 'q=9&', 'user1.name'];
+      const paths = terms.map((t) => `/api/v1/clients?q=${encodeURIComponent(t)}&limit=50`).concat(['/api/v1/clients?state=failed&limit=50', '/api/v1/clients?q=name&group=office&limit=50']);
+      const s = await wrk(server.url, 'get.lua', { connections: 1, seconds: SECONDS, env: { TOKEN: ADMIN, PATHS: paths.join('|') } });
+      row(`keyword search, ${paths.length} queries (selective, broad, 1-2 characters)`, `p50 ${ms(s.p50)}, p95 ${ms(s.p95)}, max ${ms(s.max)}${s.non2xx ? `, ${s.non2xx} errors` : ''}`, 'p95 < 50 ms', s.p95 < 50 && s.non2xx === 0);
+      figure('search p95', s.p95, 'ms', 'lower');
+    }
+    if (want('preview')) {
+      const policy = JSON.parse((await httpJson(`${server.url}/api/v1/groups/office/policy`, 'GET')).body) as Record<string, unknown>;
+      const [p, health] = await Promise.all([
+        httpJson(`${server.url}/api/v1/groups/office/policy/preview`, 'POST', { ...policy, mode: 'auto', rolloutPercent: 50 }),
+        wrk(server.url, 'get.lua', { connections: 1, seconds: 4, env: { PATHS: '/api/v1/health' } }),
+      ]);
+      const total = (JSON.parse(p.body) as { total: number }).total;
+      row(`policy preview of a ${total.toLocaleString()}-client group`, `${ms(p.ms)}; health max beside it ${ms(health.max)}`, '< 1 s, health max < 50 ms', p.status === 200 && p.ms < 1000 && health.max < 50);
+      figure('preview', p.ms, 'ms', 'lower');
+      figure('health max beside the preview', health.max, 'ms', 'lower');
+    }
+    if (want('csv')) {
+      const [csv, checkins] = await Promise.all([
+        exportCsv(server.url, pid),
+        wrk(server.url, 'checkin.lua', { connections: 8, seconds: 3, env: checkinEnv }),
+      ]);
+      const perSecond = csv.rows / csv.seconds;
+      row(`CSV export of all ${csv.rows.toLocaleString()} clients`, `${csv.seconds.toFixed(1)} s = ${(perSecond / 1000).toFixed(0)}k rows/s, server RSS peak ${csv.peakRssMb.toFixed(0)} MB, check-in p99 beside it ${ms(checkins.p99)}`,
+        '>= 300k rows/s, RSS < 150 MB, check-in p99 < 50 ms', perSecond >= 300_000 && csv.peakRssMb < 150 && checkins.p99 < 50 && csv.rows >= N);
+      figure('CSV rows/s', perSecond, '/s', 'higher');
+      figure('CSV server RSS peak', csv.peakRssMb, 'MB', 'lower');
+      figure('check-in p99 beside the CSV export', checkins.p99, 'ms', 'lower');
+    }
+  } finally {
+    server.proc.kill();
+  }
+}
+
+/** The small fleet's row (SQLite): unchanged check-ins of 1,000 clients, with the Fastify route alone for context. */
+async function smallFleetRow(bare: { url: string }): Promise<void> {
+  const small = await fleetDir(1000);
+  const s = await fleetServer(small.dataDir);
+  try {
+    const env = { CLIENTS: '1000', TOKEN: 'client', CHANGE: '0' };
+    const fastify = await fastifyServer();
+    try {
+      await wrk(s.url, 'checkin.lua', { connections: 64, seconds: 2, env });
+      await wrk(fastify.url, 'checkin.lua', { connections: 64, seconds: 2, env });
+      // Each round: bare, the server, then the Fastify route alone (its ratio is to the same round's bare).
+      const fastifyRuns: WrkResult[] = [];
+      const r = await alternate(ROUNDS,
+        () => wrk(bare.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env }),
+        async () => {
+          const run = await wrk(s.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env });
+          fastifyRuns.push(await wrk(fastify.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env }));
+          return run;
+        });
+      const ratio = median(r.ratios);
+      const p99 = median(r.runs.map((x) => x.p99));
+      row('small fleet (1k clients), unchanged check-ins', `${median(r.runs.map((x) => x.rate)).toFixed(0)}/s = ${ratioText(r)}, p99 ${ms(p99)}`, '>= 0.40x, p99 < 10 ms', ratio >= 0.4 && p99 < 10);
+      const f = { runs: fastifyRuns, bare: r.bare, ratios: fastifyRuns.map((x, i) => x.rate / r.bare[i].rate) };
+      note('context: a Fastify route alone, same body schema and answer', `${median(fastifyRuns.map((x) => x.rate)).toFixed(0)}/s = ${ratioText(f)}, p99 ${ms(median(fastifyRuns.map((x) => x.p99)))}`);
+      note('context: the server against the Fastify route alone', `${median(r.runs.map((x, i) => x.rate / fastifyRuns[i].rate)).toFixed(2)}x`);
+    } finally {
+      fastify.proc.kill();
+    }
+  } finally {
+    s.proc.kill();
+  }
+}
+
+function printTable(t: Table): void {
+  console.log(`\n| what (${t.store}, ${N.toLocaleString()} clients) | measured | target | |\n| --- | --- | --- | --- |`);
+  for (const r of t.rows) console.log(`| ${r.what} | ${r.measured} | ${r.target} | ${r.context ? '' : r.ok ? 'met' : 'missed'} |`);
+}
+
+/**
+ * PostgreSQL's factor against SQLite on each figure both runs measured: how many times slower, larger or later it is
+ * (a rate: SQLite's over PostgreSQL's), so "within 2x" reads the same way on every line.
+ */
+function printComparison(sqlite: Table, postgres: Table): void {
+  const fmt = (f: Figure) => (f.unit === '/s' ? `${f.value.toFixed(0)}/s` : `${f.value.toFixed(1)} ${f.unit}`);
+  console.log(`\n| figure (${N.toLocaleString()} clients, one run) | SQLite | PostgreSQL | PostgreSQL's factor | within 2x |\n| --- | --- | --- | --- | --- |`);
+  for (const s of sqlite.figures) {
+    const p = postgres.figures.find((x) => x.what === s.what);
+    if (!p) continue;
+    const factor = s.better === 'higher' ? s.value / Math.max(p.value, 1e-9) : p.value / Math.max(s.value, 1e-9);
+    console.log(`| ${s.what} | ${fmt(s)} | ${fmt(p)} | ${factor.toFixed(2)}x | ${factor <= 2 ? 'yes' : 'no'} |`);
+  }
+}
 
 async function main(): Promise<void> {
   mkdirSync(CACHE, { recursive: true });
   const bare = await bareServer();
-  const store = PG_BASE ? 'PostgreSQL' : 'SQLite';
-  // The million-client server only for its rows (`--only small` needs none of it).
-  if (['checkin', 'summary', 'search', 'preview', 'csv'].some(want)) {
-    const { dataDir, postgresUrl } = await fleetDir(N);
-    const server = await fleetServer(dataDir, postgresUrl);
-    const pid = server.proc.pid!;
-    console.log(`Fleet server on ${store} with ${N.toLocaleString()} clients; bare node:http baseline; wrk for both; ${SECONDS} s per run.`);
-    try {
-      const checkinEnv = { CLIENTS: String(N), TOKEN: 'client', CHANGE: '1' };
-      if (want('checkin')) {
-        await wrk(server.url, 'checkin.lua', { connections: 64, seconds: 2, env: checkinEnv }); // warm-up
-        // The health probe runs beside the check-ins: its worst latency is the longest stall of the event loop.
-        const r = await alternate(ROUNDS,
-          () => wrk(bare.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env: checkinEnv }),
-          async () => {
-            const [run, health] = await Promise.all([
-              wrk(server.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env: checkinEnv }),
-              wrk(server.url, 'get.lua', { connections: 1, seconds: SECONDS, env: { PATHS: '/api/v1/health' } }),
-            ]);
-            return { ...run, health };
-          });
-        const ratio = median(r.ratios);
-        const errors = r.runs.reduce((n, x) => n + x.errors + x.non2xx, 0);
-        const p99s = r.runs.map((x) => x.p99);
-        row('check-in rate, 64 connections, clients changing version', `${median(r.runs.map((x) => x.rate)).toFixed(0)}/s = ${ratioText(r)}; errors ${errors}`, '>= 0.40x bare', ratio >= 0.4 && r.runs.every((x) => x.non2xx === 0));
-        row('check-in p99, same load', `${ms(median(p99s))} (rounds ${p99s.map((x) => x.toFixed(0)).join(', ')} ms)`, '< 20 ms', median(p99s) < 20);
-        // A stall is a worst case: the longest of all rounds.
-        const healthMax = Math.max(...r.runs.map((x) => x.health.max));
-        row('GET /api/v1/health while check-ins run (event-loop stall)', `p50 ${ms(median(r.runs.map((x) => x.health.p50)))}, max ${ms(healthMax)}`, 'max < 50 ms', healthMax < 50);
-      }
-      if (want('summary')) {
-        // A client changes, then the summary is read: nothing is cached, every answer is the counts as they are.
-        await wrk(server.url, 'checkin.lua', { connections: 8, seconds: 1, env: checkinEnv });
-        const s = await wrk(server.url, 'get.lua', { connections: 1, seconds: Math.min(SECONDS, 5), env: { TOKEN: ADMIN, PATHS: '/api/v1/summary' } });
-        const after = await httpJson(`${server.url}/api/v1/summary`, 'GET');
-        const total = (JSON.parse(after.body) as { overall: { total: number } }).overall.total;
-        row('summary after clients changed', `p99 ${ms(s.p99)}, max ${ms(s.max)} (total ${total.toLocaleString()})`, '< 20 ms', s.max < 20 && total >= N);
-      }
-      if (want('search')) {
-        // Selective and broad terms, 1–2 characters included, with and without filters.
-        const terms = ['PC-0123456', 'user4242.', 'name', 'Name 77', '10.3.', 'PC', 'na', 'e', '0004567', 'zzz-none', 'q=9&', 'user1.name'];
-        const paths = terms.map((t) => `/api/v1/clients?q=${encodeURIComponent(t)}&limit=50`).concat(['/api/v1/clients?state=failed&limit=50', '/api/v1/clients?q=name&group=office&limit=50']);
-        const s = await wrk(server.url, 'get.lua', { connections: 1, seconds: SECONDS, env: { TOKEN: ADMIN, PATHS: paths.join('|') } });
-        row(`keyword search, ${paths.length} queries (selective, broad, 1-2 characters)`, `p50 ${ms(s.p50)}, p95 ${ms(s.p95)}, max ${ms(s.max)}${s.non2xx ? `, ${s.non2xx} errors` : ''}`, 'p95 < 50 ms', s.p95 < 50 && s.non2xx === 0);
-      }
-      if (want('preview')) {
-        const policy = JSON.parse((await httpJson(`${server.url}/api/v1/groups/office/policy`, 'GET')).body) as Record<string, unknown>;
-        const [p, health] = await Promise.all([
-          httpJson(`${server.url}/api/v1/groups/office/policy/preview`, 'POST', { ...policy, mode: 'auto', rolloutPercent: 50 }),
-          wrk(server.url, 'get.lua', { connections: 1, seconds: 4, env: { PATHS: '/api/v1/health' } }),
-        ]);
-        const total = (JSON.parse(p.body) as { total: number }).total;
-        row(`policy preview of a ${total.toLocaleString()}-client group`, `${ms(p.ms)}; health max beside it ${ms(health.max)}`, '< 1 s, health max < 50 ms', p.status === 200 && p.ms < 1000 && health.max < 50);
-      }
-      if (want('csv')) {
-        const [csv, checkins] = await Promise.all([
-          exportCsv(server.url, pid),
-          wrk(server.url, 'checkin.lua', { connections: 8, seconds: 3, env: checkinEnv }),
-        ]);
-        const perSecond = csv.rows / csv.seconds;
-        row(`CSV export of all ${csv.rows.toLocaleString()} clients`, `${csv.seconds.toFixed(1)} s = ${(perSecond / 1000).toFixed(0)}k rows/s, server RSS peak ${csv.peakRssMb.toFixed(0)} MB, check-in p99 beside it ${ms(checkins.p99)}`,
-          '>= 300k rows/s, RSS < 150 MB, check-in p99 < 50 ms', perSecond >= 300_000 && csv.peakRssMb < 150 && checkins.p99 < 50 && csv.rows >= N);
-      }
-    } finally {
-      server.proc.kill();
+  const tables: Table[] = [];
+  try {
+    const million = ['checkin', 'summary', 'search', 'preview', 'csv'].some(want);
+    // The million-client server only for its rows (`--only small` needs none of it).
+    if (values.compare || !PG_BASE) {
+      table = { store: 'SQLite', rows: [], figures: [] };
+      tables.push(table);
+      if (million) await millionClientRows(bare);
+      if (want('small')) await smallFleetRow(bare);
     }
-  }
-  if (want('small') && !PG_BASE) {
-    const small = await fleetDir(1000);
-    const s = await fleetServer(small.dataDir);
-    try {
-      const env = { CLIENTS: '1000', TOKEN: 'client', CHANGE: '0' };
-      const fastify = await fastifyServer();
-      try {
-        await wrk(s.url, 'checkin.lua', { connections: 64, seconds: 2, env });
-        await wrk(fastify.url, 'checkin.lua', { connections: 64, seconds: 2, env });
-        // Each round: bare, the server, then the Fastify route alone (its ratio is to the same round's bare).
-        const fastifyRuns: WrkResult[] = [];
-        const r = await alternate(ROUNDS,
-          () => wrk(bare.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env }),
-          async () => {
-            const run = await wrk(s.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env });
-            fastifyRuns.push(await wrk(fastify.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env }));
-            return run;
-          });
-        const ratio = median(r.ratios);
-        const p99 = median(r.runs.map((x) => x.p99));
-        row('small fleet (1k clients), unchanged check-ins', `${median(r.runs.map((x) => x.rate)).toFixed(0)}/s = ${ratioText(r)}, p99 ${ms(p99)}`, '>= 0.40x, p99 < 10 ms', ratio >= 0.4 && p99 < 10);
-        const f = { runs: fastifyRuns, bare: r.bare, ratios: fastifyRuns.map((x, i) => x.rate / r.bare[i].rate) };
-        note('context: a Fastify route alone, same body schema and answer', `${median(fastifyRuns.map((x) => x.rate)).toFixed(0)}/s = ${ratioText(f)}, p99 ${ms(median(fastifyRuns.map((x) => x.p99)))}`);
-        note('context: the server against the Fastify route alone', `${median(r.runs.map((x, i) => x.rate / fastifyRuns[i].rate)).toFixed(2)}x`);
-      } finally {
-        fastify.proc.kill();
-      }
-    } finally {
-      s.proc.kill();
+    if (PG_BASE) {
+      table = { store: 'PostgreSQL', rows: [], figures: [] };
+      tables.push(table);
+      if (million) await millionClientRows(bare, PG_BASE);
     }
+  } finally {
+    bare.proc.kill();
   }
-  bare.proc.kill();
-  console.log(`\n| what (${store}, ${N.toLocaleString()} clients) | measured | target | |\n| --- | --- | --- | --- |`);
-  for (const r of rows) console.log(`| ${r.what} | ${r.measured} | ${r.target} | ${r.context ? '' : r.ok ? 'met' : 'missed'} |`);
+  for (const t of tables) printTable(t);
+  if (tables.length === 2) printComparison(tables[0], tables[1]);
 }
 
 main().catch((err) => { console.error(err); process.exit(1); });
