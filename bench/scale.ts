@@ -274,7 +274,7 @@ function exportCsv(url: string, pid: number): Promise<{ rows: number; bytes: num
 
 interface Row { what: string; measured: string; target: string; ok: boolean; context?: boolean }
 /** A figure PostgreSQL is compared on (--compare): which way is better decides what "within 2x" means. */
-interface Figure { what: string; value: number; unit: string; better: 'lower' | 'higher' }
+interface Figure { what: string; value: number; unit: string; better: 'lower' | 'higher'; target: number }
 /** One database's rows and figures. */
 interface Table { store: 'SQLite' | 'PostgreSQL'; rows: Row[]; figures: Figure[] }
 
@@ -289,8 +289,9 @@ function note(what: string, measured: string): void {
   table.rows.push({ what, measured, target: '(context)', ok: true, context: true });
   console.log(`      ${what}: ${measured}`);
 }
-function figure(what: string, value: number, unit: string, better: Figure['better']): void {
-  table.figures.push({ what, value, unit, better });
+/** `target`: the row's own bound for this figure (a figure that meets it is fine whatever its factor). */
+function figure(what: string, value: number, unit: string, better: Figure['better'], target: number): void {
+  table.figures.push({ what, value, unit, better, target });
 }
 const want = (name: string) => !values.only || values.only.split(',').includes(name);
 
@@ -323,9 +324,9 @@ async function millionClientRows(bare: { url: string }, pgBase?: string): Promis
       // A stall is a worst case: the longest of all rounds.
       const healthMax = Math.max(...r.runs.map((x) => x.health.max));
       row('GET /api/v1/health while check-ins run (event-loop stall)', `p50 ${ms(median(r.runs.map((x) => x.health.p50)))}, max ${ms(healthMax)}`, 'max < 50 ms', healthMax < 50);
-      figure('check-in rate', median(r.runs.map((x) => x.rate)), '/s', 'higher');
-      figure('check-in p99', median(p99s), 'ms', 'lower');
-      figure('health max beside check-ins', healthMax, 'ms', 'lower');
+      figure('check-in rate', median(r.runs.map((x) => x.rate)), '/s', 'higher', 0.4 * median(r.bare.map((b) => b.rate)));
+      figure('check-in p99', median(p99s), 'ms', 'lower', 20);
+      figure('health max beside check-ins', healthMax, 'ms', 'lower', 50);
     }
     if (want('summary')) {
       // A client changes, then the summary is read: nothing is cached, every answer is the counts as they are.
@@ -334,7 +335,7 @@ async function millionClientRows(bare: { url: string }, pgBase?: string): Promis
       const after = await httpJson(`${server.url}/api/v1/summary`, 'GET');
       const total = (JSON.parse(after.body) as { overall: { total: number } }).overall.total;
       row('summary after clients changed', `p99 ${ms(s.p99)}, max ${ms(s.max)} (total ${total.toLocaleString()})`, '< 20 ms', s.max < 20 && total >= N);
-      figure('summary max', s.max, 'ms', 'lower');
+      figure('summary max', s.max, 'ms', 'lower', 20);
     }
     if (want('search')) {
       // Selective and broad terms, 1–2 characters included, with and without filters.
@@ -342,7 +343,7 @@ async function millionClientRows(bare: { url: string }, pgBase?: string): Promis
       const paths = terms.map((t) => `/api/v1/clients?q=${encodeURIComponent(t)}&limit=50`).concat(['/api/v1/clients?state=failed&limit=50', '/api/v1/clients?q=name&group=office&limit=50']);
       const s = await wrk(server.url, 'get.lua', { connections: 1, seconds: SECONDS, env: { TOKEN: ADMIN, PATHS: paths.join('|') } });
       row(`keyword search, ${paths.length} queries (selective, broad, 1-2 characters)`, `p50 ${ms(s.p50)}, p95 ${ms(s.p95)}, max ${ms(s.max)}${s.non2xx ? `, ${s.non2xx} errors` : ''}`, 'p95 < 50 ms', s.p95 < 50 && s.non2xx === 0);
-      figure('search p95', s.p95, 'ms', 'lower');
+      figure('search p95', s.p95, 'ms', 'lower', 50);
     }
     if (want('preview')) {
       const policy = JSON.parse((await httpJson(`${server.url}/api/v1/groups/office/policy`, 'GET')).body) as Record<string, unknown>;
@@ -352,8 +353,8 @@ async function millionClientRows(bare: { url: string }, pgBase?: string): Promis
       ]);
       const total = (JSON.parse(p.body) as { total: number }).total;
       row(`policy preview of a ${total.toLocaleString()}-client group`, `${ms(p.ms)}; health max beside it ${ms(health.max)}`, '< 1 s, health max < 50 ms', p.status === 200 && p.ms < 1000 && health.max < 50);
-      figure('preview', p.ms, 'ms', 'lower');
-      figure('health max beside the preview', health.max, 'ms', 'lower');
+      figure('preview', p.ms, 'ms', 'lower', 1000);
+      figure('health max beside the preview', health.max, 'ms', 'lower', 50);
     }
     if (want('csv')) {
       const [csv, checkins] = await Promise.all([
@@ -363,9 +364,9 @@ async function millionClientRows(bare: { url: string }, pgBase?: string): Promis
       const perSecond = csv.rows / csv.seconds;
       row(`CSV export of all ${csv.rows.toLocaleString()} clients`, `${csv.seconds.toFixed(1)} s = ${(perSecond / 1000).toFixed(0)}k rows/s, server RSS peak ${csv.peakRssMb.toFixed(0)} MB, check-in p99 beside it ${ms(checkins.p99)}`,
         '>= 300k rows/s, RSS < 150 MB, check-in p99 < 50 ms', perSecond >= 300_000 && csv.peakRssMb < 150 && checkins.p99 < 50 && csv.rows >= N);
-      figure('CSV rows/s', perSecond, '/s', 'higher');
-      figure('CSV server RSS peak', csv.peakRssMb, 'MB', 'lower');
-      figure('check-in p99 beside the CSV export', checkins.p99, 'ms', 'lower');
+      figure('CSV rows/s', perSecond, '/s', 'higher', 300_000);
+      figure('CSV server RSS peak', csv.peakRssMb, 'MB', 'lower', 150);
+      figure('check-in p99 beside the CSV export', checkins.p99, 'ms', 'lower', 50);
     }
   } finally {
     server.proc.kill();
@@ -416,12 +417,13 @@ function printTable(t: Table): void {
  */
 function printComparison(sqlite: Table, postgres: Table): void {
   const fmt = (f: Figure) => (f.unit === '/s' ? `${f.value.toFixed(0)}/s` : `${f.value.toFixed(1)} ${f.unit}`);
-  console.log(`\n| figure (${N.toLocaleString()} clients, one run) | SQLite | PostgreSQL | PostgreSQL's factor | within 2x |\n| --- | --- | --- | --- | --- |`);
+  console.log(`\n| figure (${N.toLocaleString()} clients, one run) | SQLite | PostgreSQL | PostgreSQL's factor | within 2x (or at its target) |\n| --- | --- | --- | --- | --- |`);
   for (const s of sqlite.figures) {
     const p = postgres.figures.find((x) => x.what === s.what);
     if (!p) continue;
     const factor = s.better === 'higher' ? s.value / Math.max(p.value, 1e-9) : p.value / Math.max(s.value, 1e-9);
-    console.log(`| ${s.what} | ${fmt(s)} | ${fmt(p)} | ${factor.toFixed(2)}x | ${factor <= 2 ? 'yes' : 'no'} |`);
+    const atTarget = p.better === 'higher' ? p.value >= p.target : p.value < p.target;
+    console.log(`| ${s.what} | ${fmt(s)} | ${fmt(p)} | ${factor.toFixed(2)}x | ${factor <= 2 ? 'yes' : atTarget ? 'yes, at its target' : 'no'} |`);
   }
 }
 
