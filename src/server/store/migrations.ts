@@ -373,6 +373,42 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await sql`ANALYZE client_counts`.execute(db);
       },
     },
+    '0011_pg_counts_per_statement': {
+      // PostgreSQL: the counts were kept by a row trigger, two statements of PL/pgSQL per changed client: 1.45 ms of
+      // a 3.3 ms group commit of 16 check-ins. Now by one trigger per statement that sees all its rows at once
+      // (transition tables) and applies each key's net change in one INSERT … ON CONFLICT, in key order, so two
+      // statements in two server processes take the count rows in the same order and cannot deadlock. An update
+      // counts each key's new rows minus its old ones (the same number of each): no join, whatever a tool changed.
+      async up(db: Kysely<unknown>) {
+        if (dialect !== 'postgres') return;
+        const apply = (rows: string) => `INSERT INTO client_counts AS c (group_id, version, state, target, n) ${rows}
+          ON CONFLICT (group_id, version, state, target) DO UPDATE SET n = c.n + excluded.n;`;
+        const perKey = (table: string, sign: string) =>
+          `SELECT group_id, version, state, coalesce(target_version, ''), ${sign}count(*) FROM ${table} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`;
+        await sql.raw(`CREATE FUNCTION client_counts_apply() RETURNS trigger AS $$
+          BEGIN
+            IF TG_OP = 'INSERT' THEN
+              ${apply(perKey('new_rows', ''))}
+            ELSIF TG_OP = 'DELETE' THEN
+              ${apply(perKey('old_rows', '-'))}
+            ELSE
+              ${apply(`SELECT g, v, s, t, sum(d) FROM (
+                  SELECT group_id AS g, version AS v, state AS s, coalesce(target_version, '') AS t, -1 AS d FROM old_rows
+                  UNION ALL SELECT group_id, version, state, coalesce(target_version, ''), 1 FROM new_rows) AS x
+                GROUP BY 1, 2, 3, 4 HAVING sum(d) <> 0 ORDER BY 1, 2, 3, 4`)}
+            END IF;
+            RETURN NULL;
+          END $$ LANGUAGE plpgsql`).execute(db);
+        await sql`DROP TRIGGER client_counts_aid ON clients`.execute(db);
+        await sql`DROP TRIGGER client_counts_au ON clients`.execute(db);
+        await sql`DROP FUNCTION client_counts_track()`.execute(db);
+        await sql`DROP FUNCTION client_counts_add(TEXT, TEXT, TEXT, TEXT, INTEGER)`.execute(db);
+        // A trigger with transition tables has one event (and, for UPDATE, no column list).
+        await sql`CREATE TRIGGER client_counts_ai AFTER INSERT ON clients REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION client_counts_apply()`.execute(db);
+        await sql`CREATE TRIGGER client_counts_ad AFTER DELETE ON clients REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION client_counts_apply()`.execute(db);
+        await sql`CREATE TRIGGER client_counts_au AFTER UPDATE ON clients REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION client_counts_apply()`.execute(db);
+      },
+    },
   };
 }
 
