@@ -341,7 +341,11 @@ async function millionClientRows(bare: { url: string }, pgBase?: string): Promis
       // Selective and broad terms, 1–2 characters included, with and without filters.
       const terms = ['PC-0123456', 'user4242.', 'name', 'Name 77', '10.3.', 'PC', 'na', 'e', '0004567', 'zzz-none', 'q=9&', 'user1.name'];
       const paths = terms.map((t) => `/api/v1/clients?q=${encodeURIComponent(t)}&limit=50`).concat(['/api/v1/clients?state=failed&limit=50', '/api/v1/clients?q=name&group=office&limit=50']);
-      const s = await wrk(server.url, 'get.lua', { connections: 1, seconds: SECONDS, env: { TOKEN: ADMIN, PATHS: paths.join('|') } });
+      const env = { TOKEN: ADMIN, PATHS: paths.join('|') };
+      // A warm-up, as for the check-ins: run alone (--only search), the first seconds would wait for the not-seen
+      // count the server takes at its start, and PostgreSQL's first searches for its sample of search texts.
+      await wrk(server.url, 'get.lua', { connections: 1, seconds: 2, env });
+      const s = await wrk(server.url, 'get.lua', { connections: 1, seconds: SECONDS, env });
       row(`keyword search, ${paths.length} queries (selective, broad, 1-2 characters)`, `p50 ${ms(s.p50)}, p95 ${ms(s.p95)}, max ${ms(s.max)}${s.non2xx ? `, ${s.non2xx} errors` : ''}`, 'p95 < 50 ms', s.p95 < 50 && s.non2xx === 0);
       figure('search p95', s.p95, 'ms', 'lower', 50);
     }

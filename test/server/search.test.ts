@@ -56,6 +56,11 @@ describe('keyword search over a large fleet', function () {
     ['one rare character', 'é', (c) => matches(c, 'é')],
     ['a quote', 'o\'h', (c) => matches(c, 'o\'h')],
     ['term and state', 'beta&state=failed', (c) => matches(c, 'beta') && c.state === 'failed'],
+    // Within a group: a text nearly every client holds (PostgreSQL counts it by walking the group, from its sample),
+    // one a third hold (the walk reaches the group's end: an exact total), and a rare one (the trigram index).
+    ['a broad term in a group', 'client&group=default', (c) => matches(c, 'client')],
+    ['a term a third of a group holds', 'name&group=default', (c) => matches(c, 'name')],
+    ['a rare term in a group', 'needle&group=default', (c) => matches(c, 'needle')],
     ['nothing', 'no-such-text', () => false],
     // PostgreSQL stores punctuation spelled in letters for its trigram index ("." → "zqd"): dotted and dashed
     // terms, and a spelling typed as text, still mean only what they say.
