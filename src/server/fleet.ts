@@ -52,9 +52,8 @@ export class Fleet {
     this.checkins = new Checkins(store, this.catalog, this.counts, (groupId) => this.clientChanged(groupId), now);
     this.rollouts = new Rollouts(store, this.catalog, this.counts, events, (a, action, target, details) => this.audit(a, action, target, details), now);
     this.search = new ClientSearch(store, this.catalog, this.counts, heavy);
-    const parts = { store, catalog: this.catalog, counts: this.counts, rollouts: this.rollouts, events, heavy, fleet: this, now };
-    this.releases = new Releases({ ...parts, artifacts, requireTestDownload });
-    this.groups = new Groups(parts);
+    this.releases = new Releases(this, requireTestDownload, now);
+    this.groups = new Groups(this, now);
   }
 
   allReleases(): Promise<Release[]> { return this.catalog.allReleases(); }

@@ -8,48 +8,32 @@ import {
   type LifecycleAction, type RegisterReleaseRequest, type Release, type ReleaseView, type RollbackPlanView, type RollbackRequest,
   type RolloutChangeResponse, type RolloutRequest,
 } from '../core';
-import type { ArtifactStore } from './artifacts';
-import type { Catalog } from './catalog';
 import { ApiError } from './errors';
-import type { EventHub } from './events';
 import type { Actor, Fleet } from './fleet';
-import type { FleetCounts } from './fleetCounts';
-import type { HeavyReads } from './heavy/heavyReads';
 import { assertApprovable } from './releaseReview';
-import type { Rollouts } from './rollouts';
-import type { FleetStore } from './store/store';
 
-export interface ReleasesContext {
-  store: FleetStore;
-  catalog: Catalog;
-  counts: FleetCounts;
-  rollouts: Rollouts;
-  events: EventHub;
-  artifacts: ArtifactStore;
-  heavy: HeavyReads;
-  /** The fleet, for the approval's review (releaseReview.ts), the audit and the caches a change drops. */
-  fleet: Fleet;
-  /** Approve only releases someone downloaded for testing (--require-download). */
-  requireTestDownload: boolean;
-  now: () => Date;
-}
-
+/** Over the fleet's store, catalog, counts, rollouts, events and artifacts (fleet.ts makes one). */
 export class Releases {
-  constructor(private readonly ctx: ReleasesContext) {}
+  constructor(
+    private readonly fleet: Fleet,
+    /** Approve only releases someone downloaded for testing (--require-download). */
+    private readonly requireTestDownload: boolean,
+    private readonly now: () => Date,
+  ) {}
 
   private async clientCount(version: string): Promise<number> {
-    return (await this.ctx.counts.byVersion())[version] ?? 0;
+    return (await this.fleet.counts.byVersion())[version] ?? 0;
   }
 
   /** A release changed: caches dropped, the audit written, consoles told. */
   private async changed(release: Release, actor: Actor, action: string, details: Record<string, unknown>): Promise<void> {
-    this.ctx.fleet.invalidate();
-    await this.ctx.fleet.audit(actor, action, release.version, details);
-    this.ctx.events.publish({ type: 'release', releaseId: release.id, version: release.version, state: release.state });
+    this.fleet.invalidate();
+    await this.fleet.audit(actor, action, release.version, details);
+    this.fleet.events.publish({ type: 'release', releaseId: release.id, version: release.version, state: release.state });
   }
 
   async views(): Promise<ReleaseView[]> {
-    const { catalog, counts, rollouts } = this.ctx;
+    const { catalog, counts, rollouts } = this.fleet;
     const [releases, rows, byVersion] = await Promise.all([catalog.allReleases(), counts.rows(), counts.byVersion()]);
     const byRelease = await rollouts.views(releases, rows);
     return [...releases]
@@ -58,7 +42,7 @@ export class Releases {
   }
 
   async view(ref: string): Promise<ReleaseView> {
-    const { catalog, counts, rollouts } = this.ctx;
+    const { catalog, counts, rollouts } = this.fleet;
     const r = await catalog.resolveRelease(ref);
     if (r.state !== 'approved') return { ...r, clientCount: await this.clientCount(r.version) };
     const [releases, rows] = await Promise.all([catalog.allReleases(), counts.rows()]);
@@ -68,7 +52,7 @@ export class Releases {
 
   /** Pause Rollout / Resume Rollout. */
   changeRollout(ref: string, to: 'paused' | 'running', req: RolloutRequest, actor: Actor): Promise<RolloutChangeResponse> {
-    return this.ctx.rollouts.change(ref, to, req, actor);
+    return this.fleet.rollouts.change(ref, to, req, actor);
   }
 
   async register(req: RegisterReleaseRequest, actor: Actor): Promise<ReleaseView> {
@@ -76,12 +60,12 @@ export class Releases {
     if (!isValidVersion(version)) {
       throw new ApiError(422, 'invalid-version', `"${req.version}" is not a version: use numbers separated by dots (3.59.127.0, 1.2.2), a build number (60000) or semver (4.0.0-beta.1).`);
     }
-    const releases = await this.ctx.catalog.allReleases();
+    const releases = await this.fleet.catalog.allReleases();
     const same = releases.find((r) => compareVersions(r.version, version) === 0);
     if (same) throw new ApiError(409, 'release-exists', `Release ${same.version} is already registered.`);
     if (req.url && !/^https?:\/\//i.test(req.url)) throw new ApiError(422, 'invalid-url', 'The package url must start with http:// or https://.');
     if (req.url && !req.sha256) throw new ApiError(422, 'sha256-required', 'A package url needs its sha256, so agents can verify what they download.');
-    const at = this.ctx.now().toISOString();
+    const at = this.now().toISOString();
     const release: Release = {
       id: `r-${randomBytes(6).toString('hex')}`,
       version,
@@ -100,41 +84,42 @@ export class Releases {
       createdBy: actor.name,
       transitions: [{ from: null, to: 'pending', by: actor.name, at }],
     };
-    await this.ctx.store.insertRelease(release);
+    await this.fleet.store.insertRelease(release);
     await this.changed(release, actor, 'release.register', { channel: release.channel, mandatory: release.mandatory });
     return { ...release, clientCount: await this.clientCount(release.version) };
   }
 
   async uploadArtifact(ref: string, body: Readable, actor: Actor, signature?: string): Promise<ReleaseView> {
-    const release = await this.ctx.catalog.resolveRelease(ref);
+    const release = await this.fleet.catalog.resolveRelease(ref);
     // Approved bits must not change under an approval: upload while pending, or register a new release.
     if (release.state !== 'pending') {
       body.resume();
       throw new ApiError(409, 'release-not-pending', `Release ${release.version} is ${release.state}; its package can only be replaced while it is pending.`);
     }
-    const { sha256, size } = await this.ctx.artifacts.save(body);
+    const { sha256, size } = await this.fleet.artifacts.save(body);
     const updated: Release = {
       ...release,
       artifact: { url: `/agent/v1/artifacts/${sha256}`, sha256, size, ...(signature ? { signature } : {}) },
     };
-    await this.ctx.store.updateRelease(updated);
+    await this.fleet.store.updateRelease(updated);
     await this.changed(updated, actor, 'release.upload', { sha256, size });
     return this.view(updated.id);
   }
 
   async lifecycle(ref: string, action: LifecycleAction, actor: Actor, note?: string): Promise<ReleaseView> {
     // Download, test, and then approve: never approve bits nobody could have tested — a rollback's target included.
-    if (action === 'approve') await assertApprovable(this.ctx.fleet, ref, this.ctx.requireTestDownload);
-    const release = await this.ctx.catalog.resolveRelease(ref);
-    const result = applyLifecycle(release, action, actor.name, this.ctx.now(), note);
+    if (action === 'approve') await assertApprovable(this.fleet, ref, this.requireTestDownload);
+    const release = await this.fleet.catalog.resolveRelease(ref);
+    const result = applyLifecycle(release, action, actor.name, this.now(), note);
     if (!result.ok) throw new ApiError(409, result.code, result.message);
-    await this.ctx.store.updateRelease(result.release);
+    await this.fleet.store.updateRelease(result.release);
     await this.changed(result.release, actor, `release.${action}`, { from: release.state, to: result.release.state, ...(note ? { note } : {}) });
     return this.view(release.id);
   }
 
   async rollback(ref: string, req: RollbackRequest, actor: Actor): Promise<RollbackPlanView> {
-    const { store, catalog, heavy, fleet } = this.ctx;
+    const fleet = this.fleet;
+    const { store, catalog, heavy } = fleet;
     const releases = await catalog.allReleases();
     // Where the clients came from: their history, read for a bounded sample (indexed and LIMITed).
     const bad = findRelease(ref, releases);

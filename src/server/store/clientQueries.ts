@@ -147,13 +147,22 @@ export class ClientQueries {
    * cap + 1; undefined when the budget ran out before the group and the cap did (the walk cannot tell the total).
    */
   private async countGroupByWalk(groupId: string, text: string, cap: number, budget: number): Promise<number | undefined> {
-    const walked = () => this.filteredByColumns({ groupId }).orderBy('computer').orderBy('id').limit(budget);
-    const matched = this.db.selectFrom(walked().selectAll().as('w')).select(sql<number>`1`.as('one')).where(this.literalMatch(text)).limit(cap + 1);
+    const matched = this.db.selectFrom(this.walkOrder(groupId).limit(budget).as('w')).select(sql<number>`1`.as('one')).where(this.literalMatch(text)).limit(cap + 1);
     const m = await this.db.selectFrom(matched.as('m')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
     const n = Number(m?.n ?? 0);
-    if (n > cap) return n;
-    const seen = await this.db.selectFrom(walked().select('id').as('w')).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
-    return Number(seen?.n ?? 0) < budget ? n : undefined;
+    return n > cap || (await this.walkEnds(budget, groupId)) ? n : undefined;
+  }
+
+  /** The clients a walk reads, in (computer, id) order after `after`: only the group (indexed) narrows it. */
+  private walkOrder(groupId?: string, after?: { computer: string; id: string }) {
+    return ClientQueries.afterKey(this.filteredByColumns({ groupId }).selectAll(), after).orderBy('computer').orderBy('id');
+  }
+
+  /** Whether a walk of `budget` rows reaches the end of its order, so that what it found is all there is. */
+  private async walkEnds(budget: number, groupId?: string, after?: { computer: string; id: string }): Promise<boolean> {
+    const seen = await this.db.selectFrom(this.walkOrder(groupId, after).clearSelect().select('id').limit(budget).as('w'))
+      .select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
+    return Number(seen?.n ?? 0) < budget;
   }
 
   /** The filters plus the search text answered from the trigram index (SQLite FTS5 / PostgreSQL pg_trgm). */
@@ -234,8 +243,7 @@ export class ClientQueries {
   async walkClients(req: ClientPageRequest, budget?: number): Promise<{ items: Client[]; exhausted: boolean }> {
     const text = req.q?.trim() ?? '';
     // The budget counts rows read: only the group (indexed) narrows the walk; state, version and text are tested.
-    const walked = () => ClientQueries.afterKey(this.filteredByColumns({ groupId: req.groupId }).selectAll(), req.after).orderBy('computer').orderBy('id');
-    let inner = walked();
+    let inner = this.walkOrder(req.groupId, req.after);
     if (budget !== undefined) inner = inner.limit(budget);
     let outer = this.db.selectFrom(inner.as('w')).selectAll();
     if (req.state) outer = outer.where('state', '=', req.state);
@@ -243,9 +251,7 @@ export class ClientQueries {
     if (text) outer = outer.where(this.literalMatch(text));
     const rows = await outer.orderBy('computer').orderBy('id').limit(req.limit).execute();
     if (budget === undefined || rows.length >= req.limit) return { items: rows.map(rowToClient), exhausted: budget === undefined };
-    const seen = await this.db.selectFrom(walked().clearSelect().select('id').limit(budget).as('w'))
-      .select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
-    return { items: rows.map(rowToClient), exhausted: Number(seen?.n ?? 0) < budget };
+    return { items: rows.map(rowToClient), exhausted: await this.walkEnds(budget, req.groupId, req.after) };
   }
 
   /** How many clients match, counting no further than `cap` (a broad term stops early instead of counting a million). */
