@@ -10,6 +10,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
@@ -60,11 +61,50 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** Rounds of one measured run and its baseline, alternating; each round's ratio of the two rates. */
-interface Rounds<T> { runs: T[]; bare: WrkResult[]; ratios: number[] }
+/** Linux's clock ticks per second for the CPU times in /proc (USER_HZ: 100 on every Linux build in use). */
+const TICKS = 100;
 
-async function alternate<T extends { rate: number }>(rounds: number, bare: () => Promise<WrkResult>, measured: () => Promise<T>): Promise<Rounds<T>> {
-  const out: Rounds<T> = { runs: [], bare: [], ratios: [] };
+/** CPU seconds so far: a process's, all its threads (user + system), or, without a pid, the machine's busy time. */
+function cpuSeconds(pid?: number): number {
+  if (pid === undefined) {
+    // user nice system idle iowait irq softirq steal: all but idle and iowait
+    const v = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return (v[0] + v[1] + v[2] + v[5] + v[6] + (v[7] ?? 0)) / TICKS;
+  }
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / TICKS; // utime, stime (fields 14 and 15 of stat)
+}
+
+/** A run with the CPU it cost: the process's per request (µs) and the share of the machine's cores that were busy. */
+type Costed<T> = T & { cpuUsPerRequest: number; machineBusy: number };
+
+async function costed<T extends WrkResult>(pid: number, run: () => Promise<T>): Promise<Costed<T>> {
+  const [p0, m0, t0] = [cpuSeconds(pid), cpuSeconds(), process.hrtime.bigint()];
+  const r = await run();
+  const [p1, m1, t1] = [cpuSeconds(pid), cpuSeconds(), process.hrtime.bigint()];
+  const wall = Number(t1 - t0) / 1e9;
+  return { ...r, cpuUsPerRequest: ((p1 - p0) * 1e6) / Math.max(r.requests, 1), machineBusy: (m1 - m0) / (wall * availableParallelism()) };
+}
+
+/**
+ * Why a rate is where it is, from the same rounds: the server's CPU per request against the bare server's, how busy
+ * the machine was, and how many cores the server alone would need at `target` times the bare rate at today's cost.
+ */
+function cpuContext(r: Rounds<Costed<WrkResult>, Costed<WrkResult>>, target: number): string {
+  const us = median(r.runs.map((x) => x.cpuUsPerRequest));
+  const bareUs = median(r.bare.map((x) => x.cpuUsPerRequest));
+  const cores = (target * median(r.bare.map((b) => b.rate)) * us) / 1e6;
+  return `server ${us.toFixed(0)} µs of CPU per request (bare ${bareUs.toFixed(0)} µs); the machine's ${availableParallelism()} cores ` +
+    `${(100 * median(r.runs.map((x) => x.machineBusy))).toFixed(0)}% busy (bare run ${(100 * median(r.bare.map((x) => x.machineBusy))).toFixed(0)}%); ` +
+    `${target.toFixed(2)}x bare at this cost needs ${cores.toFixed(2)} cores for the server alone, besides wrk`;
+}
+
+/** Rounds of one measured run and its baseline, alternating; each round's ratio of the two rates. */
+interface Rounds<T, B extends WrkResult = WrkResult> { runs: T[]; bare: B[]; ratios: number[] }
+
+async function alternate<T extends { rate: number }, B extends WrkResult>(rounds: number, bare: () => Promise<B>, measured: () => Promise<T>): Promise<Rounds<T, B>> {
+  const out: Rounds<T, B> = { runs: [], bare: [], ratios: [] };
   for (let i = 0; i < rounds; i++) {
     const b = await bare();
     const m = await measured();
@@ -296,7 +336,7 @@ function figure(what: string, value: number, unit: string, better: Figure['bette
 const want = (name: string) => !values.only || values.only.split(',').includes(name);
 
 /** The million-client rows on one database (PostgreSQL when pgBase is given). */
-async function millionClientRows(bare: { url: string }, pgBase?: string): Promise<void> {
+async function millionClientRows(bare: { url: string; proc: ChildProcess }, pgBase?: string): Promise<void> {
   const store = pgBase ? 'PostgreSQL' : 'SQLite';
   const { dataDir, postgresUrl } = await fleetDir(N, pgBase);
   const server = await fleetServer(dataDir, postgresUrl);
@@ -308,13 +348,18 @@ async function millionClientRows(bare: { url: string }, pgBase?: string): Promis
       await wrk(server.url, 'checkin.lua', { connections: 64, seconds: 2, env: checkinEnv }); // warm-up
       // The health probe runs beside the check-ins: its worst latency is the longest stall of the event loop.
       const r = await alternate(ROUNDS,
-        () => wrk(bare.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env: checkinEnv }),
+        () => costed(bare.proc.pid!, () => wrk(bare.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env: checkinEnv })),
         async () => {
-          const [run, health] = await Promise.all([
-            wrk(server.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env: checkinEnv }),
-            wrk(server.url, 'get.lua', { connections: 1, seconds: SECONDS, env: { PATHS: '/api/v1/health' } }),
-          ]);
-          return { ...run, health };
+          let health: WrkResult | undefined;
+          const run = await costed(pid, async () => {
+            const [checkins, probe] = await Promise.all([
+              wrk(server.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env: checkinEnv }),
+              wrk(server.url, 'get.lua', { connections: 1, seconds: SECONDS, env: { PATHS: '/api/v1/health' } }),
+            ]);
+            health = probe;
+            return checkins;
+          });
+          return { ...run, health: health! };
         });
       const ratio = median(r.ratios);
       const errors = r.runs.reduce((n, x) => n + x.errors + x.non2xx, 0);
@@ -324,6 +369,8 @@ async function millionClientRows(bare: { url: string }, pgBase?: string): Promis
       // A stall is a worst case: the longest of all rounds.
       const healthMax = Math.max(...r.runs.map((x) => x.health.max));
       row('GET /api/v1/health while check-ins run (event-loop stall)', `p50 ${ms(median(r.runs.map((x) => x.health.p50)))}, max ${ms(healthMax)}`, 'max < 50 ms', healthMax < 50);
+      // The health probe's requests are a few percent of the check-ins': its CPU is counted in the check-ins'.
+      note('context: CPU per check-in', cpuContext(r, 0.4));
       figure('check-in rate', median(r.runs.map((x) => x.rate)), '/s', 'higher', 0.4 * median(r.bare.map((b) => b.rate)));
       figure('check-in p99', median(p99s), 'ms', 'lower', 20);
       figure('health max beside check-ins', healthMax, 'ms', 'lower', 50);
@@ -361,6 +408,7 @@ async function millionClientRows(bare: { url: string }, pgBase?: string): Promis
       figure('health max beside the preview', health.max, 'ms', 'lower', 50);
     }
     if (want('csv')) {
+      const atRest = rssMb(pid);
       const [csv, checkins] = await Promise.all([
         exportCsv(server.url, pid),
         wrk(server.url, 'checkin.lua', { connections: 8, seconds: 3, env: checkinEnv }),
@@ -368,6 +416,7 @@ async function millionClientRows(bare: { url: string }, pgBase?: string): Promis
       const perSecond = csv.rows / csv.seconds;
       row(`CSV export of all ${csv.rows.toLocaleString()} clients`, `${csv.seconds.toFixed(1)} s = ${(perSecond / 1000).toFixed(0)}k rows/s, server RSS peak ${csv.peakRssMb.toFixed(0)} MB, check-in p99 beside it ${ms(checkins.p99)}`,
         '>= 300k rows/s, RSS < 150 MB, check-in p99 < 50 ms', perSecond >= 300_000 && csv.peakRssMb < 150 && checkins.p99 < 50 && csv.rows >= N);
+      note('context: the server\'s RSS just before the export', `${atRest.toFixed(0)} MB (${(csv.peakRssMb - atRest).toFixed(0)} MB more at the peak)`);
       figure('CSV rows/s', perSecond, '/s', 'higher', 300_000);
       figure('CSV server RSS peak', csv.peakRssMb, 'MB', 'lower', 150);
       figure('check-in p99 beside the CSV export', checkins.p99, 'ms', 'lower', 50);
@@ -378,7 +427,7 @@ async function millionClientRows(bare: { url: string }, pgBase?: string): Promis
 }
 
 /** The small fleet's row (SQLite): unchanged check-ins of 1,000 clients, with the Fastify route alone for context. */
-async function smallFleetRow(bare: { url: string }): Promise<void> {
+async function smallFleetRow(bare: { url: string; proc: ChildProcess }): Promise<void> {
   const small = await fleetDir(1000);
   const s = await fleetServer(small.dataDir);
   try {
@@ -388,12 +437,12 @@ async function smallFleetRow(bare: { url: string }): Promise<void> {
       await wrk(s.url, 'checkin.lua', { connections: 64, seconds: 2, env });
       await wrk(fastify.url, 'checkin.lua', { connections: 64, seconds: 2, env });
       // Each round: bare, the server, then the Fastify route alone (its ratio is to the same round's bare).
-      const fastifyRuns: WrkResult[] = [];
+      const fastifyRuns: Array<Costed<WrkResult>> = [];
       const r = await alternate(ROUNDS,
-        () => wrk(bare.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env }),
+        () => costed(bare.proc.pid!, () => wrk(bare.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env })),
         async () => {
-          const run = await wrk(s.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env });
-          fastifyRuns.push(await wrk(fastify.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env }));
+          const run = await costed(s.proc.pid!, () => wrk(s.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env }));
+          fastifyRuns.push(await costed(fastify.proc.pid!, () => wrk(fastify.url, 'checkin.lua', { connections: 64, seconds: SECONDS, env })));
           return run;
         });
       const ratio = median(r.ratios);
@@ -402,6 +451,8 @@ async function smallFleetRow(bare: { url: string }): Promise<void> {
       const f = { runs: fastifyRuns, bare: r.bare, ratios: fastifyRuns.map((x, i) => x.rate / r.bare[i].rate) };
       note('context: a Fastify route alone, same body schema and answer', `${median(fastifyRuns.map((x) => x.rate)).toFixed(0)}/s = ${ratioText(f)}, p99 ${ms(median(fastifyRuns.map((x) => x.p99)))}`);
       note('context: the server against the Fastify route alone', `${median(r.runs.map((x, i) => x.rate / fastifyRuns[i].rate)).toFixed(2)}x`);
+      note('context: CPU per check-in', cpuContext(r, 0.4));
+      note('context: CPU per request of the Fastify route alone', `${median(fastifyRuns.map((x) => x.cpuUsPerRequest)).toFixed(0)} µs`);
     } finally {
       fastify.proc.kill();
     }
