@@ -189,7 +189,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   await artifacts.prune(new Set(releases.flatMap((r) => (r.artifact.sha256 ? [r.artifact.sha256] : []))));
   // Lists grown before transitions were bounded are cut once, here, not on every check-in that reads them.
   const overgrown = releases.filter((r) => r.transitions.length > MAX_TRANSITIONS);
-  for (const r of overgrown) await store.updateRelease({ ...r, transitions: r.transitions.slice(-MAX_TRANSITIONS) });
+  for (const r of overgrown) await store.releases.update({ ...r, transitions: r.transitions.slice(-MAX_TRANSITIONS) });
   if (overgrown.length > 0) fleet.invalidate();
   const signer = new DecisionSigner(await loadOrCreateSigningKey(dataDir), opts.decisionTtlSeconds);
   const tokens = new TokenService(store);

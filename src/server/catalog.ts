@@ -56,9 +56,9 @@ class Cached<T> {
 }
 
 export class Catalog {
-  private readonly releases = new Cached(() => this.store.listReleases(), () => this.clock());
-  private readonly groups = new Cached(() => this.store.listGroups(), () => this.clock());
-  private readonly settings = new Cached(() => this.store.fleetSettings(), () => this.clock());
+  private readonly releases = new Cached(() => this.store.releases.list(), () => this.clock());
+  private readonly groups = new Cached(() => this.store.groups.list(), () => this.clock());
+  private readonly settings = new Cached(() => this.store.settings.get(), () => this.clock());
 
   /** `clock`: the cache's ages (milliseconds), apart from `now`, the server's time for what it records. */
   constructor(private readonly store: FleetStore, private readonly now: () => Date, private readonly clock: () => number = Date.now) {}
@@ -98,9 +98,9 @@ export class Catalog {
 
   /** A fresh server has the Default group (seed 001: by default clients do not upgrade automatically). */
   async ensureDefaultGroup(): Promise<void> {
-    const groups = await this.store.listGroups();
+    const groups = await this.store.groups.list();
     if (!groups.some((g) => g.id === DEFAULT_GROUP_ID)) {
-      await this.store.insertGroup({ id: DEFAULT_GROUP_ID, name: 'Default', description: 'Clients seen for the first time land here.', policy: withPolicyDefaults(undefined) }, this.now().toISOString());
+      await this.store.groups.insert({ id: DEFAULT_GROUP_ID, name: 'Default', description: 'Clients seen for the first time land here.', policy: withPolicyDefaults(undefined) }, this.now().toISOString());
       this.invalidate();
     }
   }

@@ -68,7 +68,7 @@ const GROUPS: DemoGroup[] = [
 
 /** Fills an empty fleet; returns what it made, or null when the database already had releases. */
 export async function seedDemoFleet(fleet: Fleet): Promise<{ clients: number } | null> {
-  if ((await fleet.store.listReleases()).length > 0) return null;
+  if ((await fleet.store.releases.list()).length > 0) return null;
   const rnd = seededRandom(20261125);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
 

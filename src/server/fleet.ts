@@ -103,9 +103,9 @@ export class Fleet {
     if (min !== null && !isValidVersion(min)) {
       throw new ApiError(422, 'invalid-version', `"${raw}" is not a version: use numbers separated by dots (1.2.3), a build number (60000) or semver; empty for none.`);
     }
-    const before = await this.store.fleetSettings();
+    const before = await this.store.settings.get();
     const after: FleetSettings = { minimumAutoUpgradeVersion: min };
-    await this.store.putFleetSettings(after);
+    await this.store.settings.put(after);
     this.invalidate();
     await this.audit(actor, 'settings.update', 'minimumAutoUpgradeVersion', { before: before.minimumAutoUpgradeVersion, after: min });
     this.events.publish({ type: 'settings' });
@@ -119,7 +119,7 @@ export class Fleet {
     if (!c) throw notFound('client', id);
     const groups = await this.allGroups();
     const [withHealth] = await this.counts.withHealth([c]);
-    return { ...withHealth!, groupName: groups.find((g) => g.id === c.groupId)?.name ?? c.groupId, history: await this.store.history(id) };
+    return { ...withHealth!, groupName: groups.find((g) => g.id === c.groupId)?.name ?? c.groupId, history: await this.store.clientHistory.entries(id) };
   }
 
   async moveClient(id: string, groupRef: string, actor: Actor): Promise<Client> {

@@ -11,7 +11,8 @@ import {
 import type { Catalog } from './catalog';
 import type { HeavyReads } from './heavy/heavyReads';
 import { NotSeenCount } from './notSeenCount';
-import type { ClientCount, FleetStore } from './store/store';
+import type { FleetStore } from './store/store';
+import type { ClientCount } from './store/clientCounts';
 
 /** Rollout outcomes feed every check-in's halt rule: re-read at most this often, in the background. */
 const FACTS_MS = 1_000;
@@ -58,7 +59,7 @@ export class FleetCounts {
 
   /** A rollout was recorded here or elsewhere: the next check-in waits for the new records. */
   reloadRollouts(): Promise<void> {
-    this.rolloutsLoading ??= this.store.listRollouts()
+    this.rolloutsLoading ??= this.store.rollouts.list()
       .then((all) => {
         const byGroup = new Map<string, Record<string, RolloutRecord>>();
         for (const g of new Set(all.map((r) => r.groupId))) byGroup.set(g, recordsByGroup(all, g));
@@ -75,7 +76,7 @@ export class FleetCounts {
 
   /** The counts as they are now (one small indexed read). */
   rows(): Promise<ClientCount[]> {
-    return this.store.clientCounts();
+    return this.store.counts.all();
   }
 
   /** A client changed, here or in another server process. */

@@ -65,7 +65,7 @@ export class Groups {
     let id = groupSlug(name);
     while (groups.some((g) => g.id === id)) id = `${groupSlug(name)}-${randomBytes(2).toString('hex')}`;
     const group: Group = { id, name, description: req.description ?? '', policy };
-    await this.fleet.store.insertGroup(group, this.now().toISOString());
+    await this.fleet.store.groups.insert(group, this.now().toISOString());
     this.fleet.invalidate();
     await this.fleet.audit(actor, 'group.create', name, { policy });
     await this.fleet.rollouts.ringSet(group, null);
@@ -78,7 +78,7 @@ export class Groups {
     const policy = this.checkPolicy(input);
     await this.checkPinned(policy);
     await this.checkRing(policy, group.id);
-    await this.fleet.store.updatePolicy(group.id, policy);
+    await this.fleet.store.groups.updatePolicy(group.id, policy);
     this.fleet.invalidate();
     await this.fleet.audit(actor, 'policy.update', group.name, { before: group.policy, after: policy });
     await this.fleet.rollouts.ringSet({ ...group, policy }, group.policy);

@@ -45,7 +45,7 @@ export async function editPendingRelease(fleet: Fleet, ref: string, patch: { not
   if (updated.notes !== r.notes) changes.notes = { before: r.notes, after: updated.notes };
   if (updated.mandatory !== r.mandatory) changes.mandatory = { before: r.mandatory, after: updated.mandatory };
   if (Object.keys(changes).length === 0) return r;
-  await fleet.store.updateRelease(updated);
+  await fleet.store.releases.update(updated);
   fleet.invalidate();
   await fleet.audit(actor, 'release.edit', r.version, changes);
   fleet.events.publish({ type: 'release', releaseId: r.id, version: r.version, state: r.state });

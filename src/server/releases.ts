@@ -84,7 +84,7 @@ export class Releases {
       createdBy: actor.name,
       transitions: [{ from: null, to: 'pending', by: actor.name, at }],
     };
-    await this.fleet.store.insertRelease(release);
+    await this.fleet.store.releases.insert(release);
     await this.changed(release, actor, 'release.register', { channel: release.channel, mandatory: release.mandatory });
     return { ...release, clientCount: await this.clientCount(release.version) };
   }
@@ -101,7 +101,7 @@ export class Releases {
       ...release,
       artifact: { url: `/agent/v1/artifacts/${sha256}`, sha256, size, ...(signature ? { signature } : {}) },
     };
-    await this.fleet.store.updateRelease(updated);
+    await this.fleet.store.releases.update(updated);
     await this.changed(updated, actor, 'release.upload', { sha256, size });
     return this.view(updated.id);
   }
@@ -112,7 +112,7 @@ export class Releases {
     const release = await this.fleet.catalog.resolveRelease(ref);
     const result = applyLifecycle(release, action, actor.name, this.now(), note);
     if (!result.ok) throw new ApiError(409, result.code, result.message);
-    await this.fleet.store.updateRelease(result.release);
+    await this.fleet.store.releases.update(result.release);
     await this.changed(result.release, actor, `release.${action}`, { from: release.state, to: result.release.state, ...(note ? { note } : {}) });
     return this.view(release.id);
   }
@@ -124,7 +124,7 @@ export class Releases {
     // Where the clients came from: their history, read for a bounded sample (indexed and LIMITed).
     const bad = findRelease(ref, releases);
     // SQLite: on the heavy-read worker (no version index: a rare version's clients are found by a scan).
-    const origins = !bad ? [] : store.dialect === 'sqlite' ? await heavy.rollbackOrigins(bad.version) : await store.rollbackOrigins(bad.version);
+    const origins = !bad ? [] : store.dialect === 'sqlite' ? await heavy.rollbackOrigins(bad.version) : await store.clientHistory.rollbackOrigins(bad.version);
     const plan = planRollback(ref, releases, origins);
     if (!plan.ok) {
       throw new ApiError(plan.code === 'not-found' ? 404 : 409, plan.code, plan.message);
@@ -153,7 +153,7 @@ export class Releases {
     if (plan.mustApprove) await this.lifecycle(plan.mustApprove.id, 'approve', actor, `approved to roll back ${plan.release.version}${plan.revivesRetired ? ' (revived from retired)' : ''}`);
     // The revoked release's clients go to this target (check-ins ask rollbackTargetFor), not merely the highest below.
     if (target) {
-      await store.updateRelease({ ...(await catalog.resolveRelease(plan.release.id)), rollbackTo: target.id });
+      await store.releases.update({ ...(await catalog.resolveRelease(plan.release.id)), rollbackTo: target.id });
       fleet.invalidate();
     }
     if (plan.release.state === 'approved') await this.lifecycle(plan.release.id, 'revoke', actor, req.note ?? 'rolled back');

@@ -10,7 +10,8 @@ import type { Catalog } from './catalog';
 import { ApiError } from './errors';
 import type { EventHub } from './events';
 import type { FleetCounts } from './fleetCounts';
-import type { ClientCount, FleetStore } from './store/store';
+import type { FleetStore } from './store/store';
+import type { ClientCount } from './store/clientCounts';
 
 /** Even with no client changing, rings wait for hours to pass: look again this often. */
 const EVALUATE_EVERY_MS = 30_000;
@@ -82,13 +83,13 @@ export class Rollouts {
     for (const s of steps) {
       const at = this.now().toISOString();
       if (s.kind === 'halt') {
-        const done = await this.store.setRolloutState(s.release.id, s.group.id, ['running'], { state: 'halted', reason: s.reason, at, by: SERVER_ACTOR });
+        const done = await this.store.rollouts.setState(s.release.id, s.group.id, ['running'], { state: 'halted', reason: s.reason, at, by: SERVER_ACTOR });
         if (!done) continue;
         changed = true;
         await this.audit({ name: SERVER_ACTOR }, 'rollout.halt', s.release.version, { group: s.group.name, groupId: s.group.id, reason: s.reason });
         this.publish(s.release, s.group, 'halted', s.reason, SERVER_ACTOR);
       } else {
-        const done = await this.store.promoteRollout(s.release.id, s.group.id, at, SERVER_ACTOR);
+        const done = await this.store.rollouts.promote(s.release.id, s.group.id, at, SERVER_ACTOR);
         if (!done) continue;
         changed = true;
         await this.audit({ name: SERVER_ACTOR }, 'rollout.promote', s.release.version, { group: s.group.name, groupId: s.group.id, ring: s.ringGroup.name, reason: s.reason });
@@ -169,7 +170,7 @@ export class Rollouts {
       const at = this.now().toISOString();
       const reset = to === 'running' ? resumeResetText(release.version, o, g.policy.failureThresholdPercent) : null;
       const reason = to === 'paused' ? req.note || null : reset;
-      const done = await this.store.setRolloutState(release.id, g.id, from, {
+      const done = await this.store.rollouts.setState(release.id, g.id, from, {
         state: to, reason, at, by: actor.name, ...(to === 'running' ? { base: { attempted: o?.attempted ?? 0, failed: o?.failed ?? 0 } } : {}),
       });
       if (!done) continue;
@@ -199,7 +200,7 @@ export class Rollouts {
     if (!group.policy.ring || (before?.ring && before.ring.groupId === group.policy.ring.groupId)) return;
     const at = this.now().toISOString();
     for (const r of await this.catalog.allReleases()) {
-      if (r.state === 'approved') await this.store.promoteRollout(r.id, group.id, at, 'policy');
+      if (r.state === 'approved') await this.store.rollouts.promote(r.id, group.id, at, 'policy');
     }
     await this.counts.reloadRollouts();
   }

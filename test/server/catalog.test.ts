@@ -35,8 +35,8 @@ describe('catalog cache', () => {
     gate = null;
     failNext = false;
     queried = null;
-    const listReleases = store.listReleases.bind(store);
-    store.listReleases = async () => {
+    const listReleases = store.releases.list.bind(store.releases);
+    store.releases.list = async () => {
       loads++;
       if (failNext) {
         failNext = false;
@@ -54,7 +54,7 @@ describe('catalog cache', () => {
   });
 
   it('answers a turn of concurrent callers with one read', async () => {
-    await store.insertRelease(release('1.0.0'));
+    await store.releases.insert(release('1.0.0'));
     const catalog = new Catalog(store, () => new Date());
     const lists = await Promise.all(Array.from({ length: 50 }, () => catalog.allReleases()));
     assert.equal(loads, 1);
@@ -64,7 +64,7 @@ describe('catalog cache', () => {
   });
 
   it('does not keep what a load read before invalidate()', async () => {
-    await store.insertRelease(release('1.0.0'));
+    await store.releases.insert(release('1.0.0'));
     const catalog = new Catalog(store, () => new Date());
     let open!: () => void;
     gate = new Promise<void>((resolve) => { open = resolve; });
@@ -72,7 +72,7 @@ describe('catalog cache', () => {
     const stale = catalog.allReleases();
     // The load has run its query; the table changes, and is said to, while the load is still held.
     await ran;
-    await store.insertRelease(release('2.0.0'));
+    await store.releases.insert(release('2.0.0'));
     catalog.invalidate();
     open();
     gate = null;
@@ -82,12 +82,12 @@ describe('catalog cache', () => {
   });
 
   it('past its age answers at once with what it has while one reload runs, and keeps it when the reload fails', async () => {
-    await store.insertRelease(release('1.0.0'));
+    await store.releases.insert(release('1.0.0'));
     let t = 0;
     const catalog = new Catalog(store, () => new Date(), () => t);
     assert.deepEqual((await catalog.allReleases()).map((r) => r.version), ['1.0.0']);
     // Another server process adds a release (no invalidate() here).
-    await store.insertRelease(release('2.0.0'));
+    await store.releases.insert(release('2.0.0'));
     t = 1_000;
     await catalog.allReleases();
     assert.equal(loads, 1, 'young: not read again');

@@ -18,7 +18,7 @@ describe('client writes on the writer thread (SQLite file)', function () {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'uf-writer-'));
     store = await open();
-    await store.insertGroup({ id: 'default', name: 'Default', description: '', policy: withPolicyDefaults(undefined) }, new Date().toISOString());
+    await store.groups.insert({ id: 'default', name: 'Default', description: '', policy: withPolicyDefaults(undefined) }, new Date().toISOString());
   });
   afterEach(async () => {
     await store.close();
@@ -48,7 +48,7 @@ describe('client writes on the writer thread (SQLite file)', function () {
     for (let i = 0; i < HISTORY_PER_CLIENT + 12; i++) {
       ({ after: known } = await store.writeClient(write('h', { version: `1.0.${i}` }), known));
     }
-    const history = await store.history('h', 1000);
+    const history = await store.clientHistory.entries('h', 1000);
     assert.equal(history.length, HISTORY_PER_CLIENT);
     assert.deepEqual(history.map((e) => e.version), Array.from({ length: HISTORY_PER_CLIENT }, (_, k) => `1.0.${HISTORY_PER_CLIENT + 11 - k}`));
   });

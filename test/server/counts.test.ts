@@ -20,7 +20,7 @@ async function groupByCounts(s: TestServer): Promise<string[]> {
 }
 
 async function tableCounts(s: TestServer): Promise<string[]> {
-  const rows = await s.server.fleet.store.clientCounts();
+  const rows = await s.server.fleet.store.counts.all();
   return rows.map((r) => `${r.groupId}|${r.version}|${r.state}|${r.targetVersion ?? ''}=${r.count}`).sort();
 }
 

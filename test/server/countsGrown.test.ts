@@ -1,7 +1,7 @@
 // PostgreSQL keeps a dead version of a counts row at every update, and within one transaction (a bulk import, a
 // restore: every client inserted moves a count) none can go before it ends: the table grows by pages, and after
 // the vacuum it keeps them, its few live rows at its end. The fleet's figures must still cost what its live rows
-// cost, not what the table once grew to (migration 0010; FleetStore.clientCounts). SQLite updates in place.
+// cost, not what the table once grew to (migration 0010; store.counts.all). SQLite updates in place.
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { CompiledQuery } from 'kysely';
@@ -36,12 +36,12 @@ describe('counts table grown by dead row versions (PostgreSQL)', function () {
     const pages = size.rows[0].pages;
     assert.ok(pages >= 200, `the table grew: ${pages} pages for ${live.rows[0].n} live rows`);
     // The store's own query, as it runs: the pages it touches, against the table's.
-    const { sql: text, parameters } = s.server.fleet.store.clientCountsQuery().compile();
+    const { sql: text, parameters } = s.server.fleet.store.counts.query().compile();
     const plan = await db.executeQuery<{ 'QUERY PLAN': Array<{ Plan: { 'Shared Hit Blocks': number; 'Shared Read Blocks': number } }> }>(
       CompiledQuery.raw(`EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) ${text}`, [...parameters]));
     const top = plan.rows[0]['QUERY PLAN'][0].Plan;
     const touched = top['Shared Hit Blocks'] + top['Shared Read Blocks'];
     assert.ok(touched < pages / 4, `the figures touched ${touched} pages of a ${pages}-page table`);
-    assert.equal((await s.server.fleet.store.clientCounts()).length, live.rows[0].n);
+    assert.equal((await s.server.fleet.store.counts.all()).length, live.rows[0].n);
   });
 });

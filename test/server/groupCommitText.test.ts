@@ -36,7 +36,7 @@ describe('client fields through the group commit', function () {
         { id: w.id, name: w.name, computer: w.computer, ip: w.ip, user: w.user, version: '2.0.0', state: 'up-to-date', targetVersion: null, reason: w.reason },
         w.id,
       );
-      const history = await store.history(w.id, 10);
+      const history = await store.clientHistory.entries(w.id, 10);
       assert.deepEqual(history.map((e) => [e.version, e.state, e.reason, e.targetVersion]), [
         ['2.0.0', 'up-to-date', w.reason, null],
         ['1.0.0', 'failed', k % 3 ? ODD[(k + 5) % ODD.length] : null, k % 2 ? null : ODD[(k + 4) % ODD.length]],

@@ -27,7 +27,7 @@ describe('client history bound, through the group commit', function () {
       done.forEach((d, k) => known.set(ids[k], d.after));
     }
     for (const id of ids) {
-      const history = await store.history(id, 1000);
+      const history = await store.clientHistory.entries(id, 1000);
       assert.equal(history.length, HISTORY_PER_CLIENT, id);
       assert.deepEqual(history.map((e) => e.version), Array.from({ length: HISTORY_PER_CLIENT }, (_, k) => `1.0.${HISTORY_PER_CLIENT + 6 - k}`), id);
     }

@@ -53,8 +53,8 @@ describe('migration 0005: the minimum auto-upgrade version goes fleet-wide; audi
 
     const store = await open();
     try {
-      assert.deepEqual(await store.fleetSettings(), { minimumAutoUpgradeVersion: '1.10.0' }, 'the highest, compared as versions (1.10.0 > 1.2.3)');
-      for (const g of await store.listGroups()) {
+      assert.deepEqual(await store.settings.get(), { minimumAutoUpgradeVersion: '1.10.0' }, 'the highest, compared as versions (1.10.0 > 1.2.3)');
+      for (const g of await store.groups.list()) {
         assert.equal('minimumAutoUpgradeVersion' in g.policy, false, g.id);
         assert.equal(g.policy.mode, groups.find(([id]) => id === g.id)![1].mode, 'the rest of the policy is kept');
       }

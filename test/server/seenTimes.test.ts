@@ -27,7 +27,7 @@ describe(`unchanged check-ins' times (${POSTGRES_URL ? 'PostgreSQL' : 'SQLite wr
       open = () => FleetStore.open({ sqliteFile: join(dir, 'fleet.db'), writerThread: true });
     }
     store = await open();
-    await store.insertGroup({ id: 'default', name: 'Default', description: '', policy: withPolicyDefaults(undefined) }, new Date().toISOString());
+    await store.groups.insert({ id: 'default', name: 'Default', description: '', policy: withPolicyDefaults(undefined) }, new Date().toISOString());
   });
   afterEach(async () => {
     await store.close();

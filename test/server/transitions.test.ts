@@ -32,7 +32,7 @@ describe('release transitions stay bounded', function () {
     try {
       const at = new Date().toISOString();
       const transitions = Array.from({ length: 6_095 }, (_, i) => ({ from: i % 2 ? 'approved' : 'revoked', to: i % 2 ? 'revoked' : 'approved', by: `op${i}`, at }) as const);
-      await s.server.fleet.store.insertRelease({
+      await s.server.fleet.store.releases.insert({
         id: 'r-grown', version: '2.0.0', channel: 'stable', notes: '', mandatory: false, artifact: {}, state: 'approved',
         createdAt: at, createdBy: 'test', transitions: [{ from: null, to: 'pending', by: 'test', at }, ...transitions],
       });

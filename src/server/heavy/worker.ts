@@ -216,13 +216,13 @@ async function handle(m: HeavyRequest): Promise<void> {
     case 'count':
       return send({ id: m.id, ok: true, result: await store.clientQueries.countClientsCapped(m.args.filter, m.args.cap) });
     case 'notSeen':
-      return send({ id: m.id, ok: true, result: await store.countNotSeen(m.args.cutoff) });
+      return send({ id: m.id, ok: true, result: await store.counts.notSeenSince(m.args.cutoff) });
     case 'walk':
       return send({ id: m.id, ok: true, result: await store.clientQueries.walkClients(m.args.req, m.args.budget) });
     case 'page':
       return send({ id: m.id, ok: true, result: await store.clientQueries.pageClients(m.args.req) });
     case 'origins':
-      return send({ id: m.id, ok: true, result: await store.rollbackOrigins(m.args.version) });
+      return send({ id: m.id, ok: true, result: await store.clientHistory.rollbackOrigins(m.args.version) });
   }
 }
 

@@ -364,7 +364,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
       // in the benchmark the table had grown to 1,652 pages (13 MB) for 135 rows, and every summary read all of them
       // (14 ms). Room on each page for the next versions (fillfactor), a vacuum after a thousand dead rows whatever the
       // table's size, and the table written compactly once (CLUSTER: a few hundred rows, in this transaction).
-      // The reads go by the primary key too (FleetStore.clientCounts), which a grown table does not slow.
+      // The reads go by the primary key too (store.counts.all), which a grown table does not slow.
       async up(db: Kysely<unknown>) {
         if (dialect !== 'postgres') return;
         await sql`ALTER TABLE client_counts SET (fillfactor = 50, autovacuum_vacuum_scale_factor = 0, autovacuum_vacuum_threshold = 1000,

@@ -1,15 +1,12 @@
 // The fleet's data behind one async interface, SQL through Kysely so the same code runs on SQLite (embedded
-// default) and PostgreSQL. Nothing here decides anything: that is src/core's job. Finding and listing clients,
-// credentials, the audit log and API tokens have files of their own (clientQueries.ts, credentials.ts, auditLog.ts,
-// tokens.ts), reached as store.clientQueries, store.credentials, store.audit and store.tokens.
+// default) and PostgreSQL. Nothing here decides anything: that is src/core's job. This file opens the database and
+// keeps the clients' rows (the agents' reads and writes, batched by the group commits); each other concern has a file
+// of its own, reached as a part of the store: store.releases (releaseRecords.ts), store.rollouts
+// (rolloutRecords.ts), store.groups (groupRecords.ts), store.settings (fleetSettingsRecords.ts), store.counts
+// (clientCounts.ts), store.clientHistory (clientHistory.ts), store.clientQueries (finding and listing clients),
+// store.credentials, store.audit and store.tokens.
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type Selectable, type Updateable } from 'kysely';
-import type { FleetSettings } from '../../core/wire';
-import type {
-  Client, ClientHistoryEntry, ClientState, Group, Policy, Release, ReleaseState, ReleaseTransition,
-} from '../../core/types';
-import type { StateVersionCount } from '../../core/summary';
-import type { RolloutRecord, RolloutState } from '../../core/rollout';
-import type { RollbackOrigin } from '../../core/rollback';
+import type { Client, ClientState } from '../../core/types';
 import { InCodeMigrations, type Dialect } from './migrations';
 import { ClientWriter } from './clientWriter';
 import { READ_CLIENT_SQL, READ_CREDENTIAL_SQL, type ClientRow } from './clientWrites';
@@ -20,13 +17,15 @@ import { AuditLog } from './auditLog';
 import { Credentials, rowToCredential, type CredentialRecord } from './credentials';
 import { Tokens } from './tokens';
 import { ClientQueries, rowToClient } from './clientQueries';
-import type { ClientCredentialTable, ClientTable, Database, GroupTable, ReleaseTable } from './schema';
+import { ReleaseRecords } from './releaseRecords';
+import { RolloutRecords } from './rolloutRecords';
+import { GroupRecords } from './groupRecords';
+import { FleetSettingsRecords } from './fleetSettingsRecords';
+import { ClientCounts } from './clientCounts';
+import { ClientHistory, HISTORY_PER_CLIENT } from './clientHistory';
+import type { ClientCredentialTable, ClientTable, Database } from './schema';
 
-/** A client's history is bounded: the newest entries are what an admin needs, and a million clients must fit. */
-export const HISTORY_PER_CLIENT = 50;
-
-/** A rollback reads the history of at most this many of the affected clients (each at most HISTORY_PER_CLIENT rows). */
-export const ROLLBACK_SAMPLE = 1_000;
+export { HISTORY_PER_CLIENT };
 
 /** How long a statement waits for a lock held by another connection. */
 const BUSY_TIMEOUT_MS = 5_000;
@@ -34,11 +33,6 @@ const BUSY_TIMEOUT_MS = 5_000;
 import { defineSqliteFunctions } from './sqliteFunctions';
 
 export { defineSqliteFunctions };
-
-export interface ClientCount extends StateVersionCount {
-  groupId: string;
-  targetVersion: string | null;
-}
 
 export interface CheckinWrite {
   id: string;
@@ -73,50 +67,6 @@ export interface OpenOptions {
   writerThread?: boolean;
 }
 
-function rowToRelease(r: Selectable<ReleaseTable>): Release {
-  return {
-    id: r.id,
-    version: r.version,
-    channel: r.channel === 'beta' ? 'beta' : 'stable',
-    notes: r.notes,
-    mandatory: !!r.mandatory,
-    artifact: {
-      ...(r.url ? { url: r.url } : {}),
-      ...(r.size !== null && r.size !== undefined ? { size: Number(r.size) } : {}),
-      ...(r.sha256 ? { sha256: r.sha256 } : {}),
-      ...(r.signature ? { signature: r.signature } : {}),
-    },
-    state: r.state as ReleaseState,
-    createdAt: r.created_at,
-    createdBy: r.created_by,
-    transitions: JSON.parse(r.transitions) as ReleaseTransition[],
-    ...(r.rollback_to ? { rollbackTo: r.rollback_to } : {}),
-  };
-}
-
-function releaseToRow(r: Release): ReleaseTable {
-  return {
-    id: r.id,
-    version: r.version,
-    channel: r.channel,
-    notes: r.notes,
-    mandatory: r.mandatory ? 1 : 0,
-    url: r.artifact.url ?? null,
-    size: r.artifact.size ?? null,
-    sha256: r.artifact.sha256 ?? null,
-    signature: r.artifact.signature ?? null,
-    state: r.state,
-    created_at: r.createdAt,
-    created_by: r.createdBy,
-    transitions: JSON.stringify(r.transitions),
-    rollback_to: r.rollbackTo ?? null,
-  };
-}
-
-function rowToGroup(r: Selectable<GroupTable>): Group {
-  return { id: r.id, name: r.name, description: r.description, policy: JSON.parse(r.policy) as Policy };
-}
-
 export class FleetStore {
   /** SQLite: check-in writes committed together (see GroupCommit). */
   private groupCommit?: GroupCommit;
@@ -134,12 +84,26 @@ export class FleetStore {
   readonly tokens: Tokens;
   /** Finding and listing clients: pages, searches, capped totals, the report's queries, the preview's batches. */
   readonly clientQueries: ClientQueries;
+  readonly releases: ReleaseRecords;
+  /** Each release's rollout per group: halts, pauses, promotions. */
+  readonly rollouts: RolloutRecords;
+  readonly groups: GroupRecords;
+  readonly settings: FleetSettingsRecords;
+  /** Clients per (group, version, state, target version): what every fleet-wide figure is computed from. */
+  readonly counts: ClientCounts;
+  readonly clientHistory: ClientHistory;
 
   private constructor(readonly db: Kysely<Database>, readonly dialect: Dialect) {
     this.credentials = new Credentials(db);
     this.audit = new AuditLog(db, dialect);
     this.tokens = new Tokens(db);
     this.clientQueries = new ClientQueries(db, dialect);
+    this.releases = new ReleaseRecords(db);
+    this.rollouts = new RolloutRecords(db);
+    this.groups = new GroupRecords(db);
+    this.settings = new FleetSettingsRecords(db);
+    this.counts = new ClientCounts(db);
+    this.clientHistory = new ClientHistory(db);
   }
 
   static async open(opts: OpenOptions): Promise<FleetStore> {
@@ -226,127 +190,6 @@ export class FleetStore {
     await this.db.destroy();
   }
 
-  // ---- releases -------------------------------------------------------------------------------
-
-  async listReleases(): Promise<Release[]> {
-    const rows = await this.db.selectFrom('releases').selectAll().execute();
-    return rows.map(rowToRelease);
-  }
-
-  async insertRelease(r: Release): Promise<void> {
-    await this.db.insertInto('releases').values(releaseToRow(r)).execute();
-  }
-
-  async updateRelease(r: Release): Promise<void> {
-    const { id, ...rest } = releaseToRow(r);
-    await this.db.updateTable('releases').set(rest).where('id', '=', id).execute();
-  }
-
-  /**
-   * The counts table's live rows, in the key's order: along the primary key, PostgreSQL reads only the pages that
-   * hold live rows, however many pages dead versions have left behind (migration 0010).
-   */
-  clientCountsQuery() {
-    return this.db.selectFrom('client_counts').select(['group_id', 'version', 'state', 'target', 'n']).where('n', '>', 0)
-      .orderBy('group_id').orderBy('version').orderBy('state').orderBy('target');
-  }
-
-  /**
-   * Clients per (group, version, state, target version): the counts table kept by triggers (migration 0002), a few
-   * hundred rows whatever the fleet's size. Every fleet-wide figure is computed from these.
-   */
-  async clientCounts(): Promise<ClientCount[]> {
-    const rows = await this.clientCountsQuery().execute();
-    return rows.map((r) => ({ groupId: r.group_id, version: r.version, state: r.state as ClientState, targetVersion: r.target === '' ? null : r.target, count: Number(r.n) }));
-  }
-
-  // ---- rollouts (migration 0006) ----------------------------------------------------------------
-
-  /** Every recorded rollout: one row per release and group that was halted, paused, resumed or promoted. */
-  async listRollouts(): Promise<RolloutRecord[]> {
-    const rows = await this.db.selectFrom('rollouts').selectAll().execute();
-    return rows.map((r) => ({
-      releaseId: r.release_id, groupId: r.group_id, state: r.state as RolloutState, reason: r.reason, at: r.at, by: r.by,
-      baseAttempted: Number(r.base_attempted), baseFailed: Number(r.base_failed), promotedAt: r.promoted_at,
-    }));
-  }
-
-  /**
-   * Move one rollout to `to`, only from one of the states in `from` (a missing row counts as running). True when
-   * this call changed it: with several server processes, only one records a halt and writes its audit entry.
-   */
-  async setRolloutState(releaseId: string, groupId: string, from: readonly RolloutState[], to: { state: RolloutState; reason: string | null; at: string; by: string; base?: { attempted: number; failed: number } }): Promise<boolean> {
-    return this.db.transaction().execute(async (tx) => {
-      await tx.insertInto('rollouts')
-        .values({ release_id: releaseId, group_id: groupId, state: 'running', reason: null, at: to.at, by: to.by, base_attempted: 0, base_failed: 0, promoted_at: null })
-        .onConflict((oc) => oc.columns(['release_id', 'group_id']).doNothing())
-        .execute();
-      const r = await tx.updateTable('rollouts')
-        .set({ state: to.state, reason: to.reason, at: to.at, by: to.by, ...(to.base ? { base_attempted: to.base.attempted, base_failed: to.base.failed } : {}) })
-        .where('release_id', '=', releaseId).where('group_id', '=', groupId).where('state', 'in', [...from])
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
-    });
-  }
-
-  /** Record that a ring promoted the release to the group; true when this call did (not already promoted). */
-  async promoteRollout(releaseId: string, groupId: string, at: string, by: string): Promise<boolean> {
-    return this.db.transaction().execute(async (tx) => {
-      await tx.insertInto('rollouts')
-        .values({ release_id: releaseId, group_id: groupId, state: 'running', reason: null, at, by, base_attempted: 0, base_failed: 0, promoted_at: null })
-        .onConflict((oc) => oc.columns(['release_id', 'group_id']).doNothing())
-        .execute();
-      const r = await tx.updateTable('rollouts').set({ promoted_at: at })
-        .where('release_id', '=', releaseId).where('group_id', '=', groupId).where('promoted_at', 'is', null)
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) > 0;
-    });
-  }
-
-  /**
-   * Where clients on `version` came from: per client of a bounded sample (LIMIT; no version index, so the
-   * server asks the heavy-read worker on SQLite), the version of its newest history entry on another version (the
-   * history's (client, entry) key), counted per version.
-   */
-  async rollbackOrigins(version: string, sample = ROLLBACK_SAMPLE): Promise<RollbackOrigin[]> {
-    // History entries are numbered per client on SQLite (migration 0007): an entry is (client, number).
-    const rows = await sql<{ version: string; n: number | string }>`
-      SELECT h.version AS version, count(*) AS n
-      FROM (SELECT c.id AS cid, (SELECT max(h2.id) FROM client_history h2 WHERE h2.client_id = c.id AND h2.version <> ${version}) AS hid
-            FROM (SELECT id FROM clients WHERE version = ${version} LIMIT ${sample}) c) p
-      JOIN client_history h ON h.client_id = p.cid AND h.id = p.hid
-      GROUP BY h.version`.execute(this.db);
-    return rows.rows.map((r) => ({ version: r.version, clients: Number(r.n) }));
-  }
-
-  /**
-   * Clients whose last check-in is before `cutoff`, per counts key: a scan (last_seen changes on every check-in, so
-   * an index on it would be written by every check-in). Run by the heavy-read worker only.
-   */
-  async countNotSeen(cutoff: string): Promise<ClientCount[]> {
-    const r = await sql<{ group_id: string; version: string; state: string; target: string; n: number | string }>`
-      SELECT group_id, version, state, coalesce(target_version, '') AS target, count(*) AS n FROM clients
-      WHERE last_seen < ${cutoff} GROUP BY group_id, version, state, coalesce(target_version, '')`.execute(this.db);
-    return r.rows.map((x) => ({ groupId: x.group_id, version: x.version, state: x.state as ClientState, targetVersion: x.target === '' ? null : x.target, count: Number(x.n) }));
-  }
-
-  // ---- groups ---------------------------------------------------------------------------------
-
-  async listGroups(): Promise<Group[]> {
-    const rows = await this.db.selectFrom('groups').selectAll().orderBy('name_key').execute();
-    return rows.map(rowToGroup);
-  }
-
-  async insertGroup(g: Group, at: string): Promise<void> {
-    await this.db.insertInto('groups').values({
-      id: g.id, name: g.name, name_key: g.name.toLowerCase(), description: g.description, policy: JSON.stringify(g.policy), created_at: at,
-    }).execute();
-  }
-
-  async updatePolicy(groupId: string, policy: Policy): Promise<void> {
-    await this.db.updateTable('groups').set({ policy: JSON.stringify(policy) }).where('id', '=', groupId).execute();
-  }
-
   // ---- clients --------------------------------------------------------------------------------
 
   async getClient(id: string): Promise<Client | undefined> {
@@ -360,11 +203,6 @@ export class FleetStore {
     }
     const r = await this.db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
     return r ? rowToClient(r) : undefined;
-  }
-
-  async history(clientId: string, limit = HISTORY_PER_CLIENT): Promise<ClientHistoryEntry[]> {
-    const rows = await this.db.selectFrom('client_history').selectAll().where('client_id', '=', clientId).orderBy('id', 'desc').limit(limit).execute();
-    return rows.map((r) => ({ at: r.at, state: r.state as ClientState, version: r.version, targetVersion: r.target_version, reason: r.reason }));
   }
 
   /**
@@ -487,20 +325,5 @@ export class FleetStore {
         deferred_until: row.c_deferred_until, last_seen: row.c_last_seen!, address: row.c_address,
       }),
     };
-  }
-
-  // ---- fleet settings -------------------------------------------------------------------------
-
-  async fleetSettings(): Promise<FleetSettings> {
-    const rows = await this.db.selectFrom('fleet_settings').select(['key', 'value']).execute();
-    const byKey = new Map(rows.map((r) => [r.key, JSON.parse(r.value) as unknown]));
-    const min = byKey.get('minimumAutoUpgradeVersion');
-    return { minimumAutoUpgradeVersion: typeof min === 'string' ? min : null };
-  }
-
-  async putFleetSettings(s: FleetSettings): Promise<void> {
-    const value = JSON.stringify(s.minimumAutoUpgradeVersion);
-    await this.db.insertInto('fleet_settings').values({ key: 'minimumAutoUpgradeVersion', value })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value })).execute();
   }
 }
