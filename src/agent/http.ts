@@ -3,6 +3,7 @@
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import { Agent as HttpsAgent } from 'node:https';
 import { rootCertificates } from 'node:tls';
+import { tlsRefusal } from '../core/transport';
 import { AgentFailure } from './errors';
 
 export const USER_AGENT = 'update-fleet-agent/0.1';
@@ -64,20 +65,9 @@ export function describeStatus(res: Pick<AxiosResponse, 'status' | 'statusText' 
   return `HTTP ${res.status}${text}${msg ? `: ${msg}` : ''}`;
 }
 
-const UNTRUSTED_CERT = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'UNABLE_TO_GET_ISSUER_CERT', 'CERT_UNTRUSTED', 'CERT_SIGNATURE_FAILURE',
-]);
-
 /** TLS refusals in words an administrator can act on; undefined for other errors. */
 export function tlsProblem(code: string | undefined, message: string): string | undefined {
-  if (!code) return undefined;
-  if (UNTRUSTED_CERT.has(code)) return `the server's TLS certificate is not trusted (${code}); if a private CA issued it, give that CA's certificate with --ca FILE`;
-  if (code === 'CERT_HAS_EXPIRED') return `the server's TLS certificate has expired (${code})`;
-  if (code === 'CERT_NOT_YET_VALID') return `the server's TLS certificate is not valid yet (${code}); check this machine's clock`;
-  if (code === 'ERR_TLS_CERT_ALTNAME_INVALID') return `the server's TLS certificate is not for this address (${message})`;
-  if (code === 'EPROTO' || code.startsWith('ERR_SSL_')) return `the TLS handshake failed (${code}); does the server speak https on this port?`;
-  return undefined;
+  return tlsRefusal(code, message, "give that CA's certificate with --ca FILE");
 }
 
 /** A request that never got a response: connection refused, DNS, timeout, an untrusted certificate. */

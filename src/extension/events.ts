@@ -1,9 +1,9 @@
 // The live feed: reads /api/v1/events (SSE, bearer header) over an axios stream, reconnects with backoff, and
 // coalesces bursts so a busy fleet causes at most one refresh per interval.
-import axios from 'axios';
-import type { Readable } from 'node:stream';
 import * as vscode from 'vscode';
+import { tlsRefusal } from '../core/transport';
 import type { Connection } from './connection';
+import { CONSOLE_TRUST_ADVICE } from './fleetClient';
 import type { Log } from './log';
 import { backoffMs, ChangeAccumulator, type ChangeSet, SseParser, toServerEvent } from './sse';
 
@@ -68,15 +68,14 @@ export class FleetEvents implements vscode.Disposable {
   private open(gen: number): void {
     const client = this.connection.client;
     if (!client || gen !== this.generation) return;
-    const { url, headers } = client.eventsRequest();
     const abort = new AbortController();
     this.abort = abort;
     const parser = new SseParser();
-    axios
-      .get<Readable>(url, { headers, responseType: 'stream', timeout: 0, signal: abort.signal, adapter: 'http', proxy: false })
-      .then((res) => {
+    client
+      .openEvents(abort.signal)
+      .then((stream) => {
         if (gen !== this.generation) {
-          res.data.destroy();
+          stream.destroy();
           return;
         }
         this.live = true;
@@ -85,8 +84,8 @@ export class FleetEvents implements vscode.Disposable {
           this.refreshAll(); // we may have missed events while away
         }
         this.attempt = 0;
-        res.data.setEncoding('utf8');
-        res.data.on('data', (chunk: string) => {
+        stream.setEncoding('utf8');
+        stream.on('data', (chunk: string) => {
           for (const m of parser.push(chunk)) {
             const e = toServerEvent(m);
             if (!e) continue;
@@ -100,13 +99,14 @@ export class FleetEvents implements vscode.Disposable {
           this.log.warn(`Event stream ended (${why}); reconnecting.`);
           this.scheduleReconnect(gen);
         };
-        res.data.on('end', () => ended('closed by server'));
-        res.data.on('error', (err: Error) => ended(err.message));
+        stream.on('end', () => ended('closed by server'));
+        stream.on('error', (err: Error) => ended(err.message));
       })
       .catch((err: unknown) => {
         if (gen !== this.generation || abort.signal.aborted) return;
         const status = (err as { response?: { status?: number } }).response?.status;
-        this.log.warn(`Event stream failed${status ? ` (HTTP ${status})` : ''}: ${(err as Error).message}`);
+        const e = err as Error & { code?: string };
+        this.log.warn(`Event stream failed${status ? ` (HTTP ${status})` : ''}: ${tlsRefusal(e.code, e.message, CONSOLE_TRUST_ADVICE) ?? e.message}`);
         if (status === 401 || status === 403) {
           void this.connection.refresh();
           return;

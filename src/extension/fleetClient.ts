@@ -9,6 +9,7 @@ import {
   type RegisterReleaseRequest, type ReleaseView, type RollbackPlanView, type RollbackRequest, type RolloutChangeResponse, type RolloutRequest, type SummaryResponse,
 } from '../core/wire';
 import type { Client } from '../core/types';
+import { tlsRefusal } from '../core/transport';
 import type { EnrollmentsPage, EnrollmentView, RotatedEnrollmentToken } from '../core/wire';
 
 export class FleetApiError extends Error {
@@ -62,12 +63,20 @@ async function readStream(s: Readable): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/**
+ * How VS Code is given a private CA: Node reads NODE_EXTRA_CA_CERTS when it starts (the extension host inherits it),
+ * and desktop VS Code also trusts the system's store. Nothing about TLS goes into settings.
+ */
+export const CONSOLE_TRUST_ADVICE = "add that CA to this computer's certificate store, or start VS Code (or code-server) with NODE_EXTRA_CA_CERTS=/path/to/ca.pem in its environment";
+
 /** Turn whatever axios threw into a FleetApiError with a message a person can act on. */
 export async function toFleetError(err: unknown, baseUrl: string): Promise<FleetApiError> {
   if (err instanceof FleetApiError) return err;
   if (err instanceof AxiosError) {
     const res = err.response;
     if (!res) {
+      const tls = tlsRefusal(err.code, err.message, CONSOLE_TRUST_ADVICE);
+      if (tls) return new FleetApiError(0, 'tls', `Cannot connect to the fleet server at ${baseUrl}: ${tls}.`);
       const why = err.code === 'ECONNREFUSED' ? 'connection refused' : err.code === 'ECONNABORTED' ? 'timed out' : err.message;
       return new FleetApiError(0, 'unreachable', `Cannot reach the fleet server at ${baseUrl} (${why}).`);
     }
@@ -104,12 +113,15 @@ export class FleetClient {
     return !!this.token;
   }
 
-  /** For the SSE reader: the same base URL and header. */
-  eventsRequest(): { url: string; headers: Record<string, string> } {
-    return {
-      url: this.baseUrl.replace(/\/+$/, '') + API_PREFIX + '/events',
-      headers: { Accept: 'text/event-stream', ...(this.token ? { Authorization: `Bearer ${this.token}` } : {}) },
-    };
+  /**
+   * The live feed (/events, server-sent events) as a byte stream, with the same base URL, token and transport as
+   * every other call; events.ts parses it and reconnects. A failure is axios's own (its status, or its network code).
+   */
+  async openEvents(signal: AbortSignal): Promise<Readable> {
+    const res = await this.http.request<Readable>({
+      method: 'GET', url: '/events', headers: { Accept: 'text/event-stream' }, responseType: 'stream', timeout: 0, signal,
+    });
+    return res.data;
   }
 
   private async call<T>(config: AxiosRequestConfig): Promise<T> {

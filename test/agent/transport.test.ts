@@ -2,7 +2,6 @@
 // as a process with --ca (and --server-key) end to end, the same check-in without the CA, and plain http refused
 // for a server that is not on this machine.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { existsSync, promises as fsp } from 'node:fs';
 import { Agent as HttpsAgent } from 'node:https';
 import { join } from 'node:path';
@@ -10,19 +9,8 @@ import axios from 'axios';
 import { withPolicyDefaults } from '../../src/core/policy';
 import { EXIT } from '../../src/agent/errors';
 import { startTestServer, type TestServer } from '../helpers/server';
+import { privateCa, type PrivateCa } from '../helpers/tls';
 import { assertCompleteVersion, cleanupTempDirs, machine, makePackage, runCli, tempDir } from './helpers';
-
-/** A CA, and a server certificate it issued for 127.0.0.1 and localhost. */
-async function privateCa(): Promise<{ caFile: string; certFile: string; keyFile: string }> {
-  const dir = await tempDir('tls');
-  const f = (n: string) => join(dir, n);
-  const ossl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  ossl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', f('ca.key'), '-out', f('ca.pem'), '-days', '2', '-subj', '/CN=Update Fleet Test CA');
-  ossl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', f('server.key'), '-out', f('server.csr'), '-subj', '/CN=127.0.0.1');
-  await fsp.writeFile(f('ext.cnf'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
-  ossl('x509', '-req', '-in', f('server.csr'), '-CA', f('ca.pem'), '-CAkey', f('ca.key'), '-CAcreateserial', '-out', f('server.pem'), '-days', '2', '-extfile', f('ext.cnf'));
-  return { caFile: f('ca.pem'), certFile: f('server.pem'), keyFile: f('server.key') };
-}
 
 describe('agent: transport', function () {
   this.timeout(60_000);
@@ -30,10 +18,10 @@ describe('agent: transport', function () {
 
   describe('over TLS with a private CA', () => {
     let ts: TestServer;
-    let ca: Awaited<ReturnType<typeof privateCa>>;
+    let ca: PrivateCa;
     let admin: ReturnType<typeof axios.create>;
     before(async () => {
-      ca = await privateCa();
+      ca = privateCa(await tempDir('tls'));
       ts = await startTestServer({ server: { tls: { cert: await fsp.readFile(ca.certFile), key: await fsp.readFile(ca.keyFile) } } });
       assert.match(ts.url, /^https:\/\/127\.0\.0\.1:\d+$/);
       admin = axios.create({ baseURL: ts.url, headers: { authorization: `Bearer ${ts.adminToken}` }, httpsAgent: new HttpsAgent({ ca: await fsp.readFile(ca.caFile) }), validateStatus: () => true });

@@ -1,8 +1,8 @@
 // Table-driven: the signed bytes of a decision, whether an agent holding the server key acts on an answer, and
-// which server addresses plain http may reach.
+// which server addresses plain http may reach, and how a TLS refusal is put to an administrator.
 import assert from 'node:assert/strict';
 import { decisionSigningBytes, judgeAnswer, type AnswerCheck, type AnswerVerdict } from '../../src/core/signedDecision';
-import { isLoopbackHost, transportFor } from '../../src/core/transport';
+import { isLoopbackHost, tlsRefusal, transportFor } from '../../src/core/transport';
 
 describe('decisionSigningBytes: the canonical encoding', () => {
   const fields = {
@@ -80,4 +80,29 @@ describe('transportFor: plain http only on this machine', () => {
     const v = transportFor('http://10.20.0.5:7780', false);
     assert.match((v as { reason: string }).reason, /^Refusing plain http to http:\/\/10\.20\.0\.5:7780: .* Use an https:\/\/ address \(--ca FILE for a private CA\), or --insecure-http/);
   });
+});
+
+describe('tlsRefusal: a TLS refusal in words, with how this program is given a private CA', () => {
+  const advice = 'do the thing';
+  const cases: Array<[string | undefined, RegExp | undefined]> = [
+    ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', /^the server's TLS certificate is not trusted \(UNABLE_TO_VERIFY_LEAF_SIGNATURE\); if a private CA issued it, do the thing$/],
+    ['SELF_SIGNED_CERT_IN_CHAIN', /not trusted \(SELF_SIGNED_CERT_IN_CHAIN\); if a private CA issued it, do the thing$/],
+    ['DEPTH_ZERO_SELF_SIGNED_CERT', /not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\)/],
+    ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', /not trusted/],
+    ['CERT_HAS_EXPIRED', /^the server's TLS certificate has expired \(CERT_HAS_EXPIRED\)$/],
+    ['CERT_NOT_YET_VALID', /not valid yet .* check this machine's clock$/],
+    ['ERR_TLS_CERT_ALTNAME_INVALID', /^the server's TLS certificate is not for this address \(the message\)$/],
+    ['EPROTO', /the TLS handshake failed \(EPROTO\); does the server speak https on this port\?/],
+    ['ERR_SSL_WRONG_VERSION_NUMBER', /the TLS handshake failed \(ERR_SSL_WRONG_VERSION_NUMBER\)/],
+    ['ECONNREFUSED', undefined],
+    ['ETIMEDOUT', undefined],
+    [undefined, undefined],
+  ];
+  for (const [code, want] of cases) {
+    it(`${code ?? 'no code'}: ${want ? 'a TLS refusal' : 'not TLS'}`, () => {
+      const text = tlsRefusal(code, 'the message', advice);
+      if (want) assert.match(text ?? '', want);
+      else assert.equal(text, undefined);
+    });
+  }
 });
