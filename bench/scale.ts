@@ -77,25 +77,30 @@ function cpuSeconds(pid?: number): number {
 }
 
 /** A run with the CPU it cost: the process's per request (µs) and the share of the machine's cores that were busy. */
-type Costed<T> = T & { cpuUsPerRequest: number; machineBusy: number };
+type Costed<T> = T & { cpuUsPerRequest: number; machineUsPerRequest: number; machineBusy: number };
 
 async function costed<T extends WrkResult>(pid: number, run: () => Promise<T>): Promise<Costed<T>> {
   const [p0, m0, t0] = [cpuSeconds(pid), cpuSeconds(), process.hrtime.bigint()];
   const r = await run();
   const [p1, m1, t1] = [cpuSeconds(pid), cpuSeconds(), process.hrtime.bigint()];
   const wall = Number(t1 - t0) / 1e9;
-  return { ...r, cpuUsPerRequest: ((p1 - p0) * 1e6) / Math.max(r.requests, 1), machineBusy: (m1 - m0) / (wall * availableParallelism()) };
+  const requests = Math.max(r.requests, 1);
+  return { ...r, cpuUsPerRequest: ((p1 - p0) * 1e6) / requests, machineUsPerRequest: ((m1 - m0) * 1e6) / requests, machineBusy: (m1 - m0) / (wall * availableParallelism()) };
 }
 
 /**
- * Why a rate is where it is, from the same rounds: the server's CPU per request against the bare server's, how busy
- * the machine was, and how many cores the server alone would need at `target` times the bare rate at today's cost.
+ * Why a rate is where it is, from the same rounds: the server's CPU per request against the bare server's, the whole
+ * machine's (wrk, the kernel and, on PostgreSQL, the database's processes included), how busy the machine was, and
+ * how many cores the server process alone would need at `target` times the bare rate at today's cost.
  */
 function cpuContext(r: Rounds<Costed<WrkResult>, Costed<WrkResult>>, target: number): string {
   const us = median(r.runs.map((x) => x.cpuUsPerRequest));
   const bareUs = median(r.bare.map((x) => x.cpuUsPerRequest));
+  const machineUs = median(r.runs.map((x) => x.machineUsPerRequest));
+  const bareMachineUs = median(r.bare.map((x) => x.machineUsPerRequest));
   const cores = (target * median(r.bare.map((b) => b.rate)) * us) / 1e6;
-  return `server ${us.toFixed(0)} µs of CPU per request (bare ${bareUs.toFixed(0)} µs); the machine's ${availableParallelism()} cores ` +
+  return `server ${us.toFixed(0)} µs of CPU per request (bare ${bareUs.toFixed(0)} µs), the whole machine ${machineUs.toFixed(0)} µs ` +
+    `(bare run ${bareMachineUs.toFixed(0)} µs); the machine's ${availableParallelism()} cores ` +
     `${(100 * median(r.runs.map((x) => x.machineBusy))).toFixed(0)}% busy (bare run ${(100 * median(r.bare.map((x) => x.machineBusy))).toFixed(0)}%); ` +
     `${target.toFixed(2)}x bare at this cost needs ${cores.toFixed(2)} cores for the server alone, besides wrk`;
 }
@@ -316,7 +321,7 @@ interface Row { what: string; measured: string; target: string; ok: boolean; con
 /** A figure PostgreSQL is compared on (--compare): which way is better decides what "within 2x" means. */
 interface Figure { what: string; value: number; unit: string; better: 'lower' | 'higher'; target: number }
 /** One database's rows and figures. */
-interface Table { store: 'SQLite' | 'PostgreSQL'; rows: Row[]; figures: Figure[] }
+interface Table { store: 'SQLite' | 'PostgreSQL'; rows: Row[]; figures: Figure[]; bareRate?: number }
 
 let table: Table = { store: 'SQLite', rows: [], figures: [] };
 function row(what: string, measured: string, target: string, ok: boolean): void {
@@ -371,7 +376,8 @@ async function millionClientRows(bare: { url: string; proc: ChildProcess }, pgBa
       row('GET /api/v1/health while check-ins run (event-loop stall)', `p50 ${ms(median(r.runs.map((x) => x.health.p50)))}, max ${ms(healthMax)}`, 'max < 50 ms', healthMax < 50);
       // The health probe's requests are a few percent of the check-ins': its CPU is counted in the check-ins'.
       note('context: CPU per check-in', cpuContext(r, 0.4));
-      figure('check-in rate', median(r.runs.map((x) => x.rate)), '/s', 'higher', 0.4 * median(r.bare.map((b) => b.rate)));
+      table.bareRate = median(r.bare.map((b) => b.rate));
+      figure('check-in rate', median(r.runs.map((x) => x.rate)), '/s', 'higher', 0.4 * table.bareRate);
       figure('check-in p99', median(p99s), 'ms', 'lower', 20);
       figure('health max beside check-ins', healthMax, 'ms', 'lower', 50);
     }
@@ -479,6 +485,11 @@ function printComparison(sqlite: Table, postgres: Table): void {
     const factor = s.better === 'higher' ? s.value / Math.max(p.value, 1e-9) : p.value / Math.max(s.value, 1e-9);
     const atTarget = p.better === 'higher' ? p.value >= p.target : p.value < p.target;
     console.log(`| ${s.what} | ${fmt(s)} | ${fmt(p)} | ${factor.toFixed(2)}x | ${factor <= 2 ? 'yes' : atTarget ? 'yes, at its target' : 'no'} |`);
+  }
+  // The two halves run minutes apart on a machine whose speed drifts: the bare server's rate in each says how far.
+  if (sqlite.bareRate && postgres.bareRate) {
+    console.log(`\nThe bare server's check-in rate: ${sqlite.bareRate.toFixed(0)}/s in the SQLite half, ${postgres.bareRate.toFixed(0)}/s in the PostgreSQL half ` +
+      `(the machine ${(sqlite.bareRate / postgres.bareRate).toFixed(2)}x as fast in the first).`);
   }
 }
 
