@@ -1,9 +1,8 @@
 // The live feed: reads /api/v1/events (SSE, bearer header) over an axios stream, reconnects with backoff, and
 // coalesces bursts so a busy fleet causes at most one refresh per interval.
 import * as vscode from 'vscode';
-import { tlsRefusal } from '../core/transport';
 import type { Connection } from './connection';
-import { CONSOLE_TRUST_ADVICE } from './fleetClient';
+import { FleetApiError } from './fleetClient';
 import type { Log } from './log';
 import { backoffMs, ChangeAccumulator, type ChangeSet, SseParser, toServerEvent } from './sse';
 
@@ -104,9 +103,9 @@ export class FleetEvents implements vscode.Disposable {
       })
       .catch((err: unknown) => {
         if (gen !== this.generation || abort.signal.aborted) return;
-        const status = (err as { response?: { status?: number } }).response?.status;
-        const e = err as Error & { code?: string };
-        this.log.warn(`Event stream failed${status ? ` (HTTP ${status})` : ''}: ${tlsRefusal(e.code, e.message, CONSOLE_TRUST_ADVICE) ?? e.message}`);
+        // A FleetApiError, as every call's: the server's own words, or why it could not be reached (a TLS refusal too).
+        const status = err instanceof FleetApiError ? err.status : 0;
+        this.log.warn(`Event stream failed${status ? ` (HTTP ${status})` : ''}: ${(err as Error).message}`);
         if (status === 401 || status === 403) {
           void this.connection.refresh();
           return;

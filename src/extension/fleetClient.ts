@@ -67,7 +67,7 @@ async function readStream(s: Readable): Promise<string> {
  * How VS Code is given a private CA: Node reads NODE_EXTRA_CA_CERTS when it starts (the extension host inherits it),
  * and desktop VS Code also trusts the system's store. Nothing about TLS goes into settings.
  */
-export const CONSOLE_TRUST_ADVICE = "add that CA to this computer's certificate store, or start VS Code (or code-server) with NODE_EXTRA_CA_CERTS=/path/to/ca.pem in its environment";
+const CONSOLE_TRUST_ADVICE = "add that CA to this computer's certificate store, or start VS Code (or code-server) with NODE_EXTRA_CA_CERTS=/path/to/ca.pem in its environment";
 
 /** Turn whatever axios threw into a FleetApiError with a message a person can act on. */
 export async function toFleetError(err: unknown, baseUrl: string): Promise<FleetApiError> {
@@ -115,13 +115,10 @@ export class FleetClient {
 
   /**
    * The live feed (/events, server-sent events) as a byte stream, with the same base URL, token and transport as
-   * every other call; events.ts parses it and reconnects. A failure is axios's own (its status, or its network code).
+   * every other call, and its failure a FleetApiError as theirs; events.ts parses it and reconnects.
    */
-  async openEvents(signal: AbortSignal): Promise<Readable> {
-    const res = await this.http.request<Readable>({
-      method: 'GET', url: '/events', headers: { Accept: 'text/event-stream' }, responseType: 'stream', timeout: 0, signal,
-    });
-    return res.data;
+  openEvents(signal: AbortSignal): Promise<Readable> {
+    return this.call<Readable>({ method: 'GET', url: '/events', headers: { Accept: 'text/event-stream' }, responseType: 'stream', timeout: 0, signal });
   }
 
   private async call<T>(config: AxiosRequestConfig): Promise<T> {

@@ -43,8 +43,9 @@ describe('console over https with a private CA', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('without the CA, a call fails saying the certificate is not trusted and how to give VS Code the CA', async () => {
+  it('without the CA, a call and the event stream fail saying the certificate is not trusted and how to give VS Code the CA', async () => {
     const client = new FleetClient(ts.url, ts.adminToken);
+    await assert.rejects(client.openEvents(new AbortController().signal), (err: unknown) => err instanceof FleetApiError && err.code === 'tls');
     await assert.rejects(client.summary(), (err: unknown) => {
       assert.ok(err instanceof FleetApiError, String(err));
       assert.equal(err.code, 'tls');
